@@ -1,0 +1,1 @@
+"""HTTP layer: routers parse and authorize, then call one service."""

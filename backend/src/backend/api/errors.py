@@ -1,0 +1,65 @@
+"""Render errors as ``{"error", "detail"}`` JSON that a person can read."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backend.core.errors import AppError, ServiceUnavailable, TooManyRequests
+
+log = logging.getLogger("backend.errors")
+
+
+def _body(code: str, detail: str, **extra: object) -> dict[str, object]:
+    return {"error": code, "detail": detail, **extra}
+
+
+def _describe(error: RequestValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item.get("loc", ()) if p not in {"body", "query", "path"})
+        message = str(item.get("msg", "is invalid")).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts) or "the request is invalid"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(_: Request, error: AppError) -> JSONResponse:
+        headers = {}
+        if isinstance(error, TooManyRequests | ServiceUnavailable):
+            headers["Retry-After"] = str(error.retry_after)
+        return JSONResponse(
+            _body(error.code, error.detail, **error.extra), error.status_code, headers=headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse(_body("invalid_input", _describe(error)), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        detail = error.detail if isinstance(error.detail, str) else "request failed"
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return JSONResponse(_body(code, detail), error.status_code, headers=error.headers)
+
+    @app.exception_handler(OperationalError)
+    async def _database_down(_: Request, error: OperationalError) -> JSONResponse:
+        log.warning("app database unavailable: %s", type(error.orig).__name__)
+        return JSONResponse(
+            _body("unavailable", "The service's database is unavailable; please retry shortly."),
+            503,
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=error)
+        return JSONResponse(
+            _body("internal_error", "Something went wrong on our side; it has been logged."), 500
+        )

@@ -1,0 +1,90 @@
+"""``python -m backend <command>``: serve, migrate and the operator's maintenance commands.
+
+Settings are validated before anything else so a bad deploy fails with one clear line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import secrets
+import sys
+from collections.abc import Callable, Sequence
+
+from backend.core.config import Settings, SettingsError, load_settings
+
+EXIT_BAD_SETTINGS = 2
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if settings.embedded:
+        # Nothing configured: bring the embedded database up to date before taking traffic.
+        # Deploys with DATABASE_URL run `migrate` as their pre-deploy step instead.
+        _migrate(settings, args)
+    uvicorn.run(
+        "backend.main:create_app",
+        factory=True,
+        host=args.host or settings.api_host,
+        port=settings.port,
+        proxy_headers=True,
+        forwarded_allow_ips="*",
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        log_level=settings.log_level.value.lower(),
+        access_log=False,
+        server_header=False,
+    )
+    return 0
+
+
+def _migrate(settings: Settings, _: argparse.Namespace) -> int:
+    from backend.data.database import make_engine, upgrade
+
+    engine = make_engine(settings)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _new_key(_: Settings | None, __: argparse.Namespace) -> int:
+    print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"))
+    return 0
+
+
+def _check(_: Settings, __: argparse.Namespace) -> int:
+    print("settings ok")
+    return 0
+
+
+Command = Callable[[Settings, argparse.Namespace], int]
+COMMANDS: dict[str, tuple[str, Command]] = {
+    "serve": ("run the API server (uvicorn) on API_HOST and PORT", _serve),
+    "migrate": ("apply database migrations (the deploy's pre-deploy step)", _migrate),
+    "check-config": ("validate the settings and exit", _check),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m backend", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, (help_text, _) in COMMANDS.items():
+        sub = commands.add_parser(name, help=help_text)
+        if name == "serve":
+            sub.add_argument("--host", help="bind address (overrides API_HOST)")
+    commands.add_parser("new-key", help="print a fresh ENCRYPTION_KEY")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "new-key":
+        return _new_key(None, args)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    return COMMANDS[args.command][1](settings, args)

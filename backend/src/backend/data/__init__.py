@@ -1,0 +1,1 @@
+"""Data access: the app database (engine, models, migrations, repositories)."""

@@ -1,0 +1,51 @@
+"""The FastAPI application factory: wiring only, no business rules."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from backend.api.errors import install_error_handlers
+from backend.api.routes import health
+from backend.core.config import Settings, load_settings
+from backend.data.database import known_revisions, make_engine, make_session_factory
+from backend.services.health import HealthService
+from backend.version import __version__
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Executive Analytics Assistant API",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_session_factory(engine)
+    app.state.health = HealthService(
+        engine, known=known_revisions(), version=__version__, commit=settings.commit_sha
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID", "X-Anonymous-ID"],
+        expose_headers=["X-Request-ID", "Retry-After"],
+    )
+    install_error_handlers(app)
+    app.include_router(health.router, prefix="/api")
+    return app

@@ -1,0 +1,1 @@
+"""Executive Analytics Assistant frontend."""

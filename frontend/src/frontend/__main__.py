@@ -1,0 +1,27 @@
+"""``python -m frontend``: serve the web app on GRADIO_SERVER_NAME:PORT."""
+
+from __future__ import annotations
+
+import os
+
+
+def main() -> None:
+    from frontend.config import load_frontend_settings
+
+    settings = load_frontend_settings()
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from frontend.api_client import BackendClient
+    from frontend.app import build_app
+
+    client = BackendClient(str(settings.backend_url), timeout=settings.backend_timeout_seconds)
+    app = build_app(client)
+    app.queue(default_concurrency_limit=8).launch(
+        server_name=settings.server_name,
+        server_port=settings.port,
+        show_error=False,
+        footer_links=[],
+    )
+
+
+if __name__ == "__main__":
+    main()

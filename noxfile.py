@@ -1,0 +1,56 @@
+"""One entry point for developers and CI: ``nox -l`` lists the sessions.
+
+Every session installs from ``uv.lock`` (``uv sync --frozen``), so local runs, CI and the
+deploy use the same versions; ``-R`` reuses an existing environment without reinstalling.
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.needs_version = ">=2024.4.15"
+nox.options.default_venv_backend = "uv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["lint", "tests"]
+
+PYTHON = "3.11"
+
+
+def sync(session: nox.Session, *args: str) -> None:
+    """Install the locked dependency set into this session's environment."""
+    session.run_install(
+        "uv",
+        "sync",
+        "--frozen",
+        "--all-packages",
+        *args,
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location, "UV_PYTHON_DOWNLOADS": "never"},
+        silent=True,
+    )
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Ruff (lint + format check) and mypy over both services, the tests and the tooling."""
+    sync(session)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The test suite against a real PostgreSQL (throwaway server or TEST_DATABASE_URL)."""
+    sync(session)
+    session.run("pytest", *(session.posargs or ["tests"]))
+
+
+@nox.session(python=PYTHON, default=False)
+def serve(session: nox.Session) -> None:
+    """Run backend (:8000) and frontend (:7860) on embedded defaults; Ctrl-C stops both."""
+    sync(session)
+    session.run(
+        "python", "scripts/serve.py", *session.posargs, env={"DATA_DIR": os.path.abspath("data")}
+    )

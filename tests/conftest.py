@@ -1,0 +1,89 @@
+"""Shared fixtures: a real PostgreSQL for the whole session, a fresh database per test.
+
+``TEST_DATABASE_URL`` (a server the caller provides; the role needs CREATEDB) replaces the
+throwaway server. Each test that asks for ``pg_url`` gets its own database cloned from a
+migrated template, so tests can run real server processes and still be isolated.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+from tests.support.postgres import throwaway_server
+
+TEMPLATE_DB = "eaa_test_template"
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """A libpq URL for a superuser-ish role on a real PostgreSQL server."""
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    with throwaway_server() as server:
+        yield server.url()
+
+
+def _admin_connect(admin_url: str) -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(admin_url, autocommit=True)
+
+
+def with_database(url: str, database: str) -> str:
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin_url: str) -> str:
+    """A database migrated to head once per session; tests clone it."""
+    from backend.core.config import Settings
+    from backend.data.database import make_engine, upgrade
+
+    template = f"{TEMPLATE_DB}_{os.getpid()}"
+    with _admin_connect(pg_admin_url) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(template)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(template)))
+    url = with_database(pg_admin_url, template)
+    engine = make_engine(Settings(), url=to_sqlalchemy(url))
+    upgrade(engine)
+    engine.dispose()
+    return template
+
+
+def to_sqlalchemy(libpq_url: str) -> str:
+    from backend.core.config import normalize_database_url
+
+    return normalize_database_url(libpq_url)
+
+
+@pytest.fixture
+def pg_url(pg_admin_url: str, pg_template: str) -> Iterator[str]:
+    """A fresh, migrated database for this test (libpq URL form, as Railway injects it)."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with _admin_connect(pg_admin_url) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(pg_template)
+            )
+        )
+    yield with_database(pg_admin_url, name)
+    with _admin_connect(pg_admin_url) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture
+def work_dir(tmp_path: Path) -> Path:
+    """A private folder a server process may write its data and log into."""
+    path = tmp_path / "work"
+    path.mkdir()
+    return path

@@ -1,0 +1,1 @@
+"""Test infrastructure: a throwaway PostgreSQL, real server processes, local protocol fakes."""
