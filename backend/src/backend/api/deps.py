@@ -1,0 +1,59 @@
+"""Request-scoped dependencies as named ``Annotated`` aliases, so route signatures stay short."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from backend.core.config import Settings
+from backend.core.errors import InvalidInput
+from backend.data.database import transaction
+
+_ANON_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a signed-in user, or an anonymous visitor known by id and address."""
+
+    user_id: str | None
+    anon_id: str | None
+    client_ip: str
+    email: str | None = None
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request owns the transaction: commit on success, roll back on any error."""
+    with transaction(request.app.state.sessions) as session:
+        yield session
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def get_principal(request: Request) -> Principal:
+    """Anonymous visitors identify with ``X-Anonymous-ID`` (a random id the browser keeps)."""
+    anon_id = request.headers.get("X-Anonymous-ID")
+    if anon_id is not None and not _ANON_ID.fullmatch(anon_id):
+        raise InvalidInput("X-Anonymous-ID must be 8-64 letters, digits, '-' or '_'")
+    return Principal(user_id=None, anon_id=anon_id, client_ip=client_ip(request))
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DbSession = Annotated[Session, Depends(get_session)]
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
