@@ -19,6 +19,9 @@ EXIT_BAD_SETTINGS = 2
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from backend.core.logging import configure_logging
+
+    configure_logging(settings)
     if settings.embedded:
         # Nothing configured: bring the embedded database up to date before taking traffic.
         # Deploys with DATABASE_URL run `migrate` as their pre-deploy step instead.
@@ -32,6 +35,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         forwarded_allow_ips="*",
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
         log_level=settings.log_level.value.lower(),
+        log_config=None,  # configure_logging routed uvicorn's loggers through structlog
         access_log=False,
         server_header=False,
     )

@@ -5,15 +5,24 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from backend.api.errors import install_error_handlers
+from backend.api.middleware import (
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
+from backend.api.rate_limits import limit_by_address
 from backend.api.routes import health
-from backend.core.config import Settings, load_settings
+from backend.core.config import Environment, Settings, load_settings
 from backend.data.database import known_revisions, make_engine, make_session_factory
 from backend.services.health import HealthService
 from backend.version import __version__
+
+# Endpoints taking uploads larger than MAX_BODY_BYTES (voice recordings up to 10 MB).
+UPLOAD_LIMITS = {"/api/transcribe": 11 * 1024 * 1024}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -32,12 +41,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/api/docs",
         openapi_url="/api/openapi.json",
         redoc_url=None,
+        dependencies=[Depends(limit_by_address)],
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.health = HealthService(
         engine, known=known_revisions(), version=__version__, commit=settings.commit_sha
+    )
+    # Added innermost first: body limit, CORS, security headers, request id + access log.
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=UPLOAD_LIMITS
     )
     app.add_middleware(
         CORSMiddleware,
@@ -46,6 +60,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "X-Request-ID", "X-Anonymous-ID"],
         expose_headers=["X-Request-ID", "Retry-After"],
     )
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        hsts=settings.app_env is Environment.PRODUCTION,
+        docs_path="/api/docs",
+    )
+    app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     app.include_router(health.router, prefix="/api")
     return app

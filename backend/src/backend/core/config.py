@@ -121,6 +121,9 @@ class Settings(BaseSettings):
 
     # Credentials at rest: comma-separated url-safe base64 32-byte keys; the first encrypts.
     encryption_key: SecretStr | None = None
+    # Let users connect databases on loopback/private addresses or unix sockets. Off by default:
+    # on a shared server those reach the operator's own network (development and tests only).
+    connections_allow_private_hosts: bool = False
 
     # Query execution.
     query_row_cap: int = Field(default=5000, ge=1, le=1_000_000)
@@ -132,6 +135,11 @@ class Settings(BaseSettings):
     # Freemium.
     free_monthly_quota: int = Field(default=100, ge=0)
     anonymous_free_questions: int = Field(default=1, ge=0)
+
+    # Request rate limits per minute, shared by all replicas (0 turns a limit off). The address
+    # limit covers everyone behind one address, e.g. the frontend server, so it is the larger.
+    rate_limit_per_minute: int = Field(default=600, ge=0, le=1_000_000)
+    rate_limit_user_per_minute: int = Field(default=60, ge=0, le=1_000_000)
 
     @field_validator("database_url", mode="before")
     @classmethod

@@ -1,0 +1,42 @@
+"""Rate-limit dependencies: per client address on every API route, per user or visitor.
+
+Each check runs in its own short transaction (see ``services.rate_limit``). Sync functions on
+purpose: FastAPI runs them in its thread pool, so the database round trip never blocks the loop.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from backend.core.config import Settings
+from backend.data.database import transaction
+from backend.services import rate_limit
+
+WINDOW_SECONDS = 60
+EXEMPT_PATHS = frozenset({"/api/health"})
+
+
+def _count(request: Request, keys: list[str], limit: int) -> None:
+    if limit <= 0 or not keys:
+        return
+    with transaction(request.app.state.sessions) as session:
+        rate_limit.hit(session, keys, limit=limit, window_seconds=WINDOW_SECONDS)
+
+
+def limit_by_address(request: Request) -> None:
+    """App-wide dependency: requests per minute from one client address."""
+    if request.url.path in EXEMPT_PATHS:
+        return
+    settings: Settings = request.app.state.settings
+    address = request.client.host if request.client else "unknown"
+    _count(request, [f"ip:{address}"], settings.rate_limit_per_minute)
+
+
+def limit_principal(request: Request, *, user_id: str | None, anon_id: str | None) -> None:
+    """Requests per minute of one signed-in user (or anonymous visitor id), on any replica.
+
+    Called where the principal is resolved, since only then is the caller known.
+    """
+    settings: Settings = request.app.state.settings
+    key = f"user:{user_id}" if user_id else f"anon:{anon_id}" if anon_id else None
+    _count(request, [key] if key else [], settings.rate_limit_user_per_minute)
