@@ -12,14 +12,18 @@ def main() -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from frontend.api_client import BackendClient
     from frontend.app import build_app
+    from frontend.theme import CSS, build_theme
 
     client = BackendClient(str(settings.backend_url), timeout=settings.backend_timeout_seconds)
-    app = build_app(client)
+    secret = settings.session_secret.get_secret_value() if settings.session_secret else None
+    app = build_app(client, session_secret=secret)
     app.queue(default_concurrency_limit=8).launch(
         server_name=settings.server_name,
         server_port=settings.port,
         show_error=False,
         footer_links=[],
+        theme=build_theme(),
+        css=CSS,
     )
 
 

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import gradio as gr
 
 from frontend.api_client import BackendClient, BackendStatus
+from frontend.errors import BackendError
+from frontend.pages import auth, connections, history, landing, workspace
+from frontend.pages.workspace import connection_choices, quota_text
+from frontend.session import Session, call_signed_in, signed_in
+from frontend.shell import (
+    TAB_CONNECTIONS,
+    TAB_HISTORY,
+    TAB_HOME,
+    TAB_SIGNIN,
+    TAB_WORKSPACE,
+    Shell,
+)
 
 STATUS_REFRESH_SECONDS = 5.0
+SESSION_STORAGE_KEY = "eaa-session"
 
 
 def describe_status(status: BackendStatus) -> str:
@@ -17,10 +32,74 @@ def describe_status(status: BackendStatus) -> str:
     return f"🟢 Backend healthy · version {status.version}"
 
 
-def build_app(client: BackendClient) -> gr.Blocks:
+def account_view(client: BackendClient, session: Session | None) -> tuple[str, str, Any]:
+    """Header line, quota line (None: leave as is) and the workspace's database choices."""
+    choices = connection_choices(client, session or {})
+    if not signed_in(session):
+        return auth.account_line(session), "", choices
+    try:
+        me, _ = call_signed_in(client, session, client.me)
+    except BackendError:
+        return auth.account_line(session), "", choices
+    return auth.account_line(session), quota_text(me.quota, is_signed_in=True), choices
+
+
+def build_app(client: BackendClient, *, session_secret: str | None = None) -> gr.Blocks:
     with gr.Blocks(title="Executive Analytics Assistant") as app:
-        gr.Markdown("# Executive Analytics Assistant\nAsk your data in plain English.")
+        session = gr.BrowserState(None, storage_key=SESSION_STORAGE_KEY, secret=session_secret)
+        with gr.Row(elem_id="brand-bar"):
+            gr.Markdown("📊 **Executive Analytics Assistant**", elem_classes="brand")
+            account = gr.Markdown(elem_id="account")
+            sign_in = gr.Button("Sign in", size="sm", scale=0, elem_id="sign-in")
+            sign_out = gr.Button("Sign out", size="sm", scale=0, visible=False, elem_id="sign-out")
         status = gr.Markdown(elem_id="backend-status")
+        with gr.Tabs(selected=TAB_HOME, elem_id="nav") as tabs:
+            shell = Shell(app, session, tabs)
+            with gr.Tab("Home", id=TAB_HOME):
+                home = landing.build(client)
+            with gr.Tab("Workspace", id=TAB_WORKSPACE):
+                space = workspace.build(client, shell)
+            with gr.Tab("History", id=TAB_HISTORY) as history_tab:
+                history.build(client, shell, space.view, history_tab)
+            with gr.Tab("Connections", id=TAB_CONNECTIONS) as connections_tab:
+                connections.build(client, shell, connections_tab)
+            with gr.Tab("Sign in", id=TAB_SIGNIN):
+                auth_page = auth.build(client, shell)
+
+        def go(tab: str) -> Any:
+            return gr.Tabs(selected=tab)
+
+        for button, target in (
+            (home.start_free, TAB_SIGNIN),
+            (home.pricing_start, TAB_SIGNIN),
+            (home.try_one, TAB_WORKSPACE),
+            (sign_in, TAB_SIGNIN),
+        ):
+            button.click(lambda t=target: go(t), outputs=tabs, api_visibility="private")
+        auth.wire_sign_out(client, shell, sign_out)
+
+        def refresh_account(current: Session | None, picked: str | None) -> Any:
+            line, quota, choices = account_view(client, current)
+            is_in = signed_in(current)
+            keep = picked if picked in {value for _, value in choices} else "demo"
+            return (
+                line,
+                gr.Button(visible=not is_in),
+                gr.Button(visible=is_in),
+                quota if is_in else gr.skip(),
+                gr.Dropdown(choices=choices, value=keep),
+                (current or {}).get("notice", "") or gr.skip(),
+            )
+
+        account_outputs = [account, sign_in, sign_out, space.view.quota, space.connection]
+        for event in shell.session_events:
+            event.then(
+                refresh_account,
+                inputs=[session, space.connection],
+                outputs=[*account_outputs, auth_page.notice],
+                api_visibility="private",
+            )
+
         timer = gr.Timer(STATUS_REFRESH_SECONDS)
 
         def refresh() -> str:

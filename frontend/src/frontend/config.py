@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from pydantic import AliasChoices, Field, HttpUrl, ValidationError
+from pydantic import AliasChoices, Field, HttpUrl, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,6 +22,9 @@ class FrontendSettings(BaseSettings):
         default=7860, ge=1, le=65535, validation_alias=AliasChoices("PORT", "GRADIO_SERVER_PORT")
     )
     backend_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    # Encrypts the session kept in the visitor's browser. Set it (16+ characters) so sessions
+    # survive a restart and work across replicas; unset, each start picks a random one.
+    session_secret: SecretStr | None = Field(default=None, min_length=16)
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
 

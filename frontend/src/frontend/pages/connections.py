@@ -1,0 +1,222 @@
+"""The Connections tab: add a database by URL or .env file, test it, choose the tables the
+assistant may use, delete it (after a confirmation)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from frontend.api_client import BackendClient, Connection, SslMode
+from frontend.errors import BackendError, friendly_message
+from frontend.session import Session, anonymous, call_signed_in, signed_in
+from frontend.shell import Shell
+
+MAX_ENV_BYTES = 64 * 1024
+SSL_MODES: list[tuple[str, str]] = [
+    ("require (recommended)", "require"),
+    ("prefer", "prefer"),
+    ("disable (local only)", "disable"),
+]
+SIGN_IN_FIRST = "⚠️ Sign in to manage your own databases."
+
+
+def read_env_file(path: str | None) -> str | None:
+    """The uploaded .env text, refused when it is too big to be a settings file."""
+    if not path:
+        return None
+    data = Path(path).read_bytes()
+    if len(data) > MAX_ENV_BYTES:
+        raise BackendError("invalid_input", "The .env file is larger than 64 KB.", 422)
+    return data.decode("utf-8", errors="replace")
+
+
+def test_source(
+    client: BackendClient,
+    session: Session,
+    url: str,
+    env_path: str | None,
+    ssl_mode: SslMode,
+) -> str:
+    if not signed_in(session):
+        return SIGN_IN_FIRST
+    try:
+        env_text = read_env_file(env_path)
+        outcome, _ = call_signed_in(
+            client,
+            session,
+            lambda who: client.test_connection(who, url=url, env_text=env_text, ssl_mode=ssl_mode),
+        )
+    except BackendError as error:
+        return f"⚠️ {friendly_message(error)}"
+    return (
+        f"✅ Connected to {outcome.display_url} ({outcome.dialect}, {outcome.table_count} tables)."
+    )
+
+
+def tables_update(connection: Connection | None, *, select_all: bool = False) -> Any:
+    """The table picker for ``connection``: every table listed, the enabled ones ticked (or
+    all of them, for "Select all"; saving is a separate step)."""
+    if connection is None:
+        return gr.CheckboxGroup(choices=[], value=[])
+    names = [table.name for table in connection.tables]
+    enabled = [table.name for table in connection.tables if table.enabled or select_all]
+    return gr.CheckboxGroup(choices=names, value=enabled)
+
+
+def list_choices(client: BackendClient, session: Session) -> tuple[list[tuple[str, str]], Session]:
+    connections, session = call_signed_in(client, session, client.list_connections)
+    return [(f"{item.name} · {item.display_url}", item.id) for item in connections], session
+
+
+def save_source(
+    client: BackendClient,
+    session: Session,
+    name: str,
+    url: str,
+    env_path: str | None,
+    ssl_mode: SslMode,
+) -> tuple[str, Connection | None]:
+    if not signed_in(session):
+        return SIGN_IN_FIRST, None
+    if not (name or "").strip():
+        return "⚠️ Give the connection a name.", None
+    try:
+        env_text = read_env_file(env_path)
+        created, _ = call_signed_in(
+            client,
+            session,
+            lambda who: client.create_connection(
+                who, name=name.strip(), url=url, env_text=env_text, ssl_mode=ssl_mode
+            ),
+        )
+    except BackendError as error:
+        return f"⚠️ {friendly_message(error)}", None
+    return f"✅ Saved **{created.name}** with {len(created.tables)} tables.", created
+
+
+def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
+    message = gr.Markdown(elem_id="connections-message")
+    with gr.Accordion("Add a database", open=True):
+        name = gr.Textbox(label="Name", max_length=80, elem_id="conn-name")
+        url = gr.Textbox(
+            label="Database URL",
+            placeholder="postgresql://user:password@host:5432/dbname",
+            type="password",
+            max_length=2000,
+            elem_id="conn-url",
+        )
+        env_file = gr.File(
+            label="…or upload a .env file (DATABASE_URL is read from it)",
+            file_types=[".env", ".txt"],
+            type="filepath",
+            elem_id="conn-env",
+        )
+        ssl_mode = gr.Radio(choices=SSL_MODES, value="require", label="SSL mode")
+        with gr.Row():
+            test = gr.Button("Test connection", elem_id="conn-test")
+            save = gr.Button("Save", variant="primary", elem_id="conn-save")
+    with gr.Accordion("Your databases", open=True):
+        picked = gr.Dropdown(choices=[], label="Connection", elem_id="conn-picked")
+        tables = gr.CheckboxGroup(choices=[], label="Tables the assistant may use")
+        with gr.Row():
+            select_all = gr.Button("Select all", size="sm")
+            select_none = gr.Button("Deselect all", size="sm")
+            save_tables = gr.Button("Save tables", variant="primary", size="sm")
+            rescan = gr.Button("Re-scan schema", size="sm")
+        delete = gr.Button("Delete connection…", variant="stop", size="sm", elem_id="conn-delete")
+        with gr.Row(visible=False) as confirm_row:
+            gr.Markdown("Delete this connection and everything tied to it (history included)?")
+            confirm = gr.Button("Yes, delete", variant="stop", elem_id="conn-confirm")
+            cancel = gr.Button("Cancel")
+
+    def refresh(session: Session) -> Any:
+        if not signed_in(session):
+            return gr.Dropdown(choices=[], value=None), tables_update(None), SIGN_IN_FIRST, session
+        try:
+            choices, session = list_choices(client, session)
+        except BackendError as error:
+            if error.session_expired:
+                session = anonymous(session, friendly_message(error))
+            return gr.Dropdown(choices=[]), tables_update(None), friendly_message(error), session
+        return gr.Dropdown(choices=choices, value=None), tables_update(None), "", session
+
+    listing = [picked, tables, message, shell.session]
+    tab.select(refresh, inputs=shell.session, outputs=listing, api_name="connections")
+
+    test.click(
+        lambda session, link, path, mode: test_source(client, session, link, path, mode),
+        inputs=[shell.session, url, env_file, ssl_mode],
+        outputs=message,
+        api_name="test_connection",
+    )
+
+    def save_and_list(session: Session, label: str, link: str, path: str | None, mode: Any) -> Any:
+        text, created = save_source(client, session, label, link, path, mode)
+        if created is None:
+            return text, gr.skip(), gr.skip(), ""
+        choices, _ = list_choices(client, session)
+        return text, gr.Dropdown(choices=choices, value=created.id), tables_update(created), ""
+
+    shell.changes_session(
+        save.click(
+            save_and_list,
+            inputs=[shell.session, name, url, env_file, ssl_mode],
+            outputs=[message, picked, tables, url],
+            api_name="save_connection",
+        )
+    )
+
+    def act(session: Session, connection_id: str | None, action: str, enabled: list[str]) -> Any:
+        """Load / save tables / re-scan / delete the picked connection."""
+        if not connection_id:
+            return "⚠️ Pick a connection first.", gr.skip(), gr.skip()
+        try:
+            if action == "delete":
+                call_signed_in(
+                    client, session, lambda who: client.delete_connection(who, connection_id)
+                )
+                choices, _ = list_choices(client, session)
+                return (
+                    "🗑️ Connection deleted.",
+                    gr.Dropdown(choices=choices, value=None),
+                    tables_update(None),
+                )
+            calls = {
+                "load": lambda who: client.get_connection(who, connection_id),
+                "all": lambda who: client.get_connection(who, connection_id),
+                "tables": lambda who: client.set_enabled_tables(who, connection_id, enabled),
+                "scan": lambda who: client.scan_connection(who, connection_id),
+            }
+            connection, _ = call_signed_in(client, session, calls[action])
+        except BackendError as error:
+            return f"⚠️ {friendly_message(error)}", gr.skip(), gr.skip()
+        done = {"tables": "✅ Tables saved.", "scan": "✅ Schema re-scanned."}
+        return (
+            done.get(action, ""),
+            gr.skip(),
+            tables_update(connection, select_all=action == "all"),
+        )
+
+    for trigger, action, name_ in (
+        (picked.input, "load", "connection_tables"),
+        (select_all.click, "all", "select_all_tables"),
+        (save_tables.click, "tables", "save_tables"),
+        (rescan.click, "scan", "rescan"),
+        (confirm.click, "delete", "delete_connection"),
+    ):
+        event = trigger(
+            lambda session, connection_id, enabled, action=action: act(
+                session, connection_id, action, enabled
+            ),
+            inputs=[shell.session, picked, tables],
+            outputs=[message, picked, tables],
+            api_name=name_,
+        )
+        if action == "delete":
+            shell.changes_session(event.then(lambda: gr.Row(visible=False), outputs=confirm_row))
+
+    select_none.click(lambda: gr.CheckboxGroup(value=[]), outputs=tables, api_visibility="private")
+    delete.click(lambda: gr.Row(visible=True), outputs=confirm_row, api_visibility="private")
+    cancel.click(lambda: gr.Row(visible=False), outputs=confirm_row, api_visibility="private")

@@ -1,0 +1,453 @@
+"""The question workspace: ask (typed or spoken), see SQL, table, chart and insights.
+
+Handlers are plain functions of the client and their inputs; ``build`` only wires them.
+Per-visitor data lives in gr.State / the browser session, never in module globals.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from frontend.api_client import BackendClient, Examples, Identity, QueryResult, Quota, Timings
+from frontend.charts import ChartSpecError, build_figure
+from frontend.errors import BackendError, friendly_message
+from frontend.session import Session, anonymous, call_signed_in, signed_in
+from frontend.shell import TAB_SIGNIN, Shell
+
+PAGE_SIZE = 25
+DEMO_CONNECTION = "demo"
+DEMO_CHOICE = ("Demo: loans database", DEMO_CONNECTION)
+_STEPS = (("SQL", "sql_ms"), ("Run", "run_ms"), ("Chart", "chart_ms"), ("Insights", "insights_ms"))
+_CSV_DIR: list[Path] = []  # one private temp folder per process, made on first use
+
+Call = Callable[[Identity], QueryResult]
+
+
+# --- plain handlers ---------------------------------------------------------------------
+def progress_line(done: int, timings: Timings | None = None) -> str:
+    """One line per run: finished steps with the backend's timing, the current one pending."""
+    parts = []
+    for index, (label, field) in enumerate(_STEPS):
+        if index < done:
+            took = f" {getattr(timings, field):.0f} ms" if timings else ""
+            parts.append(f"✅ {label}{took}")
+        elif index == done:
+            parts.append(f"⏳ {label}…")
+        else:
+            parts.append(f"◻️ {label}")
+    if done >= len(_STEPS) and timings:
+        parts.append(f"total {timings.total_ms:.0f} ms")
+    return " · ".join(parts)
+
+
+def quota_text(quota: Quota, *, is_signed_in: bool) -> str:
+    if quota.remaining is None:
+        return ""
+    if not is_signed_in:
+        if quota.remaining <= 0:
+            return "You've used your free demo question — sign up free for 100 a month."
+        return f"{quota.remaining} free demo question left — no account needed."
+    plural = "" if quota.remaining == 1 else "s"
+    return f"{quota.remaining} question{plural} left this month"
+
+
+def table_page(result: dict[str, Any] | None, page: int) -> tuple[dict[str, Any], str, int]:
+    """Rows of ``page`` (1-based, clamped) as Dataframe data, a label, and the page shown."""
+    if not result:
+        return {"headers": [], "data": []}, "", 1
+    rows = result["rows"]
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    start = (page - 1) * PAGE_SIZE
+    label = (
+        f"Rows {start + 1}–{min(start + PAGE_SIZE, len(rows))} of {len(rows)} · page {page}/{pages}"
+        if rows
+        else "No rows matched."
+    )
+    return {"headers": result["columns"], "data": rows[start : start + PAGE_SIZE]}, label, page
+
+
+def truncation_notice(result: QueryResult) -> str:
+    if not result.truncated:
+        return ""
+    cap = result.row_cap or len(result.rows)
+    return (
+        f"⚠️ Showing the first {cap:,} rows — the result was cut at the row cap. "
+        "Add a filter or an aggregate to see everything."
+    )
+
+
+def insights_markdown(result: QueryResult) -> str:
+    lines = [result.explanation] if result.explanation else []
+    if result.insights:
+        lines += ["### Insights", *[f"- {item}" for item in result.insights]]
+    if result.recommendations:
+        lines += ["### Recommendations", *[f"- {item}" for item in result.recommendations]]
+    return "\n".join(lines)
+
+
+def chart_for(result: QueryResult) -> tuple[Any, str]:
+    """The figure, or None plus a short note when the spec can't be drawn from this result."""
+    spec = result.chart.model_dump() if result.chart else None
+    try:
+        return build_figure(spec, result.columns, result.rows), ""
+    except ChartSpecError as error:
+        return None, f"No chart for this result ({error})."
+
+
+def examples_panel(examples: Examples) -> str:
+    database = examples.database
+    tables = "\n".join(
+        f"- **{table.name}** — {table.description or ', '.join(table.columns[:8])}"
+        for table in database.tables
+    )
+    return f"**{database.name}** — {database.description}\n\n{tables}"
+
+
+def load_examples(client: BackendClient) -> tuple[list[str], str]:
+    """Example questions and the demo info panel; a friendly line if the backend can't say."""
+    try:
+        examples = client.examples()
+    except BackendError as error:
+        return [], friendly_message(error)
+    return examples.questions, examples_panel(examples)
+
+
+def connection_choices(client: BackendClient, session: Session) -> list[tuple[str, str]]:
+    """The demo database, plus the signed-in user's own connections."""
+    if not signed_in(session):
+        return [DEMO_CHOICE]
+    try:
+        connections, _ = call_signed_in(client, session, client.list_connections)
+    except BackendError:
+        return [DEMO_CHOICE]
+    return [DEMO_CHOICE, *[(f"{item.name} ({item.dialect})", item.id) for item in connections]]
+
+
+def transcribe(
+    client: BackendClient, session: Session, audio_path: str | None, question: str
+) -> tuple[str, str]:
+    """Recorded audio → text in the question box (or the box unchanged plus a message)."""
+    if not audio_path:
+        return question, ""
+    try:
+        text, _ = call_signed_in(client, session, lambda who: client.transcribe(who, audio_path))
+    except BackendError as error:
+        return question, friendly_message(error)
+    return text, "🎙️ Transcribed — check the text, then press Analyze."
+
+
+def send_feedback(
+    client: BackendClient, session: Session, result: dict[str, Any] | None, value: int
+) -> str:
+    if not result:
+        return "Ask a question first."
+    if not signed_in(session):
+        return "Sign in to rate answers."
+    try:
+        call_signed_in(client, session, lambda who: client.feedback(who, result["id"], value))
+    except BackendError as error:
+        return friendly_message(error)
+    return "Thanks — feedback saved." if value else "Feedback cleared."
+
+
+def csv_text(columns: list[str], rows: list[list[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def csv_file(client: BackendClient, session: Session, result: dict[str, Any] | None) -> str | None:
+    """Path of a CSV of the result: the backend's full export when signed in, else the shown
+    rows (the anonymous demo question has no history to export from)."""
+    if not result:
+        return None
+    if signed_in(session):
+        content, _ = call_signed_in(
+            client, session, lambda who: client.history_csv(who, result["id"])
+        )
+    else:
+        content = csv_text(result["columns"], result["rows"]).encode()
+    if not _CSV_DIR:
+        _CSV_DIR.append(Path(tempfile.mkdtemp(prefix="eaa-csv-")))
+    path = _CSV_DIR[0] / f"result-{result['id']}.csv"
+    path.write_bytes(content)
+    return str(path)
+
+
+# --- wiring -----------------------------------------------------------------------------
+@dataclass
+class ResultView:
+    """The components a query result renders into (shared with the History tab's re-run)."""
+
+    status: gr.Markdown
+    message: gr.Markdown
+    sql: gr.Code
+    table: gr.Dataframe
+    page_label: gr.Markdown
+    notice: gr.Markdown
+    chart: gr.Plot
+    insights: gr.Markdown
+    csv: gr.DownloadButton
+    quota: gr.Markdown
+    signup: gr.Column
+    result: gr.State
+    page: gr.State
+    conversation: gr.State
+
+    def outputs(self, shell: Shell) -> list[Any]:
+        return [
+            self.status,
+            self.message,
+            self.sql,
+            self.table,
+            self.page_label,
+            self.notice,
+            self.chart,
+            self.insights,
+            self.csv,
+            self.quota,
+            self.signup,
+            self.result,
+            self.page,
+            self.conversation,
+            shell.session,
+            shell.tabs,
+        ]
+
+    def run(
+        self, client: BackendClient, shell: Shell, session: Session, call: Call
+    ) -> Iterator[dict[Any, Any]]:
+        """Steps of one query as successive UI updates (SQL → run → chart → insights)."""
+        yield {
+            self.status: progress_line(0),
+            self.message: "",
+            self.notice: "",
+            self.chart: None,
+            self.insights: "",
+            self.csv: gr.DownloadButton(value=None, visible=False),
+            self.signup: gr.Column(visible=False),
+        }
+        try:
+            result, session = call_signed_in(client, session, call)
+        except BackendError as error:
+            yield self.failure(shell, session, error)
+            return
+        stored = result.model_dump(mode="json")
+        data, label, page = table_page(stored, 1)
+        yield {
+            self.status: progress_line(2, result.timings),
+            self.sql: result.sql,
+            self.table: data,
+            self.page_label: label,
+            self.notice: truncation_notice(result),
+            self.result: stored,
+            self.page: page,
+            self.conversation: result.conversation_id,
+            shell.session: session,
+        }
+        figure, chart_note = chart_for(result)
+        yield {self.status: progress_line(3, result.timings), self.chart: figure}
+        yield {
+            self.status: progress_line(4, result.timings),
+            self.insights: insights_markdown(result)
+            + (f"\n\n_{chart_note}_" if chart_note else ""),
+            self.quota: quota_text(result.quota, is_signed_in=signed_in(session)),
+        }
+
+    def wire(
+        self,
+        client: BackendClient,
+        shell: Shell,
+        trigger: Callable[..., Any],
+        handler: Callable[..., Iterator[dict[Any, Any]]],
+        inputs: list[Any],
+        api_name: str | None,
+    ) -> None:
+        """Run ``handler`` into this view, then prepare the CSV download in the background."""
+
+        def prepare_csv(session: Session, current: dict[str, Any] | None) -> Any:
+            try:
+                path = csv_file(client, session, current)
+            except BackendError as error:
+                return gr.DownloadButton(visible=False), f"⚠️ {friendly_message(error)}"
+            return gr.DownloadButton(value=path, visible=path is not None), gr.skip()
+
+        event = trigger(
+            handler,
+            inputs=inputs,
+            outputs=self.outputs(shell),
+            api_name=api_name,
+            api_visibility="public" if api_name else "private",
+        ).then(
+            prepare_csv,
+            inputs=[shell.session, self.result],
+            outputs=[self.csv, self.message],
+            api_visibility="private",
+        )
+        shell.changes_session(event)
+
+    def failure(self, shell: Shell, session: Session, error: BackendError) -> dict[Any, Any]:
+        update: dict[Any, Any] = {
+            self.status: "",
+            self.message: f"⚠️ {friendly_message(error)}",
+            self.signup: gr.Column(visible=error.wants_signup),
+        }
+        if error.session_expired:
+            update[shell.session] = anonymous(session, friendly_message(error))
+            update[shell.tabs] = gr.Tabs(selected=TAB_SIGNIN)
+        return update
+
+
+@dataclass(frozen=True)
+class WorkspacePage:
+    view: ResultView
+    connection: gr.Dropdown
+
+
+def build(client: BackendClient, shell: Shell) -> WorkspacePage:
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=320):
+            question = gr.Textbox(
+                label="Your question",
+                placeholder="e.g. What is the default rate by grade?",
+                lines=2,
+                max_lines=6,
+                max_length=2000,
+                elem_id="question",
+            )
+            with gr.Row():
+                connection = gr.Dropdown(
+                    choices=[DEMO_CHOICE],
+                    value=DEMO_CONNECTION,
+                    label="Database",
+                    scale=3,
+                    elem_id="connection",
+                )
+                analyze = gr.Button("Analyze", variant="primary", scale=1, elem_id="analyze")
+            audio = gr.Audio(
+                sources=["microphone"], type="filepath", label="Or say it", elem_id="mic"
+            )
+            quota = gr.Markdown(elem_id="quota")
+        with gr.Column(scale=2, min_width=280):
+            examples = gr.Radio(choices=[], label="Example questions", elem_id="examples")
+            with gr.Accordion("About the demo data", open=False):
+                info = gr.Markdown(elem_id="demo-info")
+    status = gr.Markdown(elem_id="run-status")
+    message = gr.Markdown(elem_id="message")
+    with gr.Column(visible=False, elem_id="signup-prompt") as signup:
+        gr.Markdown(
+            "### Enjoyed your free question?\nCreate a free account for 100 questions a month, "
+            "your own database, history and CSV exports."
+        )
+        signup_button = gr.Button("Sign up free", variant="primary", elem_id="signup-cta")
+    sql = gr.Code(language="sql", label="SQL (editable)", interactive=True, elem_id="sql")
+    with gr.Row():
+        run_sql = gr.Button("Run edited SQL", elem_id="run-sql")
+        new_conversation = gr.Button("New conversation", elem_id="new-conversation")
+        csv_button = gr.DownloadButton("Download CSV", visible=False, elem_id="csv")
+    notice = gr.Markdown(elem_id="truncated")
+    table = gr.Dataframe(label="Result", interactive=False, max_height=480, elem_id="result")
+    with gr.Row():
+        previous_page = gr.Button("◀ Previous", size="sm", elem_id="prev-page")
+        page_label = gr.Markdown(elem_id="page-label")
+        next_page = gr.Button("Next ▶", size="sm", elem_id="next-page")
+    chart = gr.Plot(label="Chart", elem_id="chart")
+    insights = gr.Markdown(elem_id="insights")
+    with gr.Row():
+        thumbs_up = gr.Button("👍 Helpful", size="sm", elem_id="thumbs-up")
+        thumbs_down = gr.Button("👎 Not helpful", size="sm", elem_id="thumbs-down")
+    result = gr.State(None)
+    page = gr.State(1)
+    conversation = gr.State(None)
+
+    view = ResultView(
+        status, message, sql, table, page_label, notice, chart, insights, csv_button, quota,
+        signup, result, page, conversation,
+    )  # fmt: skip
+
+    query_inputs = [shell.session, question, connection, conversation]
+    sql_inputs = [shell.session, sql, connection, conversation]
+
+    def asker(field: str, empty: str) -> Callable[..., Iterator[dict[Any, Any]]]:
+        """A handler sending the box's text as ``field`` ("question" or "sql")."""
+
+        def handler(
+            session: Session, text: str, target: str, conversation_id: str | None
+        ) -> Iterator[dict[Any, Any]]:
+            if not (text or "").strip():
+                yield {message: f"⚠️ {empty}"}
+                return
+            yield from view.run(
+                client,
+                shell,
+                session,
+                lambda who: client.query(
+                    who, connection_id=target, conversation_id=conversation_id, **{field: text}
+                ),
+            )
+
+        return handler
+
+    ask = asker("question", "Type or say a question first.")
+    run_edited = asker("sql", "There is no SQL to run yet.")
+    view.wire(client, shell, analyze.click, ask, query_inputs, "analyze")
+    view.wire(client, shell, question.submit, ask, query_inputs, None)
+    view.wire(client, shell, run_sql.click, run_edited, sql_inputs, "run_sql")
+
+    for button, step, name in ((previous_page, -1, "previous_page"), (next_page, 1, "next_page")):
+        button.click(
+            lambda current, shown, step=step: table_page(current, shown + step),
+            inputs=[result, page],
+            outputs=[table, page_label, page],
+            api_name=name,
+        )
+
+    new_conversation.click(
+        lambda: (None, "New conversation started — the next question starts fresh."),
+        outputs=[conversation, message],
+        api_name="new_conversation",
+    )
+    audio.stop_recording(
+        lambda session, path, text: transcribe(client, session, path, text),
+        inputs=[shell.session, audio, question],
+        outputs=[question, message],
+        api_name="transcribe",
+    )
+    for button, value, name in ((thumbs_up, 1, "thumbs_up"), (thumbs_down, -1, "thumbs_down")):
+        button.click(
+            lambda session, current, value=value: send_feedback(client, session, current, value),
+            inputs=[shell.session, result],
+            outputs=message,
+            api_name=name,
+        )
+    examples.input(
+        lambda picked: picked, inputs=examples, outputs=question, api_visibility="private"
+    )
+    signup_button.click(
+        lambda: gr.Tabs(selected=TAB_SIGNIN), outputs=shell.tabs, api_visibility="private"
+    )
+
+    def on_load(session: Session | None):  # type: ignore[no-untyped-def]
+        questions, panel = load_examples(client)
+        session = (
+            session if signed_in(session) else anonymous(session, (session or {}).get("notice", ""))
+        )
+        return gr.Radio(choices=questions), panel, session
+
+    shell.changes_session(
+        shell.app.load(
+            on_load, inputs=shell.session, outputs=[examples, info, shell.session], api_name="init"
+        )
+    )
+    return WorkspacePage(view, connection)
