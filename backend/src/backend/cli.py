@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import base64
 import secrets
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
@@ -22,6 +23,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from backend.core.logging import configure_logging
 
     configure_logging(settings)
+    # Uvicorn drains on SIGTERM, then re-raises the signal to the handler found at start; this
+    # one turns the completed drain into exit status 0 (a planned stop, not a crash).
+    signal.signal(signal.SIGTERM, _exit_after_drain)
     if settings.embedded:
         # Nothing configured: bring the embedded database up to date before taking traffic.
         # Deploys with DATABASE_URL run `migrate` as their pre-deploy step instead.
@@ -40,6 +44,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         server_header=False,
     )
     return 0
+
+
+def _exit_after_drain(_signal: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _migrate(settings: Settings, _: argparse.Namespace) -> int:
