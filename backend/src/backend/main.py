@@ -15,9 +15,12 @@ from backend.api.middleware import (
     SecurityHeadersMiddleware,
 )
 from backend.api.rate_limits import limit_by_address
-from backend.api.routes import health
+from backend.api.routes import auth, connections, health
 from backend.core.config import Environment, Settings, load_settings
 from backend.data.database import known_revisions, make_engine, make_session_factory
+from backend.services.auth import build_auth
+from backend.services.connections import ConnectionRegistry
+from backend.services.crypto import load_keyring
 from backend.services.health import HealthService
 from backend.version import __version__
 
@@ -28,10 +31,13 @@ UPLOAD_LIMITS = {"/api/transcribe": 11 * 1024 * 1024}
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     engine = make_engine(settings)
+    keyring = load_keyring(settings)
+    registry = ConnectionRegistry(settings, keyring)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        registry.dispose()
         engine.dispose()
 
     app = FastAPI(
@@ -46,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
+    app.state.auth = build_auth(settings, app.state.sessions, keyring)
+    app.state.connections = registry
     app.state.health = HealthService(
         engine, known=known_revisions(), version=__version__, commit=settings.commit_sha
     )
@@ -68,4 +76,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     app.include_router(health.router, prefix="/api")
+    app.include_router(auth.router, prefix="/api")
+    app.include_router(connections.router, prefix="/api")
     return app

@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from backend.core.config import Settings
-from backend.core.errors import InvalidInput
+from backend.core.errors import InvalidInput, Unauthorized
 from backend.data.database import transaction
 
 _ANON_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -42,18 +42,48 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DbSession = Annotated[Session, Depends(get_session)]
+
+
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def get_principal(request: Request) -> Principal:
-    """Anonymous visitors identify with ``X-Anonymous-ID`` (a random id the browser keeps)."""
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or len(token) > 8192:
+        raise Unauthorized("The Authorization header must be 'Bearer <access token>'.")
+    return token.strip()
+
+
+def get_principal(request: Request, session: DbSession) -> Principal:
+    """Signed-in users send ``Authorization: Bearer``; anonymous visitors ``X-Anonymous-ID``.
+
+    A bearer token is verified (signature, expiry, live session) on every request; the
+    authenticated user is also kept on ``request.state.auth_user`` for logout.
+    """
     anon_id = request.headers.get("X-Anonymous-ID")
     if anon_id is not None and not _ANON_ID.fullmatch(anon_id):
         raise InvalidInput("X-Anonymous-ID must be 8-64 letters, digits, '-' or '_'")
-    return Principal(user_id=None, anon_id=anon_id, client_ip=client_ip(request))
+    token = bearer_token(request)
+    if token is None:
+        return Principal(user_id=None, anon_id=anon_id, client_ip=client_ip(request))
+    user = request.app.state.auth.authenticate(session, token)
+    request.state.auth_user = user
+    return Principal(
+        user_id=user.user_id, anon_id=anon_id, client_ip=client_ip(request), email=user.email
+    )
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-DbSession = Annotated[Session, Depends(get_session)]
+def get_current_user(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    if principal.user_id is None:
+        raise Unauthorized("Sign in to use this; send 'Authorization: Bearer <access token>'.")
+    return principal
+
+
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+CurrentUser = Annotated[Principal, Depends(get_current_user)]

@@ -1,0 +1,124 @@
+"""Fixtures for tenancy tests: a real backend process, users, and a user's own database.
+
+A user's database is another database on the throwaway PostgreSQL with its own password-protected
+login role. The throwaway server trusts local socket connections, so the server does not check
+the password there, but it still travels through parsing, encryption, pools and log redaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+from tests.conftest import with_database
+from tests.support.keys import new_encryption_key
+from tests.support.processes import RunningProcess, backend_command, run_service
+
+
+@dataclass(frozen=True)
+class UserDatabase:
+    url: str  # postgresql://role:password@/db?host=<socket dir>
+    password: str
+    name: str
+
+
+def backend_env(pg_url: str, **extra: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": pg_url,
+        "ENCRYPTION_KEY": new_encryption_key(),
+        "CONNECTIONS_ALLOW_PRIVATE_HOSTS": "true",
+        "RATE_LIMIT_PER_MINUTE": "0",
+        "RATE_LIMIT_USER_PER_MINUTE": "0",
+        **extra,
+    }
+
+
+@pytest.fixture
+def backend(pg_url: str, work_dir: Path) -> Iterator[RunningProcess]:
+    with run_service(
+        backend_command(), env=backend_env(pg_url), health_path="/api/health", log_dir=work_dir
+    ) as process:
+        yield process
+
+
+@pytest.fixture
+def api(backend: RunningProcess) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=backend.base_url, timeout=30.0) as client:
+        yield client
+
+
+def new_password() -> str:
+    return "Pw-" + secrets.token_urlsafe(12)
+
+
+def register(api: httpx.Client, email: str | None = None) -> dict[str, str]:
+    """A fresh account; returns its tokens, email, password and the Authorization header."""
+    email = email or f"user-{uuid.uuid4().hex[:8]}@example.com"
+    password = new_password()
+    response = api.post("/api/auth/register", json={"email": email, "password": password})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return {
+        "email": email,
+        "password": password,
+        "id": body["user"]["id"],
+        "access_token": body["access_token"],
+        "refresh_token": body["refresh_token"],
+        "authorization": f"Bearer {body['access_token']}",
+    }
+
+
+def bearer(user: dict[str, str]) -> dict[str, str]:
+    return {"Authorization": user["authorization"]}
+
+
+SAMPLE_TABLES = """
+CREATE TABLE regions (id integer PRIMARY KEY, name text NOT NULL);
+CREATE TABLE sales (
+    id integer PRIMARY KEY,
+    region_id integer REFERENCES regions(id),
+    amount numeric(10, 2) NOT NULL,
+    sold_on date NOT NULL
+);
+INSERT INTO regions VALUES (1, 'North'), (2, 'South');
+INSERT INTO sales SELECT g, 1 + g % 2, g * 10, DATE '2026-01-01' + g FROM generate_series(1, 50) g;
+"""
+
+
+@pytest.fixture
+def user_db(pg_admin_url: str) -> Iterator[UserDatabase]:
+    """A database of the user's own, owned by a password-protected login role."""
+    suffix = uuid.uuid4().hex[:10]
+    name, role, password = f"userdb_{suffix}", f"analyst_{suffix}", secrets.token_urlsafe(18)
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                sql.Identifier(role), sql.Literal(password)
+            )
+        )
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                sql.Identifier(name), sql.Identifier(role)
+            )
+        )
+    admin_db = with_database(pg_admin_url, name)
+    with psycopg.connect(admin_db, autocommit=True) as conn:
+        conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+        conn.execute(SAMPLE_TABLES.encode())
+    socket_dir = make_url(pg_admin_url).query["host"]
+    url = f"postgresql://{role}:{password}@/{name}?host={socket_dir}"
+    yield UserDatabase(url=url, password=password, name=name)
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
