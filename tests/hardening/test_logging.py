@@ -56,11 +56,16 @@ def test_production_logs_are_json_lines_without_secrets() -> None:
     try:
         raise RuntimeError(f"could not log in with password={key}")
     except RuntimeError:
-        logging.getLogger("uvicorn.error").exception("boom for %s", "postgres://bob:pw1234@h/db")
+        logging.getLogger("uvicorn.error").exception(
+            "boom for %s", "postgres://bob:pw1234@h.example.com/db"
+        )
 
     out = stream.getvalue()
     events = [json.loads(line) for line in out.splitlines()]
-    assert [e["event"] for e in events] == ["connecting", "boom for postgres://bob:[REDACTED]@h/db"]
+    assert [e["event"] for e in events] == [
+        "connecting",
+        "boom for postgres://bob:[REDACTED]@h.example.com/db",
+    ]
     first = events[0]
     assert first["url"] == "postgresql://alice:[REDACTED]@db.example.com:5432/sales"
     assert first["headers"] == {"Authorization": REDACTED, "Accept": "json"}

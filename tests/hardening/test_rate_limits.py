@@ -1,0 +1,62 @@
+"""Rate limits per client address and per user hold across replicas.
+
+Contract: RATE_LIMIT_PER_MINUTE requests per minute per client address and
+RATE_LIMIT_USER_PER_MINUTE per signed-in user, counted in the shared app database, so two
+backend processes on one PostgreSQL enforce one budget; over it the answer is 429 with
+``Retry-After`` and ``{"error": "rate_limited"}``; ``/api/health`` is never limited.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+
+import httpx
+
+from tests.hardening.conftest import BackendStarter
+
+
+def _fresh_window() -> None:
+    """Start just after a minute boundary so one fixed window covers the whole test."""
+    if time.time() % 60 > 45:
+        time.sleep(60 - time.time() % 60 + 0.2)
+
+
+def _register(base_url: str) -> str:
+    response = httpx.post(
+        base_url + "/api/auth/register",
+        json={"email": f"rl-{uuid.uuid4().hex[:8]}@example.com", "password": "long enough pw 1"},
+    )
+    assert response.status_code == 201, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+def test_address_and_user_limits_are_shared_by_two_replicas(
+    pg_url: str, start_backend: BackendStarter
+) -> None:
+    limits = {"RATE_LIMIT_PER_MINUTE": "8", "RATE_LIMIT_USER_PER_MINUTE": "3"}
+    with start_backend(pg_url, **limits) as one, start_backend(pg_url, **limits) as two:
+        _fresh_window()
+        replicas = itertools.cycle([one.base_url, two.base_url])
+        alice, bob = _register(next(replicas)), _register(next(replicas))  # 2 of 8 used
+
+        def me(token: str) -> httpx.Response:
+            headers = {"Authorization": f"Bearer {token}"}
+            return httpx.get(next(replicas) + "/api/auth/me", headers=headers)
+
+        alice_calls = [me(alice) for _ in range(4)]  # 6 of 8 used; alice's 4th is over
+        bob_call = me(bob)  # 7 of 8
+        anonymous = [httpx.get(next(replicas) + "/api/auth/me") for _ in range(3)]
+        health = [httpx.get(next(replicas) + "/api/health") for _ in range(5)]
+
+    assert [r.status_code for r in alice_calls] == [200, 200, 200, 429]
+    refused = alice_calls[-1]
+    assert refused.json()["error"] == "rate_limited"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert bob_call.status_code == 200
+    # The address budget (8) is shared by both processes: the 9th request is refused.
+    assert [r.status_code for r in anonymous] == [401, 429, 429]
+    assert "wait" in anonymous[-1].json()["detail"]
+    assert all(r.status_code == 200 for r in health)
