@@ -1,0 +1,1 @@
+"""Question engines behind one interface (``base.Engine``): offline and OpenAI."""

@@ -1,0 +1,1 @@
+"""The offline engine (see ``engine.OfflineEngine``)."""

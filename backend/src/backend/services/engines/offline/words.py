@@ -1,0 +1,132 @@
+"""Words of a question: tokens, singular forms, abbreviations, numbers and keywords.
+
+Schema names are abbreviated in many ways (``loan_amnt``, ``annual_inc``, ``issue_d``); both
+sides go through the same ``canonical`` form so "loan amount" meets ``loan_amnt``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"\$?\d[\d,]*(?:\.\d+)?[km]?%?|[A-Za-z][A-Za-z0-9']*|%|#")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+# Abbreviations seen in real schemas, mapped to the word people say.
+ABBREVIATIONS = {
+    "amnt": "amount",
+    "amt": "amount",
+    "int": "interest",
+    "inc": "income",
+    "emp": "employment",
+    "len": "length",
+    "qty": "quantity",
+    "num": "number",
+    "no": "number",
+    "cnt": "count",
+    "pct": "percent",
+    "desc": "description",
+    "addr": "address",
+    "d": "date",
+    "dt": "date",
+    "yr": "year",
+    "mo": "month",
+    "cust": "customer",
+    "prod": "product",
+    "cat": "category",
+    "dob": "birthdate",
+    "sal": "salary",
+    "rev": "revenue",
+}
+
+# Words with the same meaning for linking (both sides canonical).
+SYNONYMS = {
+    "salary": "income",
+    "earnings": "income",
+    "ownership": "ownership",
+    "sale": "order",
+    "purchase": "order",
+    "client": "customer",
+    "item": "product",
+    "region": "state",
+    "cost": "price",
+}
+
+STOPWORDS = frozenset({
+    "a", "across", "all", "also", "among", "an", "and", "are", "as", "at", "be", "been",
+    "between", "but", "by", "data", "database", "dataset", "did", "display", "do", "does", "each",
+    "entire", "find", "for", "from", "get", "give", "had", "has", "have", "how", "i", "in",
+    "instead", "is", "it", "its", "just", "like", "list", "me", "my", "now", "of", "on", "only",
+    "our", "over", "overall", "per", "please", "return", "s", "same", "show", "table", "tell",
+    "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "time",
+    "to", "value", "values", "versus", "vs", "was", "we", "were", "what", "which", "who", "whole",
+    "whose", "with", "within", "you", "your",
+})  # fmt: skip
+
+_IRREGULAR = {
+    "people": "person",
+    "men": "man",
+    "women": "woman",
+    "children": "child",
+    "data": "data",
+}
+_KEEP = ("ss", "us", "is", "ous")
+
+
+def singular(word: str) -> str:
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) <= 3 or word.endswith(_KEEP):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes", "uses")):
+        return word[:-2]
+    if word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+def canonical(word: str) -> str:
+    """Lower-case, singular, abbreviation-expanded and synonym-folded form of one word."""
+    base = singular(word.lower())
+    base = ABBREVIATIONS.get(base, base)
+    return SYNONYMS.get(base, base)
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """Canonical words of an identifier or value: ``loan_amnt`` → (loan, amount)."""
+    spaced = _CAMEL.sub(" ", name)
+    return tuple(canonical(w) for w in re.split(r"[^A-Za-z0-9]+", spaced) if w)
+
+
+@dataclass(frozen=True)
+class Token:
+    raw: str  # as typed
+    word: str  # canonical form used for matching
+    position: int
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens = []
+    for position, match in enumerate(_TOKEN.finditer(text)):
+        raw = match.group(0)
+        word = raw.lower() if raw[0].isdigit() or raw[0] == "$" else canonical(raw)
+        tokens.append(Token(raw, word, position))
+    return tokens
+
+
+_NUMBER = re.compile(r"^\$?(\d[\d,]*(?:\.\d+)?)([km]?)%?$")
+
+
+def parse_number(raw: str) -> float | None:
+    """``20000``, ``20,000``, ``$50k``, ``1.5m`` → a number; anything else → None."""
+    match = _NUMBER.match(raw.lower())
+    if not match:
+        return None
+    value = float(match.group(1).replace(",", ""))
+    return value * {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2)]
+
+
+def is_year(raw: str) -> bool:
+    return bool(re.fullmatch(r"(19|20)\d\d", raw))
