@@ -21,6 +21,7 @@ from backend.data.database import known_revisions, make_engine, make_session_fac
 from backend.services.auth import build_auth
 from backend.services.connections import ConnectionRegistry
 from backend.services.crypto import load_keyring
+from backend.services.demo_target import DemoTargets
 from backend.services.health import HealthService
 from backend.version import __version__
 
@@ -33,11 +34,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings)
     keyring = load_keyring(settings)
     registry = ConnectionRegistry(settings, keyring)
+    demo = DemoTargets(settings)  # opened on the first demo question, not at start-up
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         registry.dispose()
+        demo.dispose()
         engine.dispose()
 
     app = FastAPI(
@@ -54,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = make_session_factory(engine)
     app.state.auth = build_auth(settings, app.state.sessions, keyring)
     app.state.connections = registry
+    app.state.demo = demo
     app.state.health = HealthService(
         engine, known=known_revisions(), version=__version__, commit=settings.commit_sha
     )

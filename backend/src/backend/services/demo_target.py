@@ -1,0 +1,118 @@
+"""The demo database as a ``QueryTarget``: built on first use, then shared by every request.
+
+Start-up stays fast because nothing is opened until a demo question arrives. The target's engine
+can only read: on PostgreSQL its connections switch to the read-only role (when the loader could
+create it) and see only schema ``demo``; on SQLite the file is opened ``mode=ro`` with
+``query_only`` on.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+from backend.core.config import Settings
+from backend.core.errors import ServiceUnavailable
+from backend.services import demo_data
+from backend.services.introspect import introspect
+from backend.services.targets import DEMO_TARGET, QueryTarget
+
+log = logging.getLogger(__name__)
+
+
+class DemoUnavailable(ServiceUnavailable):
+    code = "demo_unavailable"
+
+
+class DemoTargets:
+    """Lazily builds and caches the demo ``QueryTarget`` (one engine, one introspection)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._target: QueryTarget | None = None
+
+    def target(self) -> QueryTarget:
+        """The demo target, loading the data first if this database has never had it."""
+        if self._target is None:
+            with self._lock:
+                if self._target is None:
+                    self._target = self._build()
+        return self._target
+
+    __call__ = target
+
+    def dispose(self) -> None:
+        with self._lock:
+            if self._target is not None:
+                self._target.engine.dispose()
+                self._target = None
+
+    def _build(self) -> QueryTarget:
+        try:
+            if self._settings.embedded:
+                engine, dialect, schema = self._sqlite_engine(), "sqlite", None
+            else:
+                engine, dialect, schema = self._postgres_engine(), "postgres", demo_data.DEMO_SCHEMA
+            info = introspect(engine, dialect=dialect, db_schema=schema)
+        except (OSError, sqlite3.Error) as error:
+            log.error("demo database unavailable: %s", type(error).__name__)
+            raise DemoUnavailable("The demo database is not available right now.") from None
+        return QueryTarget(
+            key=DEMO_TARGET,
+            engine=engine,
+            dialect=dialect,
+            db_schema=schema,
+            schema_info=info,
+            enabled_tables=None,
+        )
+
+    def _sqlite_engine(self) -> Engine:
+        path = demo_data.sqlite_path(self._settings.data_dir)
+        if not demo_data.sqlite_is_current(path):
+            report = demo_data.load_sqlite(self._settings.data_dir)
+            log.info("demo data loaded into %s in %.2f s", path.name, report.seconds)
+        uri = f"file:{path.resolve()}?mode=ro"
+
+        def connect() -> sqlite3.Connection:
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            conn.execute("PRAGMA query_only = ON")
+            return conn
+
+        return create_engine("sqlite://", creator=connect, poolclass=QueuePool, pool_size=4)
+
+    def _postgres_engine(self) -> Engine:
+        engine = create_engine(
+            self._settings.sqlalchemy_url,
+            pool_size=3,
+            max_overflow=3,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+            pool_timeout=10,
+            connect_args={"connect_timeout": 5, "application_name": "eaa-demo"},
+        )
+        report = demo_data.load_postgres(engine)
+        if report.loaded:
+            log.info("demo data loaded into schema demo in %.2f s", report.seconds)
+        if report.read_role is None:
+            log.warning("demo queries run without the read-only role")
+        else:
+            event.listen(engine, "connect", _switch_role(report.read_role))
+            engine.dispose()  # connections opened by the loader ran as the app's own role
+        return engine
+
+
+def _switch_role(role: str) -> Any:
+    """Every connection of the demo engine runs as the role that may only SELECT."""
+    from psycopg import sql
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+        dbapi_connection.commit()
+
+    return on_connect

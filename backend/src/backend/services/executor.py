@@ -1,0 +1,284 @@
+"""Run one checked query read-only, within a time limit and a row cap; values come back JSON-safe.
+
+Layers below the SQL guard, each able to stop a write on its own:
+- PostgreSQL: a READ ONLY transaction that is always rolled back; a server-side cursor
+  (``DECLARE … CURSOR``), which only admits a single SELECT/VALUES and no data-modifying WITH;
+  ``statement_timeout``; ``search_path`` pinned to the target's schema; for the demo, the
+  engine's connections run as a role that may only SELECT (see ``demo_target``).
+- SQLite: the connection is switched to ``query_only`` and a progress handler enforces the time
+  limit; ``sqlite3`` itself refuses to run more than one statement per call.
+Lost connections are retried with exponential backoff before the user is told.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import math
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg import sql as pg_sql
+from sqlalchemy import exc as sa_exc
+
+from backend.core.errors import AppError, ServiceUnavailable
+from backend.services.sql_guard import SqlRefused
+from backend.services.targets import QueryTarget
+
+JsonScalar = str | int | float | bool | None
+RETRIES = 3
+BACKOFF_SECONDS = 0.25
+STREAM_BATCH = 1000
+_T = TypeVar("_T")
+
+
+class DatabaseUnreachable(ServiceUnavailable):
+    code = "database_unreachable"
+
+
+class QueryTimeout(AppError):
+    status_code = 408
+    code = "query_timeout"
+
+
+class QueryFailed(AppError):
+    """The database rejected the query (unknown column, type error...); the detail says why.
+
+    The ask pipeline feeds this message back to the model for a repair attempt.
+    """
+
+    status_code = 422
+    code = "query_failed"
+
+
+@dataclass(frozen=True)
+class ResultSet:
+    columns: list[str]
+    rows: list[list[JsonScalar]]
+    row_count: int
+    truncated: bool
+    elapsed_ms: float
+
+
+def run_readonly(
+    target: QueryTarget, sql: str, *, row_cap: int, timeout_seconds: float
+) -> ResultSet:
+    """Run ``sql`` (already passed through the guard) and return at most ``row_cap`` rows."""
+    started = time.perf_counter()
+
+    def attempt() -> tuple[list[str], list[list[JsonScalar]], bool]:
+        with _open_cursor(target, sql, timeout_seconds, batch=row_cap + 1) as (columns, fetch):
+            rows = fetch(row_cap + 1)
+        truncated = len(rows) > row_cap
+        return columns, [json_row(r) for r in rows[:row_cap]], truncated
+
+    columns, rows, truncated = _with_retries(attempt)
+    elapsed = (time.perf_counter() - started) * 1000
+    return ResultSet(columns, rows, len(rows), truncated, round(elapsed, 2))
+
+
+def stream_readonly(
+    target: QueryTarget, sql: str, *, row_cap: int, timeout_seconds: float
+) -> Iterator[list[JsonScalar]]:
+    """Yield the column names first, then up to ``row_cap`` JSON-safe rows, in batches.
+
+    For CSV export: memory stays flat however large the result. The connection is held until
+    the iterator is exhausted or closed.
+    """
+    with ExitStack() as stack:
+        columns, fetch = _with_retries(
+            lambda: stack.enter_context(_open_cursor(target, sql, timeout_seconds))
+        )
+        yield list(columns)
+        sent = 0
+        while sent < row_cap:
+            batch = fetch(min(STREAM_BATCH, row_cap - sent))
+            if not batch:
+                break
+            for row in batch:
+                yield json_row(row)
+            sent += len(batch)
+
+
+Fetch = Callable[[int], Sequence[Sequence[Any]]]
+
+
+@contextmanager
+def _open_cursor(
+    target: QueryTarget, sql: str, timeout_seconds: float, batch: int = STREAM_BATCH
+) -> Iterator[tuple[list[str], Fetch]]:
+    if target.dialect not in {"sqlite", "postgres", "postgresql"}:
+        raise SqlRefused(f"Queries on {target.dialect} databases are not supported yet.")
+    opener = _open_sqlite if target.dialect == "sqlite" else _open_postgres
+    with _translate_errors(timeout_seconds), opener(target, sql, timeout_seconds, batch) as opened:
+        yield opened
+
+
+@contextmanager
+def _open_postgres(
+    target: QueryTarget, sql: str, timeout_seconds: float, batch: int
+) -> Iterator[tuple[list[str], Fetch]]:
+    raw = target.engine.raw_connection()
+    healthy = True
+    try:
+        conn = raw.driver_connection
+        assert isinstance(conn, psycopg.Connection)
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.rollback()
+        with conn.cursor() as setup:
+            setup.execute("SET TRANSACTION READ ONLY")
+            setup.execute(
+                pg_sql.SQL("SET LOCAL statement_timeout = {}").format(
+                    pg_sql.Literal(max(1, int(timeout_seconds * 1000)))
+                )
+            )
+            setup.execute("SET LOCAL standard_conforming_strings = on")
+            if target.db_schema:
+                setup.execute(
+                    pg_sql.SQL("SET LOCAL search_path = {}").format(
+                        pg_sql.Identifier(target.db_schema)
+                    )
+                )
+        with conn.cursor(name=f"eaa_{uuid.uuid4().hex[:12]}") as cursor:
+            cursor.itersize = batch
+            cursor.execute(sql)
+            columns = [d.name for d in cursor.description or ()]
+            yield columns, cursor.fetchmany
+    except psycopg.OperationalError:
+        healthy = False
+        raise
+    finally:
+        _finish_postgres(raw, healthy)
+
+
+def _finish_postgres(raw: Any, healthy: bool) -> None:
+    """Roll back (nothing is ever committed) and return the connection, or drop a broken one."""
+    try:
+        if healthy:
+            raw.driver_connection.rollback()
+    except psycopg.Error:
+        healthy = False
+    if healthy:
+        raw.close()
+    else:
+        raw.invalidate()
+
+
+@contextmanager
+def _open_sqlite(
+    target: QueryTarget, sql: str, timeout_seconds: float, batch: int
+) -> Iterator[tuple[list[str], Fetch]]:
+    raw = target.engine.raw_connection()
+    conn = raw.driver_connection
+    assert isinstance(conn, sqlite3.Connection)
+    deadline = time.monotonic() + timeout_seconds
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        cursor = conn.execute(sql)
+        cursor.arraysize = batch
+        columns = [d[0] for d in cursor.description or ()]
+        yield columns, cursor.fetchmany
+        cursor.close()
+    finally:
+        conn.set_progress_handler(None, 0)
+        if conn.in_transaction:
+            conn.rollback()
+        raw.close()
+
+
+_CONNECTION_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def _is_connection_loss(error: BaseException) -> bool:
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    original = error.orig if isinstance(error, sa_exc.DBAPIError) else error
+    if isinstance(original, psycopg.OperationalError):
+        state = original.sqlstate
+        return state is None or state.startswith(_CONNECTION_SQLSTATES)
+    return False
+
+
+def _with_retries(action: Callable[[], _T]) -> _T:
+    for attempt in range(RETRIES + 1):
+        try:
+            return action()
+        except (psycopg.OperationalError, sa_exc.OperationalError) as error:
+            if not _is_connection_loss(error):
+                raise
+            if attempt == RETRIES:
+                raise DatabaseUnreachable(
+                    f"The database could not be reached after {RETRIES + 1} attempts; "
+                    "please check that it is running and try again.",
+                ) from None
+            time.sleep(BACKOFF_SECONDS * 2**attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@contextmanager
+def _translate_errors(timeout_seconds: float) -> Iterator[None]:
+    """Turn driver errors into messages a person can act on; connection losses pass through."""
+    try:
+        yield
+    except pg_errors.QueryCanceled:
+        raise _timeout(timeout_seconds) from None
+    except pg_errors.ReadOnlySqlTransaction:
+        raise SqlRefused("This query tries to change data; only reading is allowed.") from None
+    except pg_errors.InsufficientPrivilege:
+        raise SqlRefused("The read-only account is not allowed to do that.") from None
+    except psycopg.OperationalError:
+        raise
+    except psycopg.Error as error:
+        raise QueryFailed(_first_line(error)) from None
+    except sqlite3.OperationalError as error:
+        message = str(error)
+        if "interrupted" in message:
+            raise _timeout(timeout_seconds) from None
+        if "readonly" in message.replace(" ", "") or "query_only" in message:
+            raise SqlRefused("This query tries to change data; only reading is allowed.") from None
+        raise QueryFailed(_first_line(error)) from None
+    except (sqlite3.Error, sqlite3.Warning) as error:
+        raise QueryFailed(_first_line(error)) from None
+
+
+def _timeout(seconds: float) -> QueryTimeout:
+    return QueryTimeout(
+        f"The query took longer than {seconds:g} s and was stopped. "
+        "Try narrowing it down (a filter, fewer groups or a LIMIT)."
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"The database rejected the query: {text[0][:300] if text else type(error).__name__}"
+
+
+def json_value(value: Any) -> JsonScalar:
+    """One database value as something ``json.dumps`` accepts and a person reads the same way."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    if isinstance(value, memoryview | bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return str(value)
+
+
+def json_row(row: Sequence[Any]) -> list[JsonScalar]:
+    return [json_value(value) for value in row]
