@@ -30,6 +30,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # Nothing configured: bring the embedded database up to date before taking traffic.
         # Deploys with DATABASE_URL run `migrate` as their pre-deploy step instead.
         _migrate(settings, args)
+        _load_demo(settings, args)
     uvicorn.run(
         "backend.main:create_app",
         factory=True,
@@ -61,6 +62,25 @@ def _migrate(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+def _load_demo(settings: Settings, _: argparse.Namespace) -> int:
+    """Generate the demo loans data and load it (a no-op when this version is already there)."""
+    from backend.services import demo_data
+
+    if settings.embedded:
+        report = demo_data.load_sqlite(settings.data_dir)
+    else:
+        from backend.data.database import make_engine
+
+        engine = make_engine(settings)
+        try:
+            report = demo_data.load_postgres(engine)
+        finally:
+            engine.dispose()
+    state = "loaded" if report.loaded else "already up to date"
+    print(f"demo data {state}: {report.loans} loans into {report.target} in {report.seconds:.2f} s")
+    return 0
+
+
 def _new_key(_: Settings | None, __: argparse.Namespace) -> int:
     print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"))
     return 0
@@ -76,6 +96,7 @@ COMMANDS: dict[str, tuple[str, Command]] = {
     "serve": ("run the API server (uvicorn) on API_HOST and PORT", _serve),
     "migrate": ("apply database migrations (the deploy's pre-deploy step)", _migrate),
     "check-config": ("validate the settings and exit", _check),
+    "load-demo": ("generate and load the demo loans database (idempotent)", _load_demo),
 }
 
 
