@@ -14,11 +14,11 @@ from tests.support.keys import new_encryption_key
 from tests.support.processes import RunningProcess, backend_command, run_service
 
 
-def backend_env(database_url: str, work_dir: Path, **extra: str) -> dict[str, str]:
+def backend_env(database_url: str, work_dir: Path, key: str, **extra: str) -> dict[str, str]:
     """The environment of a deployed backend (PostgreSQL, production logs) plus ``extra``."""
     return {
         "DATABASE_URL": database_url,
-        "ENCRYPTION_KEY": new_encryption_key(),
+        "ENCRYPTION_KEY": key,
         "DATA_DIR": str(work_dir / "data"),
         "APP_ENV": "production",
         "LOG_LEVEL": "INFO",
@@ -34,12 +34,16 @@ class BackendStarter(Protocol):
 
 @pytest.fixture
 def start_backend(work_dir: Path) -> BackendStarter:
-    """Start ``python -m backend serve`` on a database (a context manager; stops on exit)."""
+    """Start ``python -m backend serve`` on a database (a context manager; stops on exit).
+
+    Backends of one test share an ENCRYPTION_KEY, like replicas of one deploy.
+    """
+    key = new_encryption_key()
 
     def start(database_url: str, **extra: str) -> AbstractContextManager[RunningProcess]:
         return run_service(
             backend_command(),
-            env=backend_env(database_url, work_dir, **extra),
+            env=backend_env(database_url, work_dir, key, **extra),
             health_path="/api/health",
             log_dir=work_dir,
         )

@@ -19,7 +19,7 @@ from tests.hardening.conftest import BackendStarter
 
 def _fresh_window() -> None:
     """Start just after a minute boundary so one fixed window covers the whole test."""
-    if time.time() % 60 > 45:
+    if time.time() % 60 > 50:
         time.sleep(60 - time.time() % 60 + 0.2)
 
 

@@ -65,7 +65,7 @@ def _repository_files() -> list[str]:
 def test_the_repository_holds_no_secrets() -> None:
     files = _repository_files()
     assert "backend/src/backend/main.py" in files
-    problems = []
+    problems: list[str] = []
     for name in files:
         path = REPO_ROOT / name
         if not path.is_file():

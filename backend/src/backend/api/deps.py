@@ -10,6 +10,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from backend.api.middleware import identify
+from backend.api.rate_limits import limit_principal
 from backend.core.config import Settings
 from backend.core.errors import InvalidInput, Unauthorized
 from backend.data.database import transaction
@@ -71,9 +73,12 @@ def get_principal(request: Request, session: DbSession) -> Principal:
         raise InvalidInput("X-Anonymous-ID must be 8-64 letters, digits, '-' or '_'")
     token = bearer_token(request)
     if token is None:
+        limit_principal(request, user_id=None, anon_id=anon_id)
         return Principal(user_id=None, anon_id=anon_id, client_ip=client_ip(request))
     user = request.app.state.auth.authenticate(session, token)
     request.state.auth_user = user
+    identify(request, user.user_id)
+    limit_principal(request, user_id=user.user_id, anon_id=None)
     return Principal(
         user_id=user.user_id, anon_id=anon_id, client_ip=client_ip(request), email=user.email
     )
