@@ -29,6 +29,7 @@ class UserDatabase:
     url: str  # postgresql://role:password@/db?host=<socket dir>
     password: str
     name: str
+    role: str
 
 
 def backend_env(pg_url: str, **extra: str) -> dict[str, str]:
@@ -116,7 +117,7 @@ def user_db(pg_admin_url: str) -> Iterator[UserDatabase]:
         conn.execute(SAMPLE_TABLES.encode())
     socket_dir = make_url(pg_admin_url).query["host"]
     url = f"postgresql://{role}:{password}@/{name}?host={socket_dir}"
-    yield UserDatabase(url=url, password=password, name=name)
+    yield UserDatabase(url=url, password=password, name=name, role=role)
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))

@@ -91,12 +91,32 @@ def _check(_: Settings, __: argparse.Namespace) -> int:
     return 0
 
 
+def _rotate_keys(settings: Settings, _: argparse.Namespace) -> int:
+    """Re-encrypt every saved connection under the first ENCRYPTION_KEY (all listed keys open)."""
+    from backend.data.database import make_engine, make_session_factory, transaction
+    from backend.services.connections import reseal_all
+    from backend.services.crypto import DecryptionFailed, load_keyring
+
+    engine = make_engine(settings)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            resealed, current = reseal_all(session, load_keyring(settings))
+    except DecryptionFailed as error:
+        print(f"error: {error}; nothing was changed", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"re-encrypted {resealed} connection(s); {current} already used the first key")
+    return 0
+
+
 Command = Callable[[Settings, argparse.Namespace], int]
 COMMANDS: dict[str, tuple[str, Command]] = {
     "serve": ("run the API server (uvicorn) on API_HOST and PORT", _serve),
     "migrate": ("apply database migrations (the deploy's pre-deploy step)", _migrate),
     "check-config": ("validate the settings and exit", _check),
     "load-demo": ("generate and load the demo loans database (idempotent)", _load_demo),
+    "rotate-keys": ("re-encrypt saved connections under the first ENCRYPTION_KEY", _rotate_keys),
 }
 
 

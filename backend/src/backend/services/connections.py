@@ -246,14 +246,21 @@ class ConnectionRegistry:
 
 
 def reseal_all(session: Session, keyring: KeyRing) -> tuple[int, int]:
-    """Re-encrypt every connection under the first key; return (resealed, already current)."""
+    """Re-encrypt every connection under the first key; return (resealed, already current).
+
+    All or nothing: one row no configured key opens aborts the caller's transaction.
+    """
     resealed = current = 0
     for row in session.execute(select(Connection).with_for_update()).scalars():
         if keyring.is_current(row.secret):
             current += 1
             continue
         context = sealing_context(row.user_id, row.id)
-        row.secret = keyring.seal(keyring.open(row.secret, context=context), context=context)
+        try:
+            plain = keyring.open(row.secret, context=context)
+        except DecryptionFailed as error:
+            raise DecryptionFailed(f"connection {row.id}: {error}") from None
+        row.secret = keyring.seal(plain, context=context)
         resealed += 1
     session.flush()
     return resealed, current

@@ -1,0 +1,89 @@
+"""What users may paste as a connection: accepted shapes, masking, and refused targets.
+
+Contract: services.connection_urls (PostgreSQL only; no files, sockets or private hosts unless
+allowed; never the app's own database).
+"""
+
+from __future__ import annotations
+
+import pytest
+from backend.services.connection_urls import (
+    MASK,
+    InvalidConnection,
+    check_reachable_safely,
+    parse,
+)
+from sqlalchemy.engine import make_url
+
+
+def test_url_is_parsed_and_the_password_masked() -> None:
+    spec = parse("postgres://ana:s3cr%40t@db.example.com:6543/sales?sslmode=require", None, None)
+    assert (spec.host, spec.port, spec.database, spec.username) == (
+        "db.example.com",
+        6543,
+        "sales",
+        "ana",
+    )
+    assert spec.password == "s3cr@t"
+    assert spec.ssl_mode == "require"
+    described = spec.describe()
+    assert described["password"] == MASK
+    assert "s3cr" not in str(described)
+    assert described["display_url"] == f"postgresql://ana:{MASK}@db.example.com:6543/sales"
+
+
+def test_env_content_with_database_url_or_pg_variables() -> None:
+    env = "# prod\nexport DATABASE_URL='postgresql://bo:pw-1234567@db.example.com/app'\n"
+    assert parse(None, env, "disable").database == "app"
+    pg = 'PGHOST=db.example.com\nPGPORT=5433\nPGDATABASE=crm\nPGUSER=bo\nPGPASSWORD="p w"\n'
+    spec = parse(None, pg, None)
+    assert (spec.port, spec.database, spec.password, spec.ssl_mode) == (
+        5433,
+        "crm",
+        "p w",
+        "prefer",
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("sqlite:////etc/passwd", "File-based"),
+        ("mysql://u:p@db.example.com/x", "MySQL"),
+        ("oracle://u:p@db.example.com/x", "Unsupported database"),
+        ("postgresql://u:p@db.example.com/x?options=-c%20x", "Unsupported URL option"),
+        ("postgresql://u:p@db.example.com", "database name"),
+        ("postgresql://u:p@db.example.com/x?sslmode=verify-full", "SSL mode"),
+        ("not a url", "not a database URL"),
+    ],
+)
+def test_unsupported_urls_are_refused_with_a_reason(url: str, message: str) -> None:
+    with pytest.raises(InvalidConnection, match=message):
+        parse(url, None, None)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:p@127.0.0.1/x",
+        "postgresql://u:p@localhost/x",
+        "postgresql://u:p@10.1.2.3/x",
+        "postgresql://u:p@169.254.169.254/x",
+        "postgresql://u:p@[::1]/x",
+        "postgresql://u:p@/x?host=/var/run/postgresql",
+    ],
+)
+def test_local_private_and_socket_hosts_are_refused_by_default(url: str) -> None:
+    spec = parse(url, None, None)
+    with pytest.raises(InvalidConnection):
+        check_reachable_safely(spec, allow_private=False, app_database=None)
+    check_reachable_safely(spec, allow_private=True, app_database=None)
+
+
+def test_the_apps_own_database_is_refused_even_when_private_hosts_are_allowed() -> None:
+    app_db = make_url("postgresql+psycopg://app:pw@/appdb?host=/tmp/sock")
+    own = parse("postgresql://someone:else@/appdb?host=/tmp/sock", None, None)
+    with pytest.raises(InvalidConnection, match="own database"):
+        check_reachable_safely(own, allow_private=True, app_database=app_db)
+    other = parse("postgresql://someone:else@/otherdb?host=/tmp/sock", None, None)
+    check_reachable_safely(other, allow_private=True, app_database=app_db)
