@@ -54,3 +54,17 @@ def serve(session: nox.Session) -> None:
     session.run(
         "python", "scripts/serve.py", *session.posargs, env={"DATA_DIR": os.path.abspath("data")}
     )
+
+
+@nox.session(python=PYTHON)
+def smoke(session: nox.Session) -> None:
+    """Start each service with the deploy's start command and wait for its health check."""
+    sync(session)
+    session.run("python", "-m", "scripts.smoke")
+
+
+@nox.session(python=PYTHON)
+def rehearsal(session: nox.Session) -> None:
+    """Replay each service's Nixpacks build, pre-deploy, start and SIGTERM (docs/benchmarks.md)."""
+    sync(session)
+    session.run("python", "-m", "scripts.rehearsal")

@@ -1,0 +1,395 @@
+"""Deploy rehearsal: replay what Railway and Nixpacks run for each service, on this machine.
+
+Run through ``nox -s rehearsal`` (part of CI). For each service, read from the deploy config:
+1. build: a fresh virtualenv made by the service's own Nixpacks install commands (``/opt/venv``
+   moved to a temporary folder), so only that service's locked dependency set is installed;
+2. release: the backend's ``preDeployCommand`` against a throwaway PostgreSQL;
+3. run: the start command with ``PORT`` set; the health check must answer within the configured
+   ``healthcheckTimeout``; resident memory must stay under the plan's 512 MB;
+4. stop: SIGTERM while a request is in flight; the request must complete and the process exit
+   within ``drainingSeconds``.
+
+Memory: the limit is checked on the kernel's own high-water mark of resident memory (``VmHWM``
+in ``/proc/<pid>/status``, summed over the service's process tree), which is exact rather than
+sampled. ``RLIMIT_AS`` would be the wrong tool: it caps virtual address space, and Python with
+uvloop, thread stacks and allocator arenas reserves far more than it touches, so a 512 MB cap
+kills a process resident at 150 MB. A memory cgroup would enforce the limit like the platform
+does, but it needs root or a delegated cgroup, which CI runners do not portably give.
+
+Figures (install, pre-deploy, cold start, peak memory, shutdown) are printed and written into
+``docs/benchmarks.md`` between the rehearsal markers.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from scripts.deploy_config import REPO_ROOT, ServiceDeploy, load_services
+from tests.support.keys import new_encryption_key
+from tests.support.postgres import throwaway_server
+from tests.support.processes import clean_env, free_port, wait_http
+
+MEMORY_LIMIT_BYTES = 512 * 1024 * 1024
+BENCHMARKS = REPO_ROOT / "docs" / "benchmarks.md"
+START_MARKER = "<!-- rehearsal:start -->"
+END_MARKER = "<!-- rehearsal:end -->"
+BACKEND_APPLICATION_NAME = "eaa-backend"  # what the backend's engine reports to PostgreSQL
+
+
+class RehearsalFailed(RuntimeError):
+    """A step the platform would run failed; the message says which and shows its output."""
+
+
+@dataclass
+class Figures:
+    service: str
+    install_seconds: float
+    pre_deploy_seconds: float | None
+    cold_start_seconds: float
+    health_timeout_seconds: int
+    peak_rss_bytes: int
+    shutdown: str
+
+
+def run_steps(label: str, commands: list[str], env: Mapping[str, str]) -> float:
+    """Run shell commands in the build root as the platform would; return the elapsed time."""
+    started = time.monotonic()
+    for command in commands:
+        result = subprocess.run(
+            ["bash", "-c", command],
+            cwd=REPO_ROOT,
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RehearsalFailed(
+                f"{label} step failed ({result.returncode}): `{command}`\n"
+                f"{result.stdout[-4000:]}{result.stderr[-4000:]}"
+            )
+    return time.monotonic() - started
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def _high_water_mark(pid: int) -> int:
+    """Peak resident memory of one process, in bytes, as the kernel counted it."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class MemoryWatch:
+    """Tracks the peak resident memory of a process and all its descendants until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        self._pid = pid
+        self._peaks: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        pending = [self._pid]
+        while pending:
+            pid = pending.pop()
+            self._peaks[pid] = max(self._peaks.get(pid, 0), _high_water_mark(pid))
+            pending.extend(_children(pid))
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            self._sample()
+
+    def start(self) -> None:
+        self._sample()
+        self._thread.start()
+
+    def stop(self) -> int:
+        """Stop watching and return the peak (sum of per-process peaks: an upper bound)."""
+        self._sample()
+        self._stop.set()
+        self._thread.join()
+        return sum(self._peaks.values())
+
+
+@contextmanager
+def started(
+    service: ServiceDeploy, env: Mapping[str, str], port: int, log: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
+    """Run the start command; yield the process once healthy, with its cold-start time."""
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            ["bash", "-c", service.start_cmd],
+            env={**env, "PORT": str(port)},
+            cwd=REPO_ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    began = time.monotonic()
+    try:
+        try:
+            wait_http(
+                f"http://127.0.0.1:{port}{service.health_path}",
+                process,
+                timeout=service.health_timeout_seconds,
+            )
+        except (RuntimeError, TimeoutError) as error:
+            raise RehearsalFailed(
+                f"{service.name} not healthy within healthcheckTimeout="
+                f"{service.health_timeout_seconds}s: {error}\n{log.read_text(errors='replace')}"
+            ) from None
+        yield process, time.monotonic() - began
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def exercise_backend(base_url: str) -> None:
+    """A little real traffic so the peak includes a warmed-up process: examples and questions."""
+    headers = {"X-Anonymous-ID": "rehearsal-load"}
+    with httpx.Client(base_url=base_url, timeout=30, headers=headers) as client:
+        examples = client.get("/api/examples")
+        questions = examples.json().get("questions", [])[:3] if examples.status_code == 200 else []
+        for question in questions:
+            answered = client.post("/api/query", json={"question": question})
+            if answered.status_code >= 500:
+                raise RehearsalFailed(f"POST /api/query answered {answered.status_code}")
+
+
+def exercise_frontend(base_url: str) -> None:
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        for _ in range(3):
+            client.get("/").raise_for_status()
+
+
+def poll(check: Callable[[], bool], *, timeout: float, failure: str) -> None:
+    """Call ``check`` until it holds; a rehearsal step that never happens is a failure."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise RehearsalFailed(failure)
+        time.sleep(0.05)
+
+
+def backend_waits_on_lock(admin: psycopg.Connection[tuple[object, ...]]) -> bool:
+    row = admin.execute(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE application_name = %s AND wait_event_type = 'Lock'",
+        (BACKEND_APPLICATION_NAME,),
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def drain_backend(
+    service: ServiceDeploy, process: subprocess.Popen[bytes], base_url: str, database_url: str
+) -> str:
+    """SIGTERM while /api/health is held inside the database; it must still answer 200.
+
+    The request is held from outside the product: a second session locks ``alembic_version``
+    (as a migration would) so the health check waits on it; the lock is released after SIGTERM.
+    """
+    outcome: list[int | str] = []
+
+    def request() -> None:
+        try:
+            outcome.append(httpx.get(base_url + service.health_path, timeout=60).status_code)
+        except httpx.HTTPError as error:
+            outcome.append(type(error).__name__)
+
+    with (
+        psycopg.connect(database_url, autocommit=True) as spy,
+        psycopg.connect(database_url) as locker,
+    ):
+        locker.execute("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE")
+        worker = threading.Thread(target=request)
+        worker.start()
+        poll(
+            lambda: backend_waits_on_lock(spy),
+            timeout=15,
+            failure="the health request never reached the database",
+        )
+        process.send_signal(signal.SIGTERM)
+        time.sleep(1.0)
+        still_running = process.poll() is None
+        locker.rollback()
+    worker.join(timeout=service.draining_seconds + 10)
+    code = _wait_exit(process, service.draining_seconds)
+    if not still_running or outcome != [200] or code != 0:
+        raise RehearsalFailed(
+            f"backend dropped the in-flight request on SIGTERM: request={outcome}, "
+            f"alive after signal={still_running}, exit={code}"
+        )
+    return f"in-flight request answered 200 after SIGTERM; exit {code}"
+
+
+def stop_frontend(service: ServiceDeploy, process: subprocess.Popen[bytes], _: str, __: str) -> str:
+    began = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    code = _wait_exit(process, service.draining_seconds)
+    return f"stopped {time.monotonic() - began:.1f}s after SIGTERM (exit {code})"
+
+
+def _wait_exit(process: subprocess.Popen[bytes], seconds: int) -> int:
+    try:
+        return process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        raise RehearsalFailed(
+            f"still running {seconds}s after SIGTERM: Railway would SIGKILL it"
+        ) from None
+
+
+Exercise = Callable[[str], None]
+Stop = Callable[[ServiceDeploy, subprocess.Popen[bytes], str, str], str]
+BEHAVIOUR: dict[str, tuple[Exercise, Stop]] = {
+    "backend": (exercise_backend, drain_backend),
+    "frontend": (exercise_frontend, stop_frontend),
+}
+
+
+def rehearse(service: ServiceDeploy, runtime: Mapping[str, str], work: Path) -> Figures:
+    venv = work / "venv"
+    replay = service.with_venv(venv)
+    build_env = clean_env(replay.variables)
+    build_env.pop("VIRTUAL_ENV", None)
+    install = run_steps(f"{service.name} install", replay.install_cmds, build_env)
+    run_env = {
+        **build_env,
+        **runtime,
+        "PATH": f"{venv / 'bin'}{os.pathsep}{build_env['PATH']}",
+    }
+    pre_deploy = (
+        run_steps(f"{service.name} pre-deploy", replay.pre_deploy_cmds, run_env)
+        if replay.pre_deploy_cmds
+        else None
+    )
+    port = int(runtime["PORT"])
+    exercise, stop = BEHAVIOUR[service.name]
+    with started(replay, run_env, port, work / "service.log") as (process, cold_start):
+        watch = MemoryWatch(process.pid)
+        watch.start()
+        base_url = f"http://127.0.0.1:{port}"
+        exercise(base_url)
+        peak = watch.stop()
+        shutdown = stop(replay, process, base_url, runtime.get("DATABASE_URL", ""))
+    if peak > MEMORY_LIMIT_BYTES:
+        raise RehearsalFailed(f"{service.name} peaked at {peak / 2**20:.0f} MiB (limit 512 MiB)")
+    return Figures(
+        service.name,
+        install,
+        pre_deploy,
+        cold_start,
+        service.health_timeout_seconds,
+        peak,
+        shutdown,
+    )
+
+
+def render(figures: list[Figures], postgres_version: str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        START_MARKER,
+        "## Deploy rehearsal (`nox -s rehearsal`)",
+        "",
+        f"Measured {stamp} on {os.cpu_count()} CPU(s), {platform.system()} "
+        f"{platform.machine()}, Python {platform.python_version()}. Each service is built "
+        "with its own Nixpacks install commands, released with its pre-deploy command against "
+        f"a throwaway PostgreSQL {postgres_version}, started with its start command and "
+        "stopped with SIGTERM. "
+        "Peak memory is the kernel's resident high-water mark (limit 512 MiB).",
+        "",
+        "| service | install | pre-deploy | cold start → healthy (timeout) | peak RSS | SIGTERM |",
+        "|---|---|---|---|---|---|",
+    ]
+    for item in figures:
+        pre = f"{item.pre_deploy_seconds:.1f} s" if item.pre_deploy_seconds is not None else "—"
+        lines.append(
+            f"| {item.service} | {item.install_seconds:.1f} s | {pre} | "
+            f"{item.cold_start_seconds:.2f} s ({item.health_timeout_seconds} s) | "
+            f"{item.peak_rss_bytes / 2**20:.0f} MiB | {item.shutdown} |"
+        )
+    lines.append(END_MARKER)
+    return "\n".join(lines) + "\n"
+
+
+def write_benchmarks(section: str, path: Path = BENCHMARKS) -> None:
+    """Replace the rehearsal section (or append it); the rest of the file is left alone."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if START_MARKER in text and END_MARKER in text:
+        head, rest = text.split(START_MARKER, 1)
+        tail = rest.split(END_MARKER, 1)[1].lstrip("\n")
+        text = head + section + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+def main() -> int:
+    services = load_services()
+    figures = []
+    backend_port = free_port()
+    with tempfile.TemporaryDirectory(prefix="eaa-rehearsal-") as tmp, throwaway_server() as pg:
+        with psycopg.connect(pg.url(), autocommit=True) as admin:
+            admin.execute("CREATE DATABASE eaa_rehearsal")
+            row = admin.execute("SHOW server_version").fetchone()
+        version = str(row[0]).split()[0] if row else "unknown"
+        database_url = pg.url("eaa_rehearsal")
+        runtime = {
+            "backend": {
+                "PORT": str(backend_port),
+                "DATABASE_URL": database_url,
+                "ENCRYPTION_KEY": new_encryption_key(),
+                "APP_ENV": "production",
+                "DATA_DIR": str(Path(tmp) / "data"),
+            },
+            "frontend": {
+                "PORT": str(free_port()),
+                "BACKEND_URL": f"http://127.0.0.1:{backend_port}",
+            },
+        }
+        try:
+            for service in services:
+                work = Path(tmp) / service.name
+                work.mkdir()
+                figures.append(rehearse(service, runtime[service.name], work))
+                print(f"rehearsal ok: {figures[-1]}", flush=True)
+        except RehearsalFailed as error:
+            print(f"REHEARSAL FAILED: {error}", file=sys.stderr)
+            return 1
+    section = render(figures, version)
+    print(section)
+    write_benchmarks(section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
