@@ -202,9 +202,8 @@ def _error_from(response: httpx.Response) -> BackendError:
         if "retry-after" in response.headers:
             extra.setdefault("retry_after", response.headers["retry-after"])
         return BackendError(body["error"], str(body.get("detail", "")), response.status_code, extra)
-    code = {401: "unauthorized", 404: "not_found", 429: "rate_limited"}.get(
-        response.status_code, "server_error" if response.status_code >= 500 else "invalid_input"
-    )
+    # Not the contract's error shape (a proxy page, a route this backend lacks): say so plainly.
+    code = {401: "unauthorized", 429: "rate_limited"}.get(response.status_code, "server_error")
     return BackendError(code, "The request was not accepted.", response.status_code)
 
 

@@ -215,7 +215,11 @@ def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
             api_name=name_,
         )
         if action == "delete":
-            shell.changes_session(event.then(lambda: gr.Row(visible=False), outputs=confirm_row))
+            shell.changes_session(
+                event.then(
+                    lambda: gr.Row(visible=False), outputs=confirm_row, api_visibility="private"
+                )
+            )
 
     select_none.click(lambda: gr.CheckboxGroup(value=[]), outputs=tables, api_visibility="private")
     delete.click(lambda: gr.Row(visible=True), outputs=confirm_row, api_visibility="private")

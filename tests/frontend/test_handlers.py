@@ -1,0 +1,235 @@
+"""Every event handler of the web app, called through gradio_client against a real frontend
+talking to a real backend on embedded defaults (contract: the HTTP API in the API contract).
+"""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+from typing import Any
+
+import httpx
+from gradio_client import handle_file
+
+from tests.frontend.conftest import Stack, anonymous_id
+
+DEMO_QUESTION = "What is the default rate by grade?"
+# /analyze, /run_sql and /rerun render into the same outputs, in this order.
+RESULT_FIELDS = (
+    "status", "message", "sql", "table", "page_label", "notice", "chart", "insights", "csv",
+    "quota", "session",
+)  # fmt: skip
+
+
+def is_update(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("__type__") == "update" and "value" not in value
+
+
+def collect(client: Any, *args: Any, api_name: str) -> dict[str, Any]:
+    """All yields of a generator event merged: each output's last real value."""
+    job = client.submit(*args, api_name=api_name)
+    job.result()
+    merged: dict[str, Any] = {}
+    for output in job.outputs():
+        for name, value in zip(RESULT_FIELDS, output, strict=True):
+            if not is_update(value):
+                merged[name] = (
+                    value.get("value") if isinstance(value, dict) and "__type__" in value else value
+                )
+    return merged
+
+
+def ask(client: Any, session: dict[str, Any], question: str) -> dict[str, Any]:
+    return collect(client, session, question, "demo", api_name="/analyze")
+
+
+def test_init_loads_example_questions_and_the_demo_info_panel(stack: Stack) -> None:
+    examples, panel, session = stack.client().predict(None, api_name="/init")
+    assert len(examples["choices"]) >= 3
+    assert "loan" in panel.lower()
+    assert session["anon_id"].startswith("anon_")
+
+
+def test_anonymous_visitor_gets_one_question_then_the_signup_prompt(stack: Stack) -> None:
+    client = stack.client()
+    session = {"anon_id": anonymous_id()}
+    first = ask(client, session, DEMO_QUESTION)
+    assert "select" in first["sql"].lower()
+    assert first["table"]["data"], first
+    assert first["chart"] is not None
+    assert "Insights" in first["insights"]
+    assert "✅ Insights" in first["status"]
+    assert "free demo question" in first["quota"]
+
+    second = ask(client, session, "How many loans are there?")
+    assert "Sign up free" in second["message"]
+    assert "sql" not in second or second["sql"] == first["sql"]
+
+
+def test_signed_in_question_shows_quota_pages_and_follows_up(stack: Stack) -> None:
+    client = stack.client()
+    session = stack.register()
+    result = collect(client, session, "SELECT * FROM loans", "demo", api_name="/run_sql")
+    assert "questions left this month" in result["quota"]
+    assert len(result["table"]["data"]) == 25
+    assert result["page_label"].startswith("Rows 1–25 of")
+    table, label = client.predict(api_name="/next_page")
+    assert label.startswith("Rows 26–50 of")
+    assert table["data"] != result["table"]["data"]
+    assert client.predict(api_name="/previous_page")[1].startswith("Rows 1–25")
+
+    follow_up = ask(client, session, DEMO_QUESTION)
+    assert follow_up["table"]["data"]
+    message = client.predict(api_name="/new_conversation")
+    assert "New conversation" in message
+
+
+def test_edited_sql_runs_and_a_write_is_refused_with_an_explanation(stack: Stack) -> None:
+    client = stack.client()
+    session = stack.register()
+    ok = collect(client, session, "SELECT grade, COUNT(*) AS n FROM loans GROUP BY grade", "demo",
+                 api_name="/run_sql")  # fmt: skip
+    assert ok["table"]["headers"] == ["grade", "n"]
+    refused = collect(client, session, "DELETE FROM loans", "demo", api_name="/run_sql")
+    assert "read-only SELECT" in refused["message"]
+    assert "Traceback" not in refused["message"]
+    empty = collect(client, session, "   ", "demo", api_name="/run_sql")
+    assert "no SQL" in empty["message"]
+
+
+def test_feedback_needs_an_account_and_is_saved_for_one(stack: Stack) -> None:
+    anonymous = stack.client()
+    ask(anonymous, {"anon_id": anonymous_id()}, DEMO_QUESTION)
+    assert "Sign in" in anonymous.predict({"anon_id": anonymous_id()}, api_name="/thumbs_up")
+
+    client = stack.client()
+    session = stack.register()
+    ask(client, session, DEMO_QUESTION)
+    assert "feedback saved" in client.predict(session, api_name="/thumbs_down")
+    page = httpx.get(
+        stack.backend_url + "/api/history",
+        headers={"Authorization": f"Bearer {session['access_token']}"},
+    ).json()
+    assert page["items"][0]["feedback"] == -1
+
+
+def test_history_lists_questions_and_reruns_one(stack: Stack) -> None:
+    client = stack.client()
+    session = stack.register()
+    ask(client, session, DEMO_QUESTION)
+    table, label, item, _session = client.predict(session, api_name="/history")
+    assert table["data"][0][1] == DEMO_QUESTION
+    assert label.startswith("1 questions")
+    history_id = item["choices"][0][1]
+    rerun = collect(client, session, history_id, api_name="/rerun")
+    assert rerun["table"]["data"]
+    assert "✅ Insights" in rerun["status"]
+
+
+def test_history_asks_anonymous_visitors_to_sign_in(stack: Stack) -> None:
+    _table, label, _item, _session = stack.client().predict(
+        {"anon_id": anonymous_id()}, api_name="/history"
+    )
+    assert "Sign in" in label
+
+
+def test_sign_up_sign_in_wrong_password_and_sign_out(stack: Stack) -> None:
+    client = stack.client()
+    email = f"{anonymous_id()}@example.com"
+    session, notice, _password = client.predict(
+        None, "signup", email, "a long enough password", api_name="/authenticate"
+    )
+    assert notice == f"Welcome, {email}!"
+    assert session["access_token"]
+
+    _, wrong, _ = client.predict(
+        None, "signin", email, "not the password", api_name="/authenticate"
+    )
+    assert "don't match" in wrong
+    again, notice, _ = client.predict(
+        None, "signin", email, "a long enough password", api_name="/authenticate"
+    )
+    assert again["access_token"] != session["access_token"]
+
+    signed_out = client.predict(again, api_name="/sign_out")
+    assert "access_token" not in signed_out
+    assert signed_out["anon_id"] == again["anon_id"]
+    assert (
+        httpx.get(
+            stack.backend_url + "/api/auth/me",
+            headers={"Authorization": f"Bearer {again['access_token']}"},
+        ).status_code
+        == 401
+    )
+
+
+def test_a_401_refreshes_once_and_an_expired_session_returns_to_sign_in(stack: Stack) -> None:
+    client = stack.client()
+    session = stack.register()
+    stale = {**session, "access_token": "expired-token"}
+    picked, _tables, message, refreshed = client.predict(stale, api_name="/connections")
+    assert message == ""
+    assert picked["choices"] == []
+    assert refreshed["access_token"] != "expired-token"
+    me = httpx.get(
+        stack.backend_url + "/api/auth/me",
+        headers={"Authorization": f"Bearer {refreshed['access_token']}"},
+    )
+    assert me.json()["email"] == session["email"]
+
+    dead = {**session, "access_token": "expired-token", "refresh_token": "revoked"}
+    _picked, _tables, message, after = client.predict(dead, api_name="/connections")
+    assert "sign in again" in message
+    assert "access_token" not in after
+    assert after["notice"] == "Your session has expired. Please sign in again."
+
+
+def test_voice_without_a_key_says_it_needs_one(stack: Stack, tmp_path: Path) -> None:
+    recording = tmp_path / "question.wav"
+    with wave.open(str(recording), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(b"\x00\x00" * 8000)
+    text, message = stack.client().predict(
+        {"anon_id": anonymous_id()}, handle_file(str(recording)), "draft", api_name="/transcribe"
+    )
+    assert text == "draft"
+    assert "Voice input needs an OpenAI API key" in message
+
+
+def test_connections_test_save_choose_tables_and_delete(stack: Stack, pg_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE sales (id int primary key, amount numeric)")
+        conn.execute("CREATE TABLE regions (id int primary key, name text)")
+    client = stack.client()
+    session = stack.register()
+    tested = client.predict(session, pg_url, None, "disable", api_name="/test_connection")
+    assert tested.startswith("✅ Connected"), tested
+
+    message, picked, tables, _url = client.predict(
+        session, "Finance", pg_url, None, "disable", api_name="/save_connection"
+    )
+    assert "Saved **Finance**" in message
+    connection_id = picked["value"]
+    assert {"sales", "regions"} <= {choice[0] for choice in tables["choices"]}
+
+    saved, _, tables = client.predict(session, connection_id, ["sales"], api_name="/save_tables")
+    assert saved == "✅ Tables saved."
+    assert tables["value"] == ["sales"]
+    _, _, everything = client.predict(session, connection_id, [], api_name="/select_all_tables")
+    assert set(everything["value"]) >= {"sales", "regions"}
+
+    deleted, picked, _ = client.predict(session, connection_id, [], api_name="/delete_connection")
+    assert deleted == "🗑️ Connection deleted."
+    assert connection_id not in {choice[1] for choice in picked["choices"]}
+
+
+def test_connections_need_an_account(stack: Stack) -> None:
+    message = stack.client().predict(
+        {"anon_id": anonymous_id()}, "postgresql://u@h/db", None, "require",
+        api_name="/test_connection",
+    )  # fmt: skip
+    assert "Sign in" in message
