@@ -15,13 +15,14 @@ from backend.api.middleware import (
     SecurityHeadersMiddleware,
 )
 from backend.api.rate_limits import limit_by_address
-from backend.api.routes import auth, connections, health
+from backend.api.routes import auth, connections, health, query, transcribe
 from backend.core.config import Environment, Settings, load_settings
 from backend.data.database import known_revisions, make_engine, make_session_factory
 from backend.services.auth import build_auth
 from backend.services.connections import ConnectionRegistry
 from backend.services.crypto import load_keyring
 from backend.services.demo_target import DemoTargets
+from backend.services.engines import build_engine
 from backend.services.health import HealthService
 from backend.version import __version__
 
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.auth = build_auth(settings, app.state.sessions, keyring)
     app.state.connections = registry
     app.state.demo = demo
+    app.state.question_engine = build_engine(settings)  # offline unless OPENAI_API_KEY is set
     app.state.health = HealthService(
         engine, known=known_revisions(), version=__version__, commit=settings.commit_sha
     )
@@ -82,4 +84,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router, prefix="/api")
     app.include_router(auth.router, prefix="/api")
     app.include_router(connections.router, prefix="/api")
+    app.include_router(query.router, prefix="/api")
+    app.include_router(transcribe.router, prefix="/api")
     return app

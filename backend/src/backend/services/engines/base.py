@@ -83,6 +83,7 @@ class Request:
 
 class Engine(Protocol):
     name: str
+    max_repairs: int  # repair attempts allowed after the guard or the database refuses the SQL
 
     def draft(self, request: Request) -> Draft:
         """SQL, chart choice and explanation for ``request.question``."""

@@ -23,6 +23,7 @@ from backend.services.engines.base import (
     Unanswerable,
     Usage,
 )
+from backend.services.engines.openai_client import make_client
 from backend.services.insights import data_commentary
 from backend.services.schema_context import build_context
 
@@ -167,16 +168,7 @@ class OpenAIEngine:
 
     def _get_client(self) -> OpenAI:
         if self._client is None:
-            from openai import OpenAI
-
-            key = self._settings.openai_api_key
-            base_url = self._settings.openai_base_url
-            self._client = OpenAI(
-                api_key=key.get_secret_value() if key else None,
-                base_url=str(base_url) if base_url else None,
-                timeout=self._settings.openai_timeout_seconds,
-                max_retries=self._settings.openai_max_retries,
-            )
+            self._client = make_client(self._settings)
         return self._client
 
     def _call(

@@ -1,0 +1,24 @@
+"""One way to build the official OpenAI client from settings (imported lazily: it is slow)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from backend.core.config import Settings
+
+if TYPE_CHECKING:
+    from openai import OpenAI
+
+
+def make_client(settings: Settings) -> OpenAI:
+    """Timeout and retries (with the client's own backoff on 429/5xx) come from settings."""
+    from openai import OpenAI
+
+    key = settings.openai_api_key
+    base_url = settings.openai_base_url
+    return OpenAI(
+        api_key=key.get_secret_value() if key else None,
+        base_url=str(base_url) if base_url else None,
+        timeout=settings.openai_timeout_seconds,
+        max_retries=settings.openai_max_retries,
+    )
