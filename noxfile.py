@@ -38,6 +38,8 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+    # Known vulnerabilities in uv.lock; says "NOT AUDITED" (without failing) when offline.
+    session.run("python", "scripts/audit_dependencies.py")
 
 
 @nox.session(python=PYTHON)
@@ -45,6 +47,13 @@ def tests(session: nox.Session) -> None:
     """The test suite against a real PostgreSQL (throwaway server or TEST_DATABASE_URL)."""
     sync(session)
     session.run("pytest", *(session.posargs or ["tests"]))
+
+
+@nox.session(python=PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """Run benchmarks/*.py against baselines and rewrite the table in docs/benchmarks.md."""
+    sync(session)
+    session.run("python", "-m", "benchmarks", *session.posargs)
 
 
 @nox.session(python=PYTHON, default=False)
