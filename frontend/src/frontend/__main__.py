@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 
 
 def main() -> None:
@@ -17,6 +18,9 @@ def main() -> None:
     client = BackendClient(str(settings.backend_url), timeout=settings.backend_timeout_seconds)
     secret = settings.session_secret.get_secret_value() if settings.session_secret else None
     app = build_app(client, session_secret=secret)
+    # SIGTERM (a deploy replacing this process) closes the server like Ctrl-C does: Gradio's
+    # KeyboardInterrupt path shuts uvicorn down, letting running requests finish, and exits 0.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     app.queue(default_concurrency_limit=8).launch(
         server_name=settings.server_name,
         server_port=settings.port,
