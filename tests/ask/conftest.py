@@ -1,0 +1,63 @@
+"""Fixtures of the ask tests: the demo on both databases, an app database, a fake OpenAI."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from backend.core.config import Settings
+from backend.services.demo_target import DemoTargets
+from backend.services.targets import QueryTarget
+from psycopg import sql
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.conftest import with_database
+from tests.support.fake_openai import FakeOpenAI, running_fake_openai
+from tests.support.keys import new_encryption_key
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueryTarget]:
+    """The generated demo in its embedded SQLite file, opened read-only as the app does."""
+    demo = DemoTargets(Settings(data_dir=tmp_path_factory.mktemp("demo-sqlite")))
+    yield demo.target()
+    demo.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_postgres(pg_admin_url: str) -> Iterator[QueryTarget]:
+    """The generated demo loaded into schema ``demo`` of a real PostgreSQL database."""
+    name = f"ask_demo_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    settings = Settings(
+        database_url=with_database(pg_admin_url, name), encryption_key=new_encryption_key()
+    )
+    demo = DemoTargets(settings)
+    yield demo.target()
+    demo.dispose()
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture
+def app_sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """A migrated embedded app database (history, conversations, allowances)."""
+    from backend.data.database import make_engine, make_session_factory, upgrade
+
+    settings = Settings(data_dir=tmp_path / "app")
+    engine = make_engine(settings)
+    upgrade(engine)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    with running_fake_openai() as fake:
+        yield fake
