@@ -1,0 +1,47 @@
+"""The environment variables each service reads, taken from its settings class.
+
+Both services declare every variable as a pydantic-settings field, so listing the fields (and
+their aliases) is the complete, always-current catalogue the env template and docs are held to.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from backend.core.config import Settings
+from frontend.config import FrontendSettings
+from pydantic import AliasChoices
+from pydantic_settings import BaseSettings
+
+SETTINGS_CLASSES: dict[str, type[BaseSettings]] = {
+    "backend": Settings,
+    "frontend": FrontendSettings,
+}
+ASSIGNMENT = re.compile(r"^#?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
+SECTION = re.compile(r"^# =+ service: (\w+) =+$", re.MULTILINE)
+
+
+def env_names(settings: type[BaseSettings]) -> list[tuple[str, ...]]:
+    """One tuple per field: the variable names that set it, preferred name first."""
+    names = []
+    for field_name, field in settings.model_fields.items():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names.append(tuple(str(choice) for choice in alias.choices))
+        elif isinstance(alias, str):
+            names.append((alias,))
+        else:
+            names.append((field_name.upper(),))
+    return names
+
+
+def template_sections(path: Path) -> dict[str, set[str]]:
+    """Variables listed per service block of an env template (``#NAME=`` counts as listed)."""
+    text = path.read_text()
+    headers = list(SECTION.finditer(text))
+    sections = {}
+    for index, header in enumerate(headers):
+        end = headers[index + 1].start() if index + 1 < len(headers) else len(text)
+        sections[header.group(1)] = set(ASSIGNMENT.findall(text[header.end() : end]))
+    return sections
