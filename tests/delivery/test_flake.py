@@ -9,6 +9,7 @@ itself is checked without any override, which proves that ``original`` matches t
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -56,6 +57,14 @@ def run_nix(nix: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]
     )
 
 
+def all_systems(nix: str) -> list[str]:
+    """Newer Nix (CI's) shows and checks only the host system unless asked; 2.8 knows no flag."""
+    version = subprocess.run([nix, "--version"], capture_output=True, text=True, check=True)
+    found = re.search(r"(\d+)\.(\d+)", version.stdout)
+    assert found, version.stdout
+    return ["--all-systems"] if (int(found[1]), int(found[2])) >= (2, 13) else []
+
+
 def evaluate(nix: str, flake_dir: Path, stub_dir: Path, *args: str) -> str:
     result = run_nix(nix, *args, "--override-input", "nixpkgs", f"path:{stub_dir}", cwd=flake_dir)
     assert result.returncode == 0, result.stderr
@@ -101,7 +110,9 @@ def test_lock_is_consistent_offline(nix: str, flake_dir: Path) -> None:
 def test_flake_shows_shells_checks_and_formatter_for_every_system(
     nix: str, flake_dir: Path, stub_dir: Path
 ) -> None:
-    shown = evaluate(nix, flake_dir, stub_dir, "flake", "show", "--json", f"path:{flake_dir}")
+    shown = evaluate(
+        nix, flake_dir, stub_dir, "flake", "show", "--json", *all_systems(nix), f"path:{flake_dir}"
+    )
     outputs = json.loads(shown)
     for system in SYSTEMS:
         assert set(outputs["devShells"][system]) == {"default", "deploy"}
@@ -153,4 +164,13 @@ def test_deploy_shell_adds_railway_and_nixpacks(nix: str, flake_dir: Path, stub_
 
 
 def test_flake_check_evaluates(nix: str, flake_dir: Path, stub_dir: Path) -> None:
-    evaluate(nix, flake_dir, stub_dir, "flake", "check", "--no-build", f"path:{flake_dir}")
+    evaluate(
+        nix,
+        flake_dir,
+        stub_dir,
+        "flake",
+        "check",
+        "--no-build",
+        *all_systems(nix),
+        f"path:{flake_dir}",
+    )

@@ -1,0 +1,142 @@
+"""GitHub Actions workflows: schema-valid, SHA-pinned, least-privilege, zizmor-clean, and gated.
+
+Contracts: GitHub's workflow syntax (check-jsonschema's vendored schema, actionlint where it is
+installed), zizmor's offline audits (no finding of high severity), and the delivery rule that
+a commit reaches Railway only from the CI run that tested that same commit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no type stubs
+
+from tests.delivery.conftest import REPO_ROOT
+
+WORKFLOWS = REPO_ROOT / ".github" / "workflows"
+FILES = sorted(WORKFLOWS.glob("*.yml"))
+PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
+TOOLS = Path(sys.executable).parent
+
+
+def load(name: str) -> dict[Any, Any]:
+    data: dict[Any, Any] = yaml.safe_load((WORKFLOWS / name).read_text())
+    return data
+
+
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    """YAML 1.1 reads the key ``on`` as True."""
+    value = workflow.get("on", workflow.get(True))
+    return value if isinstance(value, dict) else {}
+
+
+def test_there_are_exactly_the_two_workflows() -> None:
+    assert [path.name for path in FILES] == ["ci.yml", "deploy.yml"]
+
+
+def test_workflows_match_the_vendored_schema() -> None:
+    result = subprocess.run(
+        [str(TOOLS / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows"]
+        + [str(path) for path in FILES],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_finds_nothing_of_high_severity() -> None:
+    result = subprocess.run(
+        [str(TOOLS / "zizmor"), "--offline", "--format", "json", str(WORKFLOWS)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    findings = json.loads(result.stdout)
+    assert isinstance(findings, list), result.stderr
+    high = [f["ident"] for f in findings if f["determinations"]["severity"] == "High"]
+    assert high == []
+
+
+def test_actionlint_accepts_the_workflows() -> None:
+    actionlint = shutil.which("actionlint")
+    if actionlint is None:
+        pytest.skip("actionlint is not installed (it comes with `nix develop`; no offline wheel)")
+    result = subprocess.run(
+        [actionlint, *map(str, FILES)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _steps(workflow: dict[Any, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml"])
+def test_every_action_is_pinned_to_a_full_commit(name: str) -> None:
+    uses = [step["uses"] for step in _steps(load(name)) if "uses" in step]
+    assert uses, "the workflow uses actions"
+    assert [use for use in uses if not PINNED.match(use)] == []
+    text = (WORKFLOWS / name).read_text()
+    for use in uses:
+        assert re.search(re.escape(use) + r" # v\d", text), f"{use} needs its version comment"
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml"])
+def test_permissions_are_least_privilege(name: str) -> None:
+    workflow = load(name)
+    assert workflow["permissions"] == {}
+    for job in workflow["jobs"].values():
+        assert job["permissions"] == {"contents": "read"}
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml"])
+def test_checkouts_do_not_keep_the_token(name: str) -> None:
+    checkouts = [s for s in _steps(load(name)) if s.get("uses", "").startswith("actions/checkout")]
+    assert checkouts
+    assert all(step["with"]["persist-credentials"] is False for step in checkouts)
+
+
+def test_ci_runs_every_session_in_the_flake_on_push_and_pull_request() -> None:
+    ci = load("ci.yml")
+    assert set(triggers(ci)) == {"push", "pull_request"}
+    runs = " ".join(step.get("run", "") for step in _steps(ci))
+    assert "nix develop --no-update-lock-file --command nox -s lint tests smoke rehearsal" in runs
+    assert any(s.get("uses", "").startswith("actions/cache@") for s in _steps(ci))
+
+
+def test_deploy_runs_only_after_the_same_runs_checks_passed() -> None:
+    """deploy.yml has no trigger of its own; ci.yml calls it after `checks`, on main pushes."""
+    deploy = load("deploy.yml")
+    assert set(triggers(deploy)) == {"workflow_call"}
+    ci_jobs = load("ci.yml")["jobs"]
+    callers = {name: job for name, job in ci_jobs.items() if "deploy.yml" in job.get("uses", "")}
+    assert list(callers) == ["deploy"]
+    job = callers["deploy"]
+    assert job["needs"] == "checks"
+    assert job["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+    assert job["secrets"] == {"RAILWAY_TOKEN": "${{ secrets.RAILWAY_TOKEN }}"}
+    # `needs` without `always()`/`failure()` only runs when every needed job succeeded.
+    assert "always()" not in job["if"]
+    assert "failure()" not in job["if"]
+
+
+def test_deploy_ships_the_tested_commit_backend_first_one_at_a_time() -> None:
+    (job,) = load("deploy.yml")["jobs"].values()
+    assert job["concurrency"] == {"group": "railway-production", "cancel-in-progress": False}
+    assert job["environment"]["name"] == "production"
+    steps = job["steps"]
+    assert steps[0]["with"]["ref"] == "${{ github.sha }}"
+    railway = [step for step in steps if "railway up" in step.get("run", "")]
+    services = [name for step in railway for name in re.findall(r"--service (\w+)", step["run"])]
+    assert services == ["backend", "frontend"]
+    for step in railway:
+        assert "--ci" in step["run"]
+        assert step["env"] == {"RAILWAY_TOKEN": "${{ secrets.RAILWAY_TOKEN }}"}
