@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 SEED = 20_240_101
 # Bump when the generator or the schema changes: loaders then replace the loaded copy.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 LOAN_COUNT = 50_000
 DEMO_SCHEMA = "demo"
 DEMO_READ_ROLE = "eaa_demo_reader"
@@ -136,7 +136,7 @@ class Column:
 BORROWER_COLUMNS = (
     Column("borrower_id", "integer PRIMARY KEY", "INTEGER PRIMARY KEY", "borrower number"),
     Column("state", "char(2) NOT NULL", "TEXT NOT NULL", "US state (two-letter code)"),
-    Column("annual_income", "numeric(12,2) NOT NULL", "NUMERIC NOT NULL", "yearly income, USD"),
+    Column("annual_income", "numeric(12,2) NOT NULL", "REAL NOT NULL", "yearly income, USD"),
     Column("emp_length", "text", "TEXT", "years in current job ('< 1 year' … '10+ years')"),
     Column("home_ownership", "text NOT NULL", "TEXT NOT NULL", "MORTGAGE, RENT, OWN or OTHER"),
 )
@@ -149,14 +149,14 @@ LOAN_COLUMNS = (
         "the borrower (borrowers.borrower_id)",
     ),
     Column("issue_date", "date NOT NULL", "DATE NOT NULL", "date the loan was issued"),
-    Column("loan_amount", "numeric(10,2) NOT NULL", "NUMERIC NOT NULL", "amount lent, USD"),
+    Column("loan_amount", "numeric(10,2) NOT NULL", "REAL NOT NULL", "amount lent, USD"),
     Column("term", "integer NOT NULL", "INTEGER NOT NULL", "term in months: 36 or 60"),
-    Column("interest_rate", "numeric(5,2) NOT NULL", "NUMERIC NOT NULL", "yearly rate, percent"),
-    Column("installment", "numeric(10,2) NOT NULL", "NUMERIC NOT NULL", "monthly payment, USD"),
+    Column("interest_rate", "numeric(5,2) NOT NULL", "REAL NOT NULL", "yearly rate, percent"),
+    Column("installment", "numeric(10,2) NOT NULL", "REAL NOT NULL", "monthly payment, USD"),
     Column("grade", "char(1) NOT NULL", "TEXT NOT NULL", "credit grade A (best) to G"),
     Column("sub_grade", "char(2) NOT NULL", "TEXT NOT NULL", "A1 … G5"),
     Column("purpose", "text NOT NULL", "TEXT NOT NULL", "what the loan is for"),
-    Column("dti", "numeric(5,2) NOT NULL", "NUMERIC NOT NULL", "debt-to-income ratio, percent"),
+    Column("dti", "numeric(5,2) NOT NULL", "REAL NOT NULL", "debt-to-income ratio, percent"),
     Column(
         "verification_status",
         "text NOT NULL",

@@ -127,7 +127,6 @@ def _open_postgres(
     target: QueryTarget, sql: str, timeout_seconds: float, batch: int
 ) -> Iterator[tuple[list[str], Fetch]]:
     raw = target.engine.raw_connection()
-    healthy = True
     try:
         conn = raw.driver_connection
         assert isinstance(conn, psycopg.Connection)
@@ -152,24 +151,21 @@ def _open_postgres(
             cursor.execute(sql)
             columns = [d.name for d in cursor.description or ()]
             yield columns, cursor.fetchmany
-    except psycopg.OperationalError:
-        healthy = False
-        raise
     finally:
-        _finish_postgres(raw, healthy)
+        _finish_postgres(raw)
 
 
-def _finish_postgres(raw: Any, healthy: bool) -> None:
+def _finish_postgres(raw: Any) -> None:
     """Roll back (nothing is ever committed) and return the connection, or drop a broken one."""
+    conn = raw.driver_connection
     try:
-        if healthy:
-            raw.driver_connection.rollback()
+        if not conn.broken and not conn.closed:
+            conn.rollback()
+            raw.close()
+            return
     except psycopg.Error:
-        healthy = False
-    if healthy:
-        raw.close()
-    else:
-        raw.invalidate()
+        pass
+    raw.invalidate()
 
 
 @contextmanager
@@ -195,7 +191,10 @@ def _open_sqlite(
         raw.close()
 
 
-_CONNECTION_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+# Connection failures (class 08 except a protocol violation), shutdowns, too many clients.
+_CONNECTION_SQLSTATES = frozenset(
+    {"08000", "08001", "08003", "08004", "08006", "08007", "57P01", "57P02", "57P03", "53300"}
+)
 
 
 def _is_connection_loss(error: BaseException) -> bool:
@@ -204,7 +203,7 @@ def _is_connection_loss(error: BaseException) -> bool:
     original = error.orig if isinstance(error, sa_exc.DBAPIError) else error
     if isinstance(original, psycopg.OperationalError):
         state = original.sqlstate
-        return state is None or state.startswith(_CONNECTION_SQLSTATES)
+        return state is None or state in _CONNECTION_SQLSTATES
     return False
 
 
@@ -235,8 +234,10 @@ def _translate_errors(timeout_seconds: float) -> Iterator[None]:
         raise SqlRefused("This query tries to change data; only reading is allowed.") from None
     except pg_errors.InsufficientPrivilege:
         raise SqlRefused("The read-only account is not allowed to do that.") from None
-    except psycopg.OperationalError:
-        raise
+    except psycopg.OperationalError as error:
+        if _is_connection_loss(error):
+            raise  # retried by the caller
+        raise QueryFailed(_first_line(error)) from None
     except psycopg.Error as error:
         raise QueryFailed(_first_line(error)) from None
     except sqlite3.OperationalError as error:

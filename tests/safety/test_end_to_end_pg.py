@@ -1,0 +1,116 @@
+"""No statement that writes, locks, sleeps or reads files executes on a real PostgreSQL.
+
+Contract: the guard (``check_sql``) and the executor (``run_readonly``) together never change a
+database. The canary table ``demo.canary`` and the set of relations must be identical after every
+attempt, both through the guard and when the guard is skipped and the executor is handed the raw
+SQL: then the READ ONLY transaction, the server-side cursor and the read-only role stop it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import replace
+
+import pytest
+from backend.core.errors import AppError
+from backend.services.demo_data import DEMO_READ_ROLE
+from backend.services.executor import QueryTimeout, run_readonly
+from backend.services.sql_guard import check_sql
+from backend.services.targets import QueryTarget
+from sqlalchemy import create_engine
+
+from tests.conftest import to_sqlalchemy
+from tests.safety.conftest import CANARY_ROWS, canary_rows, relation_names
+from tests.safety.corpus import POSTGRES_ATTACKS
+
+TIMEOUT = 1.0
+TABLES = frozenset({"loans", "borrowers", "canary"})
+# Ending other sessions is not a write, and the guard's allowlist refuses it (see test_guard);
+# run raw it could end this test's own connection, so the raw run leaves these out.
+SESSION_KILLERS = {"pg_terminate_backend", "pg_cancel_backend"}
+RAW_ATTACKS = {k: v for k, v in POSTGRES_ATTACKS.items() if k not in SESSION_KILLERS}
+
+
+def guarded_run(target: QueryTarget, sql: str) -> None:
+    checked = check_sql(
+        sql, dialect="postgres", enabled_tables=None, all_tables=TABLES, db_schema="demo"
+    )
+    run_readonly(target, checked, row_cap=10, timeout_seconds=TIMEOUT)
+
+
+def assert_untouched(url: str, relations: set[str]) -> None:
+    assert canary_rows(url) == CANARY_ROWS
+    assert relation_names(url) == relations
+
+
+@pytest.mark.parametrize("sql", POSTGRES_ATTACKS.values(), ids=POSTGRES_ATTACKS.keys())
+def test_attacks_through_the_guard_change_nothing(
+    sql: str, pg_canary: QueryTarget, module_pg_url: str
+) -> None:
+    before = relation_names(module_pg_url)
+    with pytest.raises(AppError):
+        guarded_run(pg_canary, sql)
+    assert_untouched(module_pg_url, before)
+
+
+@pytest.mark.parametrize("sql", RAW_ATTACKS.values(), ids=RAW_ATTACKS.keys())
+def test_attacks_that_skip_the_guard_still_change_nothing(
+    sql: str, pg_canary: QueryTarget, module_pg_url: str
+) -> None:
+    before = relation_names(module_pg_url)
+    started = time.monotonic()
+    with contextlib.suppress(AppError):  # refused by the database: expected for every write
+        run_readonly(pg_canary, sql, row_cap=10, timeout_seconds=TIMEOUT)
+    assert time.monotonic() - started < TIMEOUT + 5  # nothing slept past the time limit
+    assert_untouched(module_pg_url, before)
+    # The pooled connection is still the read-only role, in no leftover state.
+    after = run_readonly(
+        pg_canary, "SELECT current_user, count(*) FROM canary", row_cap=1, timeout_seconds=5
+    )
+    assert after.rows == [[DEMO_READ_ROLE, len(CANARY_ROWS)]]
+
+
+WRITES = [
+    "DELETE FROM canary",
+    "UPDATE canary SET amount = 0",
+    "INSERT INTO canary VALUES (9, 'x', 9)",
+    "WITH d AS (DELETE FROM canary RETURNING *) SELECT * FROM d",
+    "SELECT * INTO stolen FROM canary",
+    "SELECT * FROM canary FOR UPDATE",
+    "SELECT 1; DELETE FROM canary",
+    "COMMIT; DELETE FROM canary",
+    "CREATE TABLE stolen AS SELECT * FROM canary",
+    "DROP TABLE canary",
+    "SELECT set_config('transaction_read_only', 'off', false)",
+    "SELECT nextval('stolen_seq')",
+    "SELECT lo_import('/etc/hostname')",
+]
+
+
+@pytest.mark.parametrize("sql", WRITES)
+def test_read_only_transaction_stops_writes_even_for_a_superuser(
+    sql: str, pg_canary: QueryTarget, module_pg_url: str, pg_admin_url: str
+) -> None:
+    """A user's connection may carry a powerful login: the transaction alone must hold."""
+    from tests.conftest import with_database
+
+    database = module_pg_url.rsplit("/", 1)[-1].split("?")[0]
+    engine = create_engine(to_sqlalchemy(with_database(pg_admin_url, database)))
+    target = replace(pg_canary, key="superuser", engine=engine)
+    before = relation_names(module_pg_url)
+    try:
+        with pytest.raises(AppError):
+            run_readonly(target, sql, row_cap=10, timeout_seconds=TIMEOUT)
+        assert_untouched(module_pg_url, before)
+    finally:
+        engine.dispose()
+
+
+def test_sleep_is_cut_off_by_the_statement_timeout(pg_canary: QueryTarget) -> None:
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout) as timed_out:
+        run_readonly(pg_canary, "SELECT pg_sleep(30)", row_cap=1, timeout_seconds=0.5)
+    assert time.monotonic() - started < 5
+    assert timed_out.value.code == "query_timeout"
+    assert "0.5 s" in timed_out.value.detail

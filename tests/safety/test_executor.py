@@ -1,0 +1,141 @@
+"""The executor's own guarantees: row cap with an honest flag, time limits, JSON-safe values,
+streaming for CSV, and retries with backoff when the database is unreachable.
+
+Contract: ``run_readonly(target, sql, *, row_cap, timeout_seconds) -> ResultSet`` and
+``stream_readonly(...)`` (column names first, then rows); ``QueryTimeout`` (408),
+``QueryFailed`` (422), ``DatabaseUnreachable`` (503) after 3 retries.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import replace
+
+import pytest
+from backend.services.executor import (
+    BACKOFF_SECONDS,
+    RETRIES,
+    DatabaseUnreachable,
+    QueryFailed,
+    QueryTimeout,
+    run_readonly,
+    stream_readonly,
+)
+from backend.services.sql_guard import SqlRefused
+from backend.services.targets import QueryTarget
+from sqlalchemy import create_engine, event
+
+from tests.support.processes import free_port
+
+
+@pytest.mark.parametrize("demo", ["pg_demo", "sqlite_demo"])
+def test_row_cap_reports_truncation(demo: str, request: pytest.FixtureRequest) -> None:
+    target: QueryTarget = request.getfixturevalue(demo)
+    capped = run_readonly(target, "SELECT loan_id FROM loans", row_cap=100, timeout_seconds=10)
+    assert capped.row_count == 100
+    assert len(capped.rows) == 100
+    assert capped.truncated is True
+    exact = run_readonly(
+        target, "SELECT loan_id FROM loans WHERE loan_id <= 100", row_cap=100, timeout_seconds=10
+    )
+    assert exact.row_count == 100
+    assert exact.truncated is False
+    assert capped.columns == ["loan_id"]
+    assert capped.elapsed_ms > 0
+
+
+@pytest.mark.parametrize("demo", ["pg_demo", "sqlite_demo"])
+def test_values_come_back_json_safe(demo: str, request: pytest.FixtureRequest) -> None:
+    target: QueryTarget = request.getfixturevalue(demo)
+    result = run_readonly(
+        target,
+        "SELECT issue_date, loan_amount, interest_rate, term, grade FROM loans WHERE loan_id = 1",
+        row_cap=5,
+        timeout_seconds=10,
+    )
+    row = result.rows[0]
+    json.dumps(result.rows)
+    assert isinstance(row[0], str)
+    assert len(row[0]) == 10
+    assert isinstance(row[1], float)
+    assert isinstance(row[2], float)
+    assert row[3] in (36, 60)
+    assert row[4] in list("ABCDEFG")
+
+
+def test_postgres_statement_timeout(pg_demo: QueryTarget) -> None:
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match=r"longer than 0\.3 s"):
+        run_readonly(pg_demo, "SELECT pg_sleep(20)", row_cap=1, timeout_seconds=0.3)
+    assert time.monotonic() - started < 5
+    # The connection went back to the pool healthy.
+    ok = run_readonly(pg_demo, "SELECT 1 AS one", row_cap=1, timeout_seconds=5)
+    assert ok.rows == [[1]]
+
+
+def test_sqlite_progress_handler_time_limit(sqlite_demo: QueryTarget) -> None:
+    slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout):
+        run_readonly(sqlite_demo, slow, row_cap=1, timeout_seconds=0.3)
+    assert time.monotonic() - started < 5
+    assert run_readonly(sqlite_demo, "SELECT 1", row_cap=1, timeout_seconds=5).rows == [[1]]
+
+
+def test_sqlite_demo_refuses_writes_without_the_guard(sqlite_demo: QueryTarget) -> None:
+    for sql in ("DELETE FROM loans", "UPDATE loans SET term = 1", "CREATE TABLE x (a int)"):
+        with pytest.raises(SqlRefused, match="change data"):
+            run_readonly(sqlite_demo, sql, row_cap=1, timeout_seconds=5)
+    with pytest.raises(QueryFailed):
+        run_readonly(sqlite_demo, "SELECT 1; DELETE FROM loans", row_cap=1, timeout_seconds=5)
+    count = run_readonly(sqlite_demo, "SELECT count(*) FROM loans", row_cap=1, timeout_seconds=5)
+    assert count.rows == [[50_000]]
+
+
+@pytest.mark.parametrize("demo", ["pg_demo", "sqlite_demo"])
+def test_database_errors_are_explained(demo: str, request: pytest.FixtureRequest) -> None:
+    target: QueryTarget = request.getfixturevalue(demo)
+    with pytest.raises(QueryFailed) as failed:
+        run_readonly(target, "SELECT no_such_column FROM loans", row_cap=1, timeout_seconds=5)
+    assert failed.value.status_code == 422
+    assert "no_such_column" in failed.value.detail
+
+
+@pytest.mark.parametrize("demo", ["pg_demo", "sqlite_demo"])
+def test_stream_yields_header_then_capped_rows(demo: str, request: pytest.FixtureRequest) -> None:
+    target: QueryTarget = request.getfixturevalue(demo)
+    rows = list(
+        stream_readonly(
+            target,
+            "SELECT loan_id, issue_date FROM loans ORDER BY loan_id",
+            row_cap=2500,
+            timeout_seconds=10,
+        )
+    )
+    assert rows[0] == ["loan_id", "issue_date"]
+    assert len(rows) == 2501
+    assert [r[0] for r in rows[1:4]] == [1, 2, 3]
+
+
+def test_unreachable_database_is_retried_with_backoff(pg_demo: QueryTarget) -> None:
+    engine = create_engine(
+        f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none",
+        connect_args={"connect_timeout": 2},
+    )
+    attempts: list[float] = []
+    event.listen(engine, "do_connect", lambda *_: attempts.append(time.monotonic()))
+    target = replace(pg_demo, key="down", engine=engine)
+    started = time.monotonic()
+    try:
+        with pytest.raises(DatabaseUnreachable) as unreachable:
+            run_readonly(target, "SELECT 1", row_cap=1, timeout_seconds=5)
+    finally:
+        engine.dispose()
+    assert unreachable.value.status_code == 503
+    assert unreachable.value.code == "database_unreachable"
+    assert len(attempts) == RETRIES + 1
+    gaps = [later - earlier for earlier, later in itertools.pairwise(attempts)]
+    assert all(gap >= BACKOFF_SECONDS * 2**i * 0.9 for i, gap in enumerate(gaps))
+    assert time.monotonic() - started >= BACKOFF_SECONDS * (2**RETRIES - 1)
