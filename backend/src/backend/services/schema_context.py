@@ -21,17 +21,17 @@ def estimate_tokens(text: str) -> int:
     return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
 
 
-def _column_line(table: TableInfo, column: ColumnInfo) -> str:
+def _column_line(table: TableInfo, column: ColumnInfo, shown: set[str]) -> str:
     parts = [f"  {column.name} {column.raw_type or column.kind}"]
     if column.primary_key:
         parts.append("PK")
     for fk in table.foreign_keys:
-        if column.name in fk.columns:
+        if column.name in fk.columns and fk.ref_table in shown:  # never point at a disabled table
             ref = fk.ref_columns[fk.columns.index(column.name)]
             parts.append(f"-> {fk.ref_table}.{ref}")
     if column.samples:
-        shown = ", ".join(repr(v) for v in column.samples[:MAX_SAMPLES])
-        parts.append(f"values: {shown}")
+        values = ", ".join(repr(v) for v in column.samples[:MAX_SAMPLES])
+        parts.append(f"values: {values}")
     return " ".join(parts)
 
 
@@ -54,9 +54,11 @@ def _table_score(table: TableInfo, words: set[str]) -> int:
     return own + sum(_column_score(c, words) for c in table.columns)
 
 
-def _render(table: TableInfo, columns: list[ColumnInfo], db_schema: str | None) -> str:
+def _render(
+    table: TableInfo, columns: list[ColumnInfo], db_schema: str | None, shown: set[str]
+) -> str:
     lines = [_table_header(table, db_schema)]
-    lines += [_column_line(table, c) for c in columns]
+    lines += [_column_line(table, c, shown) for c in columns]
     if len(columns) < len(table.columns):
         lines.append(f"  ... {len(table.columns) - len(columns)} more columns not shown")
     return "\n".join(lines)
@@ -79,7 +81,8 @@ def build_context(
     budget_tokens: int = DEFAULT_BUDGET_TOKENS,
 ) -> str:
     """Describe ``schema`` (already restricted to enabled tables) for ``question``."""
-    whole = "\n\n".join(_render(t, list(t.columns), db_schema) for t in schema.tables)
+    shown = {t.name for t in schema.tables}
+    whole = "\n\n".join(_render(t, list(t.columns), db_schema, shown) for t in schema.tables)
     if estimate_tokens(whole) <= budget_tokens:
         return whole
     words = {token.word for token in tokenize(question)}
@@ -98,7 +101,7 @@ def build_context(
         if scores[table.name] == 0 and blocks:
             break
         for columns in (list(table.columns), _key_or_relevant(table, words)):
-            block = _render(table, columns, db_schema)
+            block = _render(table, columns, db_schema, shown)
             cost = estimate_tokens(block) + 1
             if used + cost <= budget_tokens:
                 blocks.append(block)

@@ -183,8 +183,15 @@ class _Reader:
 
     def _on_table(self, item: Item) -> None:
         assert item.table is not None
+        counting = self.pending_agg is not None and self.pending_agg[0] in ("count", "distinct")
+        label = _label_column(self.schema, item.table)
+        if (self.pending_group or self.expect_group) and not counting and label is not None:
+            # "top 3 products by quantity": rank the products by their name.
+            self.groups.append(Group(label))
+            self.pending_group = self.expect_group = False
+            return
         self.tables.append(item.table)
-        if self.pending_agg and self.pending_agg[0] in ("count", "distinct"):
+        if counting:
             self.measures.append(Measure("count"))
             self.pending_agg = None
         elif self.pending_group:
@@ -256,7 +263,7 @@ class _Reader:
     def _on_value(self, item: Item) -> None:
         ref = item.columns[0]
         if self.pending_rate is not None:
-            self._add_rate(ref, item.values, self.pending_rate)
+            self._add_rate(ref, item.values, item.text)
             self.pending_rate = None
             return
         rate_at = self.rate_follows_values(0)
@@ -409,6 +416,15 @@ class _Reader:
         elif kind == "not":
             self.negate = True
         # "or" only joins values, which accumulate anyway.
+
+
+def _label_column(schema: SchemaInfo, table: str) -> ColumnRef | None:
+    """The column that names a row of ``table`` (name, title or label), if it has one."""
+    info = schema.table(table)
+    for column in info.columns if info else ():
+        if column.kind == "text" and {"name", "title", "label"} & set(name_words(column.name)):
+            return ColumnRef(table, column)
+    return None
 
 
 def read_parts(items: list[Item], schema: SchemaInfo) -> Parts:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"\$?\d[\d,]*(?:\.\d+)?[km]?%?|[A-Za-z][A-Za-z0-9']*|%|#")
+_TOKEN = re.compile(r"\$?\d[\d,]*(?:\.\d+)?[km]?%?|[A-Za-z][A-Za-z0-9]*(?:'s\b)?|%|#")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 # Abbreviations seen in real schemas, mapped to the word people say.
@@ -89,7 +89,7 @@ def singular(word: str) -> str:
 
 def canonical(word: str) -> str:
     """Lower-case, singular, abbreviation-expanded and synonym-folded form of one word."""
-    base = singular(word.lower())
+    base = singular(word.lower().removesuffix("'s"))
     base = ABBREVIATIONS.get(base, base)
     return SYNONYMS.get(base, base)
 
