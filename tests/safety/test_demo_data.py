@@ -1,0 +1,169 @@
+"""The demo loans data: deterministic, realistic in shape, loaded read-only and only once.
+
+Contract: ``generate()`` is a pure function of its seed; ``load_postgres`` creates schema ``demo``
+readable (SELECT only) by the NOLOGIN role ``eaa_demo_reader``; ``load_sqlite`` writes
+``<data_dir>/demo.sqlite``; both are no-ops when the same generator version is loaded;
+``python -m backend load-demo`` runs the loader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import psycopg
+import pytest
+from backend.services import demo_data
+from backend.services.targets import QueryTarget
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
+
+from tests.conftest import to_sqlalchemy
+from tests.support.processes import clean_env
+
+
+@pytest.fixture(scope="module")
+def dataset() -> demo_data.DemoDataset:
+    return demo_data.generate()
+
+
+def test_same_seed_same_rows_other_seed_other_rows(dataset: demo_data.DemoDataset) -> None:
+    again = demo_data.generate()
+    assert again.checksum() == dataset.checksum()
+    assert again.loans[:50] == dataset.loans[:50]
+    assert demo_data.generate(2000, seed=7).checksum() != demo_data.generate(2000).checksum()
+
+
+def test_size_and_coverage(dataset: demo_data.DemoDataset) -> None:
+    assert len(dataset.loans) == 50_000
+    assert 30_000 < len(dataset.borrowers) < 50_000  # some borrowers have several loans
+    months_2023 = {loan[2].month for loan in dataset.loans if loan[2].year == 2023}
+    assert months_2023 == set(range(1, 13))
+    assert len({loan[2].year for loan in dataset.loans}) >= 5
+    assert {loan[4] for loan in dataset.loans} == {36, 60}
+    statuses = {loan[12] for loan in dataset.loans}
+    assert {"Fully Paid", "Current", "Charged Off", "Default"} <= statuses
+    assert len({b[1] for b in dataset.borrowers}) == 50  # states
+    assert {loan[8] for loan in dataset.loans} == {
+        f"{g}{n}" for g in "ABCDEFG" for n in range(1, 6)
+    }
+
+
+def test_worse_grades_pay_more_and_default_more(dataset: demo_data.DemoDataset) -> None:
+    by_grade: dict[str, list[tuple[object, ...]]] = defaultdict(list)
+    for loan in dataset.loans:
+        by_grade[str(loan[7])].append(loan)
+    grades = sorted(by_grade)
+    assert grades == list("ABCDEFG")
+    default_rates = [statistics.mean(bool(r[13]) for r in by_grade[g]) for g in grades]
+    mean_rates = [statistics.mean(float(r[5]) for r in by_grade[g]) for g in grades]  # type: ignore[arg-type]
+    assert default_rates == sorted(default_rates)
+    assert mean_rates == sorted(mean_rates)
+    assert default_rates[-1] > 4 * default_rates[0]
+    assert 8 < default_rates[1] * 100 + default_rates[2] * 100 < 40  # B and C: a few percent each
+
+
+def test_income_and_amount_move_together(dataset: demo_data.DemoDataset) -> None:
+    income = {b[0]: float(b[2]) for b in dataset.borrowers}
+    pairs = [(income[loan[1]], float(loan[3])) for loan in dataset.loans]
+    correlation = statistics.correlation([p[0] for p in pairs], [p[1] for p in pairs])
+    assert correlation > 0.3
+    assert all(1_000 <= amount <= 40_000 for _, amount in pairs)
+
+
+def test_postgres_load_is_read_only_for_the_demo_role(
+    pg_demo: QueryTarget, module_pg_url: str
+) -> None:
+    assert pg_demo.db_schema == "demo"
+    with psycopg.connect(module_pg_url, autocommit=True) as conn:
+        count = conn.execute("SELECT count(*) FROM demo.loans").fetchone()
+        role = conn.execute(
+            "SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (demo_data.DEMO_READ_ROLE,)
+        ).fetchone()
+        assert count == (50_000,)
+        assert role == (False,)
+        conn.execute(f"SET ROLE {demo_data.DEMO_READ_ROLE}")
+        assert conn.execute("SELECT count(*) FROM demo.borrowers").fetchone() is not None
+        for write in (
+            "INSERT INTO demo.loans (loan_id) VALUES (-1)",
+            "UPDATE demo.loans SET term = 1",
+            "DELETE FROM demo.borrowers",
+            "CREATE TABLE demo.x (a int)",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(write)
+
+
+def test_postgres_load_is_idempotent_and_follows_the_version(pg_url: str) -> None:
+    engine = create_engine(to_sqlalchemy(pg_url))
+    small = demo_data.generate(500)
+    try:
+        first = demo_data.load_postgres(engine, dataset=small)
+        second = demo_data.load_postgres(engine, dataset=small)
+        assert first.loaded is True
+        assert second.loaded is False
+        assert second.read_role == demo_data.DEMO_READ_ROLE
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("UPDATE demo.loans SET term = 36 WHERE loan_id = 1")  # a marker row
+            conn.execute("COMMENT ON SCHEMA demo IS 'eaa-demo v0'")  # an older generator
+        third = demo_data.load_postgres(engine, dataset=demo_data.generate(300))
+        assert third.loaded is True
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            assert conn.execute("SELECT count(*) FROM demo.loans").fetchone() == (300,)
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_load_is_idempotent_and_read_only(tmp_path: Path) -> None:
+    small = demo_data.generate(400)
+    first = demo_data.load_sqlite(tmp_path, dataset=small)
+    path = demo_data.sqlite_path(tmp_path)
+    stamp = path.stat().st_mtime_ns
+    second = demo_data.load_sqlite(tmp_path, dataset=small)
+    assert (first.loaded, second.loaded) == (True, False)
+    assert path.stat().st_mtime_ns == stamp
+    assert not path.with_suffix(".sqlite.partial").exists()
+
+
+def test_sqlite_demo_target_opens_the_file_read_only(sqlite_demo: QueryTarget) -> None:
+    with sqlite_demo.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA query_only").scalar() == 1
+        conn.exec_driver_sql("PRAGMA query_only = OFF")  # even then the file is mode=ro
+        with pytest.raises(OperationalError, match="readonly"):
+            conn.exec_driver_sql("DELETE FROM loans")
+        conn.exec_driver_sql("PRAGMA query_only = ON")
+    assert sqlite_demo.schema_info.table("loans") is not None
+
+
+def test_load_demo_command(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "backend", "load-demo"]
+    env = clean_env({"DATA_DIR": str(tmp_path / "data")})
+    first = subprocess.run(
+        command, env=env, capture_output=True, text=True, check=True, timeout=120
+    )
+    second = subprocess.run(
+        command, env=env, capture_output=True, text=True, check=True, timeout=120
+    )
+    assert "demo data loaded: 50000 loans" in first.stdout
+    assert "already up to date" in second.stdout
+    assert (tmp_path / "data" / "demo.sqlite").is_file()
+    assert os.access(tmp_path / "data" / "demo.sqlite", os.R_OK)
+
+
+def test_dates_span_the_documented_window(dataset: demo_data.DemoDataset) -> None:
+    dates = [loan[2] for loan in dataset.loans]
+    assert min(dates) >= dt.date(2019, 1, 1)
+    assert max(dates) <= dt.date(2024, 6, 30)
+    assert len(demo_data.EXAMPLE_QUESTIONS) >= 12
+    for required in (
+        "What is the default rate by grade?",
+        "Top 10 states by average loan amount",
+        "Monthly loan volume in 2023",
+        "How many loans per purpose?",
+    ):
+        assert required in demo_data.EXAMPLE_QUESTIONS
