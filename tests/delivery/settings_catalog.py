@@ -11,7 +11,7 @@ from pathlib import Path
 
 from backend.core.config import Settings
 from frontend.config import FrontendSettings
-from pydantic import AliasChoices
+from pydantic import AliasChoices, SecretStr
 from pydantic_settings import BaseSettings
 
 SETTINGS_CLASSES: dict[str, type[BaseSettings]] = {
@@ -45,3 +45,14 @@ def template_sections(path: Path) -> dict[str, set[str]]:
         end = headers[index + 1].start() if index + 1 < len(headers) else len(text)
         sections[header.group(1)] = set(ASSIGNMENT.findall(text[header.end() : end]))
     return sections
+
+
+def secret_names(settings: type[BaseSettings]) -> set[str]:
+    """Every variable name that sets a secret (a ``SecretStr`` field)."""
+    fields = settings.model_fields.values()
+    return {
+        name
+        for field, names in zip(fields, env_names(settings), strict=True)
+        if SecretStr in (field.annotation, *getattr(field.annotation, "__args__", ()))
+        for name in names
+    }

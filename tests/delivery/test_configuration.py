@@ -9,11 +9,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
 from tests.delivery.conftest import REPO_ROOT
-from tests.delivery.settings_catalog import SETTINGS_CLASSES, env_names, template_sections
+from tests.delivery.settings_catalog import (
+    SETTINGS_CLASSES,
+    env_names,
+    secret_names,
+    template_sections,
+)
 from tests.support.keys import new_encryption_key
 
 TEMPLATE = REPO_ROOT / ".env.production.example"
@@ -55,14 +59,7 @@ def test_railway_injected_values_use_reference_variables() -> None:
 @pytest.mark.parametrize("service", sorted(SETTINGS_CLASSES))
 def test_secrets_are_placeholders_only(service: str) -> None:
     values = _template_values(service)
-    settings = SETTINGS_CLASSES[service]
-    secrets = [
-        name
-        for field, names in zip(settings.model_fields.values(), env_names(settings), strict=True)
-        if SecretStr in (field.annotation, *getattr(field.annotation, "__args__", ()))
-        for name in names
-        if name in values
-    ]
+    secrets = sorted(secret_names(SETTINGS_CLASSES[service]) & set(values))
     assert secrets, "every service has at least one secret setting"
     for name in secrets:
         assert PLACEHOLDER.fullmatch(values[name]), f"{name} must be a <placeholder>"
