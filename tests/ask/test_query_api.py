@@ -79,7 +79,8 @@ def test_anonymous_visitor_gets_one_free_question_then_a_signup_prompt(
     refused = api.post("/api/query", json={"question": "churn by galaxy"}, headers=visitor)
     assert refused.status_code == 422
     assert refused.json()["error"] == "unanswerable"
-    assert "'churn'" in refused.json()["detail"] and "'galaxy'" in refused.json()["detail"]
+    assert "'churn'" in refused.json()["detail"]
+    assert "'galaxy'" in refused.json()["detail"]
 
     answer = api.post(
         "/api/query", json={"question": "How many loans per purpose?"}, headers=visitor
@@ -92,14 +93,16 @@ def test_anonymous_visitor_gets_one_free_question_then_a_signup_prompt(
     assert body["columns"] == ["purpose", "loan_count"]
     assert sum(row[1] for row in body["rows"]) == 50_000
     assert body["chart"]["type"] in {"bar", "pie"}
-    assert body["insights"] and body["recommendations"]
+    assert body["insights"]
+    assert body["recommendations"]
     assert set(body["timings"]) == {"sql_ms", "run_ms", "chart_ms", "insights_ms", "total_ms"}
     assert body["quota"] == {"remaining": 0, "limit": 1, "period": "lifetime"}
 
     again = api.post("/api/query", json={"question": "Default rate by term"}, headers=visitor)
     assert again.status_code == 402
     assert again.json()["error"] == "quota_exceeded"
-    assert again.json()["signup"] is True and again.json()["remaining"] == 0
+    assert again.json()["signup"] is True
+    assert again.json()["remaining"] == 0
     assert "Sign up" in again.json()["detail"]
 
     own_database = {"question": "How many loans?", "connection_id": str(uuid.uuid4())}
