@@ -15,7 +15,7 @@ from backend.api.middleware import (
     SecurityHeadersMiddleware,
 )
 from backend.api.rate_limits import limit_by_address
-from backend.api.routes import auth, connections, health, query, transcribe
+from backend.api.routes import auth, connections, health, history, query, transcribe
 from backend.core.config import Environment, Settings, load_settings
 from backend.data.database import known_revisions, make_engine, make_session_factory
 from backend.services.auth import build_auth
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router, prefix="/api")
     app.include_router(auth.router, prefix="/api")
     app.include_router(connections.router, prefix="/api")
+    app.include_router(history.router, prefix="/api")
     app.include_router(query.router, prefix="/api")
     app.include_router(transcribe.router, prefix="/api")
     return app

@@ -7,7 +7,6 @@ and connection id as associated data; responses show ``display_url`` with the pa
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,11 +16,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from backend.core.config import Settings
-from backend.core.errors import AppError, InvalidInput, NotFound
+from backend.core.errors import AppError, InvalidInput
 from backend.data.models import Connection, ConnectionTable, new_id
 from backend.services.connection_pools import PoolCache, make_target_engine
 from backend.services.connection_urls import ConnectionSpec, check_reachable_safely, parse
 from backend.services.crypto import DecryptionFailed, KeyRing
+from backend.services.introspect import introspect
+from backend.services.ownership import load_owned
 from backend.services.schema_info import SchemaInfo
 from backend.services.targets import QueryTarget
 
@@ -52,8 +53,6 @@ def _connect_error(error: DBAPIError, spec: ConnectionSpec) -> ConnectionFailed:
 
 
 def _scan(engine: Engine, spec: ConnectionSpec) -> SchemaInfo:
-    from backend.services.introspect import introspect
-
     try:
         return introspect(engine, dialect=DIALECT)
     except DBAPIError as error:
@@ -197,16 +196,7 @@ class ConnectionRegistry:
 
     # -- helpers -------------------------------------------------------------------------------
     def _owned(self, session: Session, user_id: str, connection_id: str) -> Connection:
-        try:
-            uuid.UUID(connection_id)
-        except ValueError:
-            raise NotFound("No such connection.") from None
-        row = session.execute(
-            select(Connection).where(Connection.id == connection_id, Connection.user_id == user_id)
-        ).scalar_one_or_none()
-        if row is None:
-            raise NotFound("No such connection.")
-        return row
+        return load_owned(session, Connection, connection_id, user_id, "connection")
 
     def _spec(self, row: Connection) -> ConnectionSpec:
         try:

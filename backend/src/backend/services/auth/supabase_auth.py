@@ -90,7 +90,7 @@ class SupabaseAuth:
         return create_client(self._url, self._anon_key, options=options)
 
     def register(self, session: Session, *, email: str, password: str) -> TokenPair:
-        from supabase_auth.errors import AuthApiError, AuthRetryableError
+        from supabase_auth.errors import AuthApiError, AuthError
 
         passwords.check_strength(password, email=email)
         try:
@@ -99,14 +99,14 @@ class SupabaseAuth:
             if error.code in {"user_already_exists", "email_exists"} or error.status == 422:
                 raise EmailTaken("An account with this email already exists.") from None
             raise _unavailable() from None
-        except AuthRetryableError:
+        except AuthError:
             raise _unavailable() from None
         if answer.session is None:
             raise ConfirmEmail("Check your inbox to confirm your email address, then sign in.")
         return self._adopt(session, answer.session)
 
     def login(self, session: Session, *, email: str, password: str, client_ip: str) -> TokenPair:
-        from supabase_auth.errors import AuthApiError, AuthRetryableError
+        from supabase_auth.errors import AuthApiError, AuthError
 
         def attempt() -> SupabaseSession | None:
             try:
@@ -117,7 +117,7 @@ class SupabaseAuth:
                 if error.status in {400, 401, 422}:
                     return None
                 raise _unavailable() from None
-            except AuthRetryableError:
+            except AuthError:
                 raise _unavailable() from None
             return answer.session
 
@@ -127,13 +127,13 @@ class SupabaseAuth:
         return self._adopt(session, found)
 
     def refresh(self, session: Session, *, refresh_token: str) -> TokenPair:
-        from supabase_auth.errors import AuthApiError, AuthRetryableError
+        from supabase_auth.errors import AuthApiError, AuthError
 
         try:
             answer = self._client().auth.refresh_session(refresh_token)
         except AuthApiError:
             raise InvalidToken("This sign-in has expired; please sign in again.") from None
-        except AuthRetryableError:
+        except AuthError:
             raise _unavailable() from None
         if answer.session is None:
             raise InvalidToken("This sign-in has expired; please sign in again.")

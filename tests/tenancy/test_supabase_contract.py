@@ -1,0 +1,114 @@
+"""Supabase Auth through the official client, from a real backend, against a local GoTrue.
+
+Contract: the GoTrue wire protocol the supabase client speaks (signup, token?grant_type=
+password|refresh_token, logout, .well-known/jwks.json) and Supabase's access tokens (ES256 JWTs,
+audience ``authenticated``, issuer ``<project>/auth/v1``, ``session_id`` claim).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from tests.support.fake_supabase import FakeGoTrue, fake_supabase
+from tests.support.processes import backend_command, run_service
+from tests.tenancy.conftest import backend_env, new_password
+
+
+@pytest.fixture
+def gotrue() -> Iterator[FakeGoTrue]:
+    with fake_supabase() as fake:
+        yield fake
+
+
+@pytest.fixture
+def sb_api(pg_url: str, work_dir: Path, gotrue: FakeGoTrue) -> Iterator[httpx.Client]:
+    env = backend_env(
+        pg_url, SUPABASE_URL=gotrue.base_url, SUPABASE_ANON_KEY="sb_publishable_test_only"
+    )
+    with (
+        run_service(backend_command(), env=env, health_path="/api/health", log_dir=work_dir) as b,
+        httpx.Client(base_url=b.base_url, timeout=30) as client,
+    ):
+        yield client
+
+
+def _sign_up(api: httpx.Client) -> tuple[str, str, dict[str, object]]:
+    email, password = f"sb-{uuid.uuid4().hex[:8]}@example.com", new_password()
+    response = api.post("/api/auth/register", json={"email": email, "password": password})
+    assert response.status_code == 201, response.text
+    return email, password, response.json()
+
+
+def _auth(token: object) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_sign_up_sign_in_and_the_mirrored_user(
+    sb_api: httpx.Client, gotrue: FakeGoTrue, pg_url: str
+) -> None:
+    email, password, signed_up = _sign_up(sb_api)
+    assert "/auth/v1/signup" in gotrue.paths()
+    me = sb_api.get("/api/auth/me", headers=_auth(signed_up["access_token"]))
+    assert me.status_code == 200, me.text
+    assert me.json()["email"] == email
+
+    login = sb_api.post("/api/auth/login", json={"email": email, "password": password})
+    assert login.status_code == 200, login.text
+    assert "/auth/v1/token?grant_type=password" in gotrue.paths()
+    assert sb_api.get("/api/auth/me", headers=_auth(login.json()["access_token"])).is_success
+    with psycopg.connect(pg_url) as conn:
+        rows = conn.execute("SELECT provider, external_id, email FROM users").fetchall()
+    assert rows == [("supabase", gotrue.users[email].id, email)]
+
+    wrong = sb_api.post("/api/auth/login", json={"email": email, "password": new_password()})
+    assert wrong.status_code == 401
+    assert wrong.json()["error"] == "invalid_credentials"
+    duplicate = sb_api.post("/api/auth/register", json={"email": email, "password": password})
+    assert duplicate.status_code == 409
+
+
+def test_refresh_rotates_and_sign_out_revokes(sb_api: httpx.Client, gotrue: FakeGoTrue) -> None:
+    _, _, signed_up = _sign_up(sb_api)
+    refreshed = sb_api.post("/api/auth/refresh", json={"refresh_token": signed_up["refresh_token"]})
+    assert refreshed.status_code == 200, refreshed.text
+    assert "/auth/v1/token?grant_type=refresh_token" in gotrue.paths()
+    assert refreshed.json()["refresh_token"] != signed_up["refresh_token"]
+    reused = sb_api.post("/api/auth/refresh", json={"refresh_token": signed_up["refresh_token"]})
+    assert reused.status_code == 401
+
+    access = refreshed.json()["access_token"]
+    assert sb_api.get("/api/auth/me", headers=_auth(access)).status_code == 200
+    assert sb_api.post("/api/auth/logout", headers=_auth(access)).status_code == 204
+    assert any(path.startswith("/auth/v1/logout") for path in gotrue.paths())
+    after = sb_api.get("/api/auth/me", headers=_auth(access))
+    assert after.status_code == 401
+
+
+def test_expired_foreign_key_and_wrong_audience_tokens_are_rejected(
+    sb_api: httpx.Client, gotrue: FakeGoTrue
+) -> None:
+    email, _, signed_up = _sign_up(sb_api)
+    user = gotrue.users[email]
+    valid = sb_api.get("/api/auth/me", headers=_auth(signed_up["access_token"]))
+    assert valid.status_code == 200
+    session_id = str(uuid.uuid4())
+    cases = {
+        "expired": gotrue.mint(user, session_id, ttl=-120),
+        "another key": gotrue.mint(user, session_id, key=ec.generate_private_key(ec.SECP256R1())),
+        "wrong audience": gotrue.mint(user, session_id, aud="anon"),
+        "wrong issuer": gotrue.mint(user, session_id, iss="https://evil.example.com/auth/v1"),
+    }
+    for case, token in cases.items():
+        response = sb_api.get("/api/auth/me", headers=_auth(token))
+        assert response.status_code == 401, case
+        assert response.json()["error"] == "invalid_token", case
+    assert "expired" in sb_api.get("/api/auth/me", headers=_auth(cases["expired"])).json()["detail"]
+    jwks_fetches = [p for p in gotrue.paths() if p.endswith("/jwks.json")]
+    assert len(jwks_fetches) == 1, "signing keys are cached, not fetched per request"
