@@ -106,7 +106,7 @@ class _Reader:
 
     def peek(self, offset: int = 0) -> Item | None:
         index = self.pos + offset
-        return self.items[index] if index < len(self.items) else None
+        return self.items[index] if 0 <= index < len(self.items) else None
 
     def is_kw(self, item: Item | None, *kinds: KeywordKind) -> bool:
         return item is not None and item.kind == "keyword" and item.keyword in kinds
