@@ -33,6 +33,7 @@ def test_any_question_is_answered_or_refused_by_name(
     demo_sqlite: QueryTarget, words: list[str]
 ) -> None:
     question = " ".join(words)
+    refusal: str | None
     try:
         draft = OfflineEngine().draft(
             Request(question, demo_sqlite.enabled_schema(), "sqlite", None)
