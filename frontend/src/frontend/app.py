@@ -26,10 +26,10 @@ SESSION_STORAGE_KEY = "eaa-session"
 
 def describe_status(status: BackendStatus) -> str:
     if not status.reachable:
-        return "🔴 Backend unreachable — retrying every few seconds."
+        return "● Backend unreachable — retrying every few seconds."
     if not status.healthy:
-        return f"🟠 Backend degraded (database: {status.database or 'unknown'}) — retrying."
-    return f"🟢 Backend healthy · version {status.version}"
+        return f"● Backend degraded (database: {status.database or 'unknown'}) — retrying."
+    return f"● Backend healthy · version {status.version}"
 
 
 def account_view(client: BackendClient, session: Session | None) -> tuple[str, str, Any]:
@@ -48,7 +48,7 @@ def build_app(client: BackendClient, *, session_secret: str | None = None) -> gr
     with gr.Blocks(title="Executive Analytics Assistant") as app:
         session = gr.BrowserState(None, storage_key=SESSION_STORAGE_KEY, secret=session_secret)
         with gr.Row(elem_id="brand-bar"):
-            gr.Markdown("📊 **Executive Analytics Assistant**", elem_classes="brand")
+            gr.Markdown("◆ **Executive Analytics Assistant**", elem_classes="brand")
             account = gr.Markdown(elem_id="account")
             sign_in = gr.Button("Sign in", size="sm", scale=0, elem_id="sign-in")
             sign_out = gr.Button("Sign out", size="sm", scale=0, visible=False, elem_id="sign-out")

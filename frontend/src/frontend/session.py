@@ -19,6 +19,12 @@ Session = dict[str, Any]
 EXPIRED_NOTICE = "Your session has expired. Please sign in again."
 
 
+def clean(session: Session | None) -> Session:
+    """The stored session without UI markers (an update marker must never be stored back)."""
+    kept = {key: value for key, value in (session or {}).items() if not key.startswith("__")}
+    return kept or anonymous()
+
+
 def anonymous(session: Session | None = None, notice: str = "") -> Session:
     """A signed-out session that keeps (or creates) the browser's anonymous id."""
     anon_id = (session or {}).get("anon_id") or f"anon_{secrets.token_urlsafe(18)}"
@@ -51,7 +57,7 @@ def call_signed_in(
     Returns the result and the (possibly refreshed) session. Raises ``BackendError`` with
     code ``session_expired`` when the refresh fails too.
     """
-    session = session or anonymous()
+    session = clean(session)
     try:
         return call(identity(session)), session
     except BackendError as error:

@@ -20,11 +20,11 @@ def authenticate(
     """(new session, message, success). Registering signs the new account in."""
     email = (email or "").strip()
     if "@" not in email or not password:
-        return anonymous(session), "⚠️ Enter your email address and a password.", False
+        return anonymous(session), "⚠ Enter your email address and a password.", False
     try:
         tokens = client.register(email, password) if create else client.login(email, password)
     except BackendError as error:
-        return anonymous(session), f"⚠️ {friendly_message(error)}", False
+        return anonymous(session), f"⚠ {friendly_message(error)}", False
     return with_tokens(session, tokens), f"Welcome, {tokens.user.email}!", True
 
 

@@ -19,7 +19,7 @@ SSL_MODES: list[tuple[str, str]] = [
     ("prefer", "prefer"),
     ("disable (local only)", "disable"),
 ]
-SIGN_IN_FIRST = "⚠️ Sign in to manage your own databases."
+SIGN_IN_FIRST = "⚠ Sign in to manage your own databases."
 
 
 def read_env_file(path: str | None) -> str | None:
@@ -49,9 +49,9 @@ def test_source(
             lambda who: client.test_connection(who, url=url, env_text=env_text, ssl_mode=ssl_mode),
         )
     except BackendError as error:
-        return f"⚠️ {friendly_message(error)}"
+        return f"⚠ {friendly_message(error)}"
     return (
-        f"✅ Connected to {outcome.display_url} ({outcome.dialect}, {outcome.table_count} tables)."
+        f"✓ Connected to {outcome.display_url} ({outcome.dialect}, {outcome.table_count} tables)."
     )
 
 
@@ -81,7 +81,7 @@ def save_source(
     if not signed_in(session):
         return SIGN_IN_FIRST, None
     if not (name or "").strip():
-        return "⚠️ Give the connection a name.", None
+        return "⚠ Give the connection a name.", None
     try:
         env_text = read_env_file(env_path)
         created, _ = call_signed_in(
@@ -92,8 +92,8 @@ def save_source(
             ),
         )
     except BackendError as error:
-        return f"⚠️ {friendly_message(error)}", None
-    return f"✅ Saved **{created.name}** with {len(created.tables)} tables.", created
+        return f"⚠ {friendly_message(error)}", None
+    return f"✓ Saved **{created.name}** with {len(created.tables)} tables.", created
 
 
 def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
@@ -171,7 +171,7 @@ def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
     def act(session: Session, connection_id: str | None, action: str, enabled: list[str]) -> Any:
         """Load / save tables / re-scan / delete the picked connection."""
         if not connection_id:
-            return "⚠️ Pick a connection first.", gr.skip(), gr.skip()
+            return "⚠ Pick a connection first.", gr.skip(), gr.skip()
         try:
             if action == "delete":
                 call_signed_in(
@@ -179,7 +179,7 @@ def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
                 )
                 choices, _ = list_choices(client, session)
                 return (
-                    "🗑️ Connection deleted.",
+                    "Connection deleted.",
                     gr.Dropdown(choices=choices, value=None),
                     tables_update(None),
                 )
@@ -191,8 +191,8 @@ def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
             }
             connection, _ = call_signed_in(client, session, calls[action])
         except BackendError as error:
-            return f"⚠️ {friendly_message(error)}", gr.skip(), gr.skip()
-        done = {"tables": "✅ Tables saved.", "scan": "✅ Schema re-scanned."}
+            return f"⚠ {friendly_message(error)}", gr.skip(), gr.skip()
+        done = {"tables": "✓ Tables saved.", "scan": "✓ Schema re-scanned."}
         return (
             done.get(action, ""),
             gr.skip(),

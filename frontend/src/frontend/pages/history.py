@@ -15,7 +15,7 @@ from frontend.shell import TAB_SIGNIN, TAB_WORKSPACE, Shell
 
 PAGE_SIZE = 10
 HEADERS = ["When", "Question", "Rows", "Status", "Feedback"]
-_FEEDBACK = {1: "👍", -1: "👎"}
+_FEEDBACK = {1: "▲", -1: "▼"}
 
 
 def history_rows(page: HistoryPage) -> list[list[Any]]:
@@ -46,7 +46,7 @@ def load_page(
     except BackendError as error:
         if error.session_expired:
             session = anonymous(session, friendly_message(error))
-        return empty, f"⚠️ {friendly_message(error)}", page, [], session or anonymous()
+        return empty, f"⚠ {friendly_message(error)}", page, [], session or anonymous()
     pages = max(1, -(-listing.total // PAGE_SIZE))
     label = f"{listing.total} questions · page {listing.page}/{pages}"
     choices = [
@@ -106,9 +106,9 @@ def build(client: BackendClient, shell: Shell, view: ResultView, tab: gr.Tab) ->
 
     def rerun_item(session: Session, history_id: str | None) -> Iterator[dict[Any, Any]]:
         if not history_id:
-            yield {view.message: "⚠️ Pick a question from the list first."}
+            yield {view.message: "⚠ Pick a question from the list first.", shell.session: session}
             return
-        yield {shell.tabs: gr.Tabs(selected=TAB_WORKSPACE)}
+        yield {shell.tabs: gr.Tabs(selected=TAB_WORKSPACE), shell.session: session}
         yield from view.run(client, shell, session, lambda who: client.rerun(who, history_id))
 
     view.wire(client, shell, rerun.click, rerun_item, [shell.session, item], "rerun")

@@ -22,14 +22,14 @@ HERO = """
 
 FEATURES = """
 <div class="grid">
-  <div class="card"><h3>🗣️ Plain English or voice</h3>
+  <div class="card"><h3>Plain English or voice</h3>
     <p>"What is the default rate by grade?" — type it or say it.
     Follow-ups keep the context.</p></div>
-  <div class="card"><h3>🧾 SQL you can check</h3>
+  <div class="card"><h3>SQL you can check</h3>
     <p>See the exact query, edit it, run it again. Only single read-only SELECTs ever run.</p></div>
-  <div class="card"><h3>📊 Charts and insights</h3>
+  <div class="card"><h3>Charts and insights</h3>
     <p>A fitting chart and a short summary with recommendations for every answer.</p></div>
-  <div class="card"><h3>🔐 Your data stays yours</h3>
+  <div class="card"><h3>Your data stays yours</h3>
     <p>Credentials encrypted at rest, only the tables you enable,
     CSV export, full history.</p></div>
 </div>

@@ -38,11 +38,11 @@ def progress_line(done: int, timings: Timings | None = None) -> str:
     for index, (label, field) in enumerate(_STEPS):
         if index < done:
             took = f" {getattr(timings, field):.0f} ms" if timings else ""
-            parts.append(f"✅ {label}{took}")
+            parts.append(f"✓ {label}{took}")
         elif index == done:
-            parts.append(f"⏳ {label}…")
+            parts.append(f"▸ {label}…")
         else:
-            parts.append(f"◻️ {label}")
+            parts.append(f"○ {label}")
     if done >= len(_STEPS) and timings:
         parts.append(f"total {timings.total_ms:.0f} ms")
     return " · ".join(parts)
@@ -80,7 +80,7 @@ def truncation_notice(result: QueryResult) -> str:
         return ""
     cap = result.row_cap or len(result.rows)
     return (
-        f"⚠️ Showing the first {cap:,} rows — the result was cut at the row cap. "
+        f"⚠ Showing the first {cap:,} rows — the result was cut at the row cap. "
         "Add a filter or an aggregate to see everything."
     )
 
@@ -142,16 +142,16 @@ def transcribe(
         text, _ = call_signed_in(client, session, lambda who: client.transcribe(who, audio_path))
     except BackendError as error:
         return question, friendly_message(error)
-    return text, "🎙️ Transcribed — check the text, then press Analyze."
+    return text, "Transcribed — check the text, then press Analyze."
 
 
 def send_feedback(
     client: BackendClient, session: Session, result: dict[str, Any] | None, value: int
 ) -> str:
-    if not result:
-        return "Ask a question first."
     if not signed_in(session):
         return "Sign in to rate answers."
+    if not result:
+        return "Ask a question first."
     try:
         call_signed_in(client, session, lambda who: client.feedback(who, result["id"], value))
     except BackendError as error:
@@ -229,7 +229,10 @@ class ResultView:
         self, client: BackendClient, shell: Shell, session: Session, call: Call
     ) -> Iterator[dict[Any, Any]]:
         """Steps of one query as successive UI updates (SQL → run → chart → insights)."""
+        # Every yield names the session: a browser-state output left out of a partial update
+        # would be overwritten in the browser by the update marker itself.
         yield {
+            shell.session: session,
             self.status: progress_line(0),
             self.message: "",
             self.notice: "",
@@ -257,8 +260,13 @@ class ResultView:
             shell.session: session,
         }
         figure, chart_note = chart_for(result)
-        yield {self.status: progress_line(3, result.timings), self.chart: figure}
         yield {
+            shell.session: session,
+            self.status: progress_line(3, result.timings),
+            self.chart: figure,
+        }
+        yield {
+            shell.session: session,
             self.status: progress_line(4, result.timings),
             self.insights: insights_markdown(result)
             + (f"\n\n_{chart_note}_" if chart_note else ""),
@@ -280,7 +288,7 @@ class ResultView:
             try:
                 path = csv_file(client, session, current)
             except BackendError as error:
-                return gr.DownloadButton(visible=False), f"⚠️ {friendly_message(error)}"
+                return gr.DownloadButton(visible=False), f"⚠ {friendly_message(error)}"
             return gr.DownloadButton(value=path, visible=path is not None), gr.skip()
 
         event = trigger(
@@ -299,8 +307,9 @@ class ResultView:
 
     def failure(self, shell: Shell, session: Session, error: BackendError) -> dict[Any, Any]:
         update: dict[Any, Any] = {
+            shell.session: session,
             self.status: "",
-            self.message: f"⚠️ {friendly_message(error)}",
+            self.message: f"⚠ {friendly_message(error)}",
             self.signup: gr.Column(visible=error.wants_signup),
         }
         if error.session_expired:
@@ -351,7 +360,9 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
             "your own database, history and CSV exports."
         )
         signup_button = gr.Button("Sign up free", variant="primary", elem_id="signup-cta")
-    sql = gr.Code(language="sql", label="SQL (editable)", interactive=True, elem_id="sql")
+    sql = gr.Code(
+        language="sql", label="SQL (editable)", interactive=True, wrap_lines=True, elem_id="sql"
+    )
     with gr.Row():
         run_sql = gr.Button("Run edited SQL", elem_id="run-sql")
         new_conversation = gr.Button("New conversation", elem_id="new-conversation")
@@ -365,8 +376,8 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
     chart = gr.Plot(label="Chart", elem_id="chart")
     insights = gr.Markdown(elem_id="insights")
     with gr.Row():
-        thumbs_up = gr.Button("👍 Helpful", size="sm", elem_id="thumbs-up")
-        thumbs_down = gr.Button("👎 Not helpful", size="sm", elem_id="thumbs-down")
+        thumbs_up = gr.Button("▲ Helpful", size="sm", elem_id="thumbs-up")
+        thumbs_down = gr.Button("▼ Not helpful", size="sm", elem_id="thumbs-down")
     result = gr.State(None)
     page = gr.State(1)
     conversation = gr.State(None)
@@ -386,7 +397,7 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
             session: Session, text: str, target: str, conversation_id: str | None
         ) -> Iterator[dict[Any, Any]]:
             if not (text or "").strip():
-                yield {message: f"⚠️ {empty}"}
+                yield {message: f"⚠ {empty}", shell.session: session}
                 return
             yield from view.run(
                 client,
@@ -438,7 +449,7 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
         lambda: gr.Tabs(selected=TAB_SIGNIN), outputs=shell.tabs, api_visibility="private"
     )
 
-    def on_load(session: Session | None):  # type: ignore[no-untyped-def]
+    def on_load(session: Session | None) -> Any:
         questions, panel = load_examples(client)
         session = (
             session if signed_in(session) else anonymous(session, (session or {}).get("notice", ""))

@@ -1,0 +1,143 @@
+"""The web app in a real Chromium (Debian's package, driven by Playwright) against real
+backend and frontend processes; also regenerates the screenshots used by the docs.
+
+Contract: the landing → sign-up → question → SQL/table/chart/insights → CSV → history journey,
+and the anonymous visitor's single free question followed by the sign-up prompt.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.frontend.conftest import Stack
+from tests.support.processes import REPO_ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = REPO_ROOT / "docs" / "images"
+LANDING_ASSET = REPO_ROOT / "frontend" / "src" / "frontend" / "assets" / "workspace.png"
+QUESTION = "What is the default rate by grade?"
+TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        reason = "Chromium is not installed (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    yield tab
+    context.close()
+
+
+def ask(page: Any, question: str) -> None:
+    page.locator("#question textarea").fill(question)
+    page.locator("#analyze").click()
+
+
+def test_sign_up_ask_download_and_find_it_in_history(stack: Stack, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(stack.frontend_url)
+    expect(page.get_by_text("Ask your data in plain English")).to_be_visible()
+    expect(page.locator("#pricing")).to_contain_text("100 questions a month")
+    expect(page.locator("#backend-status")).to_contain_text("healthy")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "landing.png"))
+
+    page.locator("#start-free").click()
+    email = "analyst@example.com"  # a fresh backend per module: the screenshot stays the same
+    page.locator("#auth-email input").fill(email)
+    page.locator("#auth-password input").fill("correct horse battery staple")
+    page.locator("#auth-submit").click()
+    expect(page.locator("#account")).to_contain_text(email)
+    expect(page.locator("#quota")).to_contain_text("questions left this month")
+
+    ask(page, QUESTION)
+    expect(page.locator("#run-status")).to_contain_text("✓ Insights")
+    expect(page.locator("#sql")).to_contain_text("SELECT")
+    expect(page.locator("#result").get_by_role("row").nth(2)).to_be_visible()
+    expect(page.locator("#chart .js-plotly-plot")).to_be_visible()
+    expect(page.locator("#insights")).to_contain_text("Insights")
+    shown_rows = page.locator("#result").get_by_role("row").count() - 1
+
+    download_button = page.locator("#csv")
+    expect(download_button).to_be_visible()
+    with page.expect_download() as download:
+        download_button.click()
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+    assert len(rows) - 1 >= shown_rows > 0
+    page.screenshot(path=str(SCREENSHOTS / "workspace.png"), full_page=True)
+    LANDING_ASSET.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SCREENSHOTS / "workspace.png", LANDING_ASSET)
+
+    page.get_by_role("tab", name="History").click()
+    expect(page.locator("#history")).to_contain_text(QUESTION)
+
+    page.reload()  # the session lives in the browser and survives a reload
+    expect(page.locator("#account")).to_contain_text(email)
+
+
+def test_anonymous_visitor_gets_one_question_then_the_signup_prompt(
+    stack: Stack, page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(stack.frontend_url)
+    page.locator("#try-one").click()
+    ask(page, QUESTION)
+    expect(page.locator("#run-status")).to_contain_text("✓ Insights")
+    expect(page.locator("#chart .js-plotly-plot")).to_be_visible()
+    expect(page.locator("#signup-prompt")).to_be_hidden()
+
+    ask(page, "How many loans are there?")
+    expect(page.locator("#message")).to_contain_text("Sign up free")
+    expect(page.locator("#signup-prompt")).to_be_visible()
+    page.locator("#signup-cta").click()
+    expect(page.locator("#auth-submit")).to_be_visible()
+
+
+def test_landing_page_fits_a_phone(stack: Stack, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone = context.new_page()
+    phone.goto(stack.frontend_url)
+    expect(phone.get_by_text("Ask your data in plain English")).to_be_visible()
+    expect(phone.locator("#start-free")).to_be_visible()
+    overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    context.close()
+    assert overflow <= 0
