@@ -127,7 +127,7 @@ def test_sqlite_load_is_idempotent_and_read_only(tmp_path: Path) -> None:
     second = demo_data.load_sqlite(tmp_path, dataset=small)
     assert (first.loaded, second.loaded) == (True, False)
     assert path.stat().st_mtime_ns == stamp
-    assert not path.with_suffix(".sqlite.partial").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["demo.sqlite"]  # no partial file left
 
 
 def test_sqlite_demo_target_opens_the_file_read_only(sqlite_demo: QueryTarget) -> None:

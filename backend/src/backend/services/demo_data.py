@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import logging
 import math
+import os
 import random
 import sqlite3
 import time
@@ -382,8 +383,8 @@ def load_sqlite(data_dir: Path, *, dataset: DemoDataset | None = None) -> LoadRe
         return LoadReport(False, time.perf_counter() - started, LOAN_COUNT, str(path))
     data_dir.mkdir(parents=True, exist_ok=True)
     dataset = dataset or generate()
-    partial = path.with_suffix(".sqlite.partial")
-    partial.unlink(missing_ok=True)
+    # A private name per writer: two processes starting together never share a half-written file.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.partial")
     conn = sqlite3.connect(partial)
     try:
         conn.execute("PRAGMA journal_mode = OFF")
@@ -401,8 +402,11 @@ def load_sqlite(data_dir: Path, *, dataset: DemoDataset | None = None) -> LoadRe
         conn.commit()
         conn.execute("ANALYZE")
         conn.commit()
-    finally:
+    except BaseException:
         conn.close()
+        partial.unlink(missing_ok=True)
+        raise
+    conn.close()
     partial.replace(path)
     return LoadReport(True, time.perf_counter() - started, len(dataset.loans), str(path))
 

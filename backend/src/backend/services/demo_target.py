@@ -13,11 +13,14 @@ import sqlite3
 import threading
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import QueuePool
 
 from backend.core.config import Settings
 from backend.core.errors import ServiceUnavailable
+from backend.data.database import make_engine
 from backend.services import demo_data
 from backend.services.introspect import introspect
 from backend.services.targets import DEMO_TARGET, QueryTarget
@@ -60,7 +63,9 @@ class DemoTargets:
             else:
                 engine, dialect, schema = self._postgres_engine(), "postgres", demo_data.DEMO_SCHEMA
             info = introspect(engine, dialect=dialect, db_schema=schema)
-        except (OSError, sqlite3.Error) as error:
+        except (OSError, sqlite3.Error, psycopg.Error, DatabaseError) as error:
+            if isinstance(error, OperationalError | psycopg.OperationalError):
+                raise  # the database is down: answered as 503 "unavailable" and retried later
             log.error("demo database unavailable: %s", type(error).__name__)
             raise DemoUnavailable("The demo database is not available right now.") from None
         return QueryTarget(
@@ -87,15 +92,7 @@ class DemoTargets:
         return create_engine("sqlite://", creator=connect, poolclass=QueuePool, pool_size=4)
 
     def _postgres_engine(self) -> Engine:
-        engine = create_engine(
-            self._settings.sqlalchemy_url,
-            pool_size=3,
-            max_overflow=3,
-            pool_pre_ping=True,
-            pool_recycle=1800,
-            pool_timeout=10,
-            connect_args={"connect_timeout": 5, "application_name": "eaa-demo"},
-        )
+        engine = make_engine(self._settings)  # its own pool, apart from the app's sessions
         report = demo_data.load_postgres(engine)
         if report.loaded:
             log.info("demo data loaded into schema demo in %.2f s", report.seconds)

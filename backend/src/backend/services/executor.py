@@ -132,20 +132,19 @@ def _open_postgres(
         assert isinstance(conn, psycopg.Connection)
         if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             conn.rollback()
-        with conn.cursor() as setup:
-            setup.execute("SET TRANSACTION READ ONLY")
-            setup.execute(
-                pg_sql.SQL("SET LOCAL statement_timeout = {}").format(
-                    pg_sql.Literal(max(1, int(timeout_seconds * 1000)))
-                )
+        settings = [
+            pg_sql.SQL("SET TRANSACTION READ ONLY"),
+            pg_sql.SQL("SET LOCAL statement_timeout = {}").format(
+                pg_sql.Literal(max(1, int(timeout_seconds * 1000)))
+            ),
+            pg_sql.SQL("SET LOCAL standard_conforming_strings = on"),
+        ]
+        if target.db_schema:
+            settings.append(
+                pg_sql.SQL("SET LOCAL search_path = {}").format(pg_sql.Identifier(target.db_schema))
             )
-            setup.execute("SET LOCAL standard_conforming_strings = on")
-            if target.db_schema:
-                setup.execute(
-                    pg_sql.SQL("SET LOCAL search_path = {}").format(
-                        pg_sql.Identifier(target.db_schema)
-                    )
-                )
+        # One round trip: our own fixed statements, before the query, in the same transaction.
+        conn.execute(pg_sql.SQL("; ").join(settings))
         with conn.cursor(name=f"eaa_{uuid.uuid4().hex[:12]}") as cursor:
             cursor.itersize = batch
             cursor.execute(sql)

@@ -1,0 +1,104 @@
+"""The SQL the guard hands back means the same as the SQL it was given.
+
+Contract: ``check_sql`` regenerates the query from its syntax tree (dropping comments); on the
+real demo databases the regenerated query returns exactly the rows of the original.
+"""
+
+from __future__ import annotations
+
+import pytest
+from backend.services.executor import run_readonly
+from backend.services.sql_guard import check_sql
+from backend.services.targets import QueryTarget
+
+from tests.safety.corpus import POSTGRES_ALLOWED, SQLITE_ALLOWED
+
+POSTGRES_EXTRA = {
+    "filter clause": (
+        "SELECT grade, COUNT(*) FILTER (WHERE is_default) AS bad, COUNT(*) AS all_loans "
+        "FROM loans GROUP BY grade ORDER BY grade"
+    ),
+    "any array": "SELECT COUNT(*) FROM loans WHERE grade = ANY(ARRAY['A', 'B'])",
+    "distinct on": (
+        "SELECT DISTINCT ON (grade) grade, loan_id, loan_amount FROM loans "
+        "ORDER BY grade, loan_amount DESC, loan_id"
+    ),
+    "rollup": (
+        "SELECT grade, term, COUNT(*) FROM loans GROUP BY ROLLUP (grade, term) "
+        "ORDER BY grade NULLS LAST, term NULLS LAST"
+    ),
+    "interval arithmetic": (
+        "SELECT COUNT(*) FROM loans WHERE issue_date >= DATE '2024-06-30' - INTERVAL '1 year'"
+    ),
+    "to_char months": (
+        "SELECT to_char(issue_date, 'YYYY-MM') AS month, SUM(loan_amount) FROM loans "
+        "WHERE issue_date BETWEEN '2023-01-01' AND '2023-12-31' GROUP BY 1 ORDER BY 1"
+    ),
+    "quarters": (
+        "SELECT EXTRACT(QUARTER FROM issue_date) AS q, COUNT(*) FROM loans "
+        "WHERE EXTRACT(YEAR FROM issue_date) = 2022 GROUP BY 1 ORDER BY 1"
+    ),
+    "string functions": (
+        "SELECT upper(substring(purpose from 1 for 3)) || '-' || lower(grade), COUNT(*) "
+        "FROM loans GROUP BY 1 ORDER BY 1"
+    ),
+    "dollar quoted literal": "SELECT COUNT(*) FROM loans WHERE purpose = $$car$$",
+    "escaped quote": "SELECT COUNT(*) FROM loans WHERE purpose <> 'o''brien'",
+    "fetch first": "SELECT loan_id FROM loans ORDER BY loan_id FETCH FIRST 3 ROWS ONLY",
+    "stddev and casts": (
+        "SELECT grade, ROUND(STDDEV(interest_rate)::numeric, 3), AVG(dti)::float "
+        "FROM loans GROUP BY grade ORDER BY grade"
+    ),
+    "coalesce nullif": (
+        "SELECT COALESCE(emp_length, 'unknown'), COUNT(NULLIF(home_ownership, 'RENT')) "
+        "FROM borrowers GROUP BY 1 ORDER BY 1"
+    ),
+}
+SQLITE_EXTRA = {
+    "date modifiers": (
+        "SELECT date(issue_date, 'start of month') AS m, COUNT(*) FROM loans "
+        "WHERE issue_date LIKE '2023-%' GROUP BY 1 ORDER BY 1"
+    ),
+    "cast year": (
+        "SELECT CAST(strftime('%Y', issue_date) AS INTEGER) AS y, SUM(loan_amount) "
+        "FROM loans GROUP BY y ORDER BY y"
+    ),
+    "iif and printf": (
+        "SELECT iif(term = 60, 'long', 'short') AS t, printf('%.1f', AVG(interest_rate)) "
+        "FROM loans GROUP BY t ORDER BY t"
+    ),
+    "window rank": (
+        "SELECT state, n, RANK() OVER (ORDER BY n DESC) FROM "
+        "(SELECT state, COUNT(*) AS n FROM borrowers GROUP BY state) ORDER BY 3, 1 LIMIT 5"
+    ),
+    "substr and instr": (
+        "SELECT substr(sub_grade, 2, 1), instr(purpose, '_') > 0, COUNT(*) FROM loans "
+        "GROUP BY 1, 2 ORDER BY 1, 2"
+    ),
+}
+POSTGRES_QUERIES = {**POSTGRES_ALLOWED, **POSTGRES_EXTRA}
+SQLITE_QUERIES = {**SQLITE_ALLOWED, **SQLITE_EXTRA}
+
+
+def same_rows(target: QueryTarget, sql: str) -> None:
+    checked = check_sql(
+        sql,
+        dialect=target.dialect,
+        enabled_tables=None,
+        all_tables=[t.name for t in target.schema_info.tables],
+        db_schema=target.db_schema,
+    )
+    original = run_readonly(target, sql, row_cap=10_000, timeout_seconds=20)
+    regenerated = run_readonly(target, checked, row_cap=10_000, timeout_seconds=20)
+    assert regenerated.rows == original.rows
+    assert original.row_count > 0
+
+
+@pytest.mark.parametrize("sql", POSTGRES_QUERIES.values(), ids=POSTGRES_QUERIES.keys())
+def test_postgres_meaning_is_kept(sql: str, pg_demo: QueryTarget) -> None:
+    same_rows(pg_demo, sql)
+
+
+@pytest.mark.parametrize("sql", SQLITE_QUERIES.values(), ids=SQLITE_QUERIES.keys())
+def test_sqlite_meaning_is_kept(sql: str, sqlite_demo: QueryTarget) -> None:
+    same_rows(sqlite_demo, sql)
