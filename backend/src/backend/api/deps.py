@@ -62,11 +62,12 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def get_principal(request: Request, session: DbSession) -> Principal:
+def get_principal(request: Request) -> Principal:
     """Signed-in users send ``Authorization: Bearer``; anonymous visitors ``X-Anonymous-ID``.
 
-    A bearer token is verified (signature, expiry, live session) on every request; the
-    authenticated user is also kept on ``request.state.auth_user`` for logout.
+    A bearer token is verified (signature, expiry, live session) on every request, in its own
+    short unit of work so no app-database connection is held for the rest of the request (the
+    ask pipeline opens its own). The user is also kept on ``request.state.auth_user``.
     """
     anon_id = request.headers.get("X-Anonymous-ID")
     if anon_id is not None and not _ANON_ID.fullmatch(anon_id):
@@ -75,7 +76,8 @@ def get_principal(request: Request, session: DbSession) -> Principal:
     if token is None:
         limit_principal(request, user_id=None, anon_id=anon_id)
         return Principal(user_id=None, anon_id=anon_id, client_ip=client_ip(request))
-    user = request.app.state.auth.authenticate(session, token)
+    with transaction(request.app.state.sessions) as session:
+        user = request.app.state.auth.authenticate(session, token)
     request.state.auth_user = user
     identify(request, user.user_id)
     limit_principal(request, user_id=user.user_id, anon_id=None)
