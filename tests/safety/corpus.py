@@ -132,6 +132,13 @@ POSTGRES_ATTACKS: dict[str, str] = {
     ),
     "self-reference is the real table": "WITH users AS (SELECT * FROM users) SELECT * FROM users",
     "parameters": "SELECT * FROM loans WHERE loan_id = $1",
+    # resource exhaustion on a shared server
+    "repeat memory bomb": "SELECT repeat('x', 1000000000)",
+    "lpad memory bomb": "SELECT lpad('x', 1000000000, 'y')",
+    "lpad computed width": "SELECT rpad(grade, loan_id) FROM loans",
+    "generate_series flood": "SELECT array_agg(g) FROM generate_series(1, 1000000000) g",
+    # a quoted upper-case name is a different (user-made) function in PostgreSQL
+    "quoted upper-case function": 'SELECT "AGE"(issue_date) FROM loans',
     "empty": "   ",
     "only a comment": "-- nothing here",
 }

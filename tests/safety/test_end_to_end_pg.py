@@ -26,10 +26,17 @@ from tests.safety.corpus import POSTGRES_ATTACKS
 
 TIMEOUT = 1.0
 TABLES = frozenset({"loans", "borrowers", "canary"})
-# Ending other sessions is not a write, and the guard's allowlist refuses it (see test_guard);
-# run raw it could end this test's own connection, so the raw run leaves these out.
-SESSION_KILLERS = {"pg_terminate_backend", "pg_cancel_backend"}
-RAW_ATTACKS = {k: v for k, v in POSTGRES_ATTACKS.items() if k not in SESSION_KILLERS}
+# Ending other sessions and allocating a gigabyte are not writes: only the guard's allowlist and
+# width limit stop them (proven in test_guard). Run raw they could end this test's own connection
+# or strain the shared test server, so the raw run leaves them out.
+GUARD_ONLY = {
+    "pg_terminate_backend",
+    "pg_cancel_backend",
+    "repeat memory bomb",
+    "lpad memory bomb",
+    "generate_series flood",
+}
+RAW_ATTACKS = {k: v for k, v in POSTGRES_ATTACKS.items() if k not in GUARD_ONLY}
 
 
 def guarded_run(target: QueryTarget, sql: str) -> None:

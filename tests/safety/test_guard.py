@@ -139,6 +139,12 @@ def test_schema_qualifiers_must_be_the_targets_own() -> None:
         check_sql("SELECT COUNT(*) FROM demo.loans", **plain)  # type: ignore[arg-type]
 
 
+def test_quoted_builtin_names_are_written_plainly() -> None:
+    checked = pg_check('SELECT "age"(issue_date), "lower"(grade) FROM loans')
+    assert '"' not in checked
+    assert "AGE(issue_date)" in checked
+
+
 def test_comments_never_reach_the_database() -> None:
     checked = pg_check("SELECT /* secret */ COUNT(*) -- trailing\nFROM loans")
     assert "secret" not in checked

@@ -58,9 +58,9 @@ SAFE_FUNCTIONS = frozenset(
         "right", "pad", "lpad", "rpad", "strposition", "initcap", "splitpart", "reverse",
         "translate", "startswith", "regexplike", "regexpreplace", "regexpextract",
         "regexp_matches", "regexp_split_to_array", "ascii", "chr", "unicode", "hex", "md5",
-        "format", "printf", "repeat", "quote", "instr", "substr", "like", "glob",
+        "format", "printf", "quote", "instr", "substr", "like", "glob",
         "stringtoarray", "arraytostring", "arraysize", "cardinality", "array", "unnest",
-        "explode", "explodinggenerateseries", "generateseries", "generate_series",
+        "explode",
         # dates and times
         "timestamptrunc", "datetrunc", "date_trunc", "datebin", "extract", "date_part",
         "timetostr", "strtodate", "strtotime", "unixtotime", "timestrtotime", "tsordstotimestamp",
@@ -156,7 +156,7 @@ def check_sql(
     _check_text(sql)
     tree = _parse_single(sql, read)
     _check_shape(tree)
-    _check_functions(tree)
+    _check_functions(tree, read)
     _check_tables(tree, read, enabled_tables, all_tables, db_schema)
     try:
         return tree.sql(dialect=read, comments=False)
@@ -231,7 +231,7 @@ def _function_name(node: exp.Func) -> str:
     return node.name.lower() if isinstance(node, exp.Anonymous) else node.key
 
 
-def _check_functions(tree: exp.Expr) -> None:
+def _check_functions(tree: exp.Expr, dialect: str) -> None:
     for node in tree.find_all(exp.Func):
         if isinstance(node, exp.Connector | exp.Binary | exp.Unary):
             continue  # AND, OR and other built-in operators that sqlglot models as functions
@@ -241,11 +241,49 @@ def _check_functions(tree: exp.Expr) -> None:
                 f"Schema-qualified function calls are not allowed ({node.parent.sql()[:80]})."
             )
         if name not in SAFE_FUNCTIONS:
-            shown = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
+            shown = node.name if isinstance(node, exp.Anonymous) else _written_name(node, dialect)
             raise SqlRefused(
                 f"The function {shown.lower()}() is not allowed: only side-effect-free "
                 "functions for reading and summarising data can be used."
             )
+        if isinstance(node, exp.Anonymous):
+            _unquote_function(node, dialect)
+        if isinstance(node, exp.Pad):
+            _check_bounded(node.args.get("expression"), "lpad()/rpad()")
+
+
+def _unquote_function(node: exp.Anonymous, dialect: str) -> None:
+    """Write an allowed function's name plainly, so the database resolves the built-in.
+
+    In PostgreSQL ``"AGE"(x)`` names a different (user-made) function than ``age(x)``.
+    """
+    ident = node.this
+    if not isinstance(ident, exp.Identifier) or not ident.quoted:
+        return
+    raw = str(ident.this)
+    if dialect == "postgres" and raw != raw.lower():
+        raise SqlRefused(
+            f'The function "{raw}" is not a built-in one; write built-in function names '
+            "without quotes."
+        )
+    node.set("this", raw.lower())
+
+
+# Padding to a huge width allocates that much memory on the database server.
+MAX_PAD_WIDTH = 1000
+
+
+def _check_bounded(width: object, what: str) -> None:
+    if not (isinstance(width, exp.Literal) and width.is_int and int(width.this) <= MAX_PAD_WIDTH):
+        raise SqlRefused(f"{what} needs a fixed width of at most {MAX_PAD_WIDTH}.")
+
+
+def _written_name(node: exp.Func, dialect: str) -> str:
+    """The function's name as the dialect spells it (sqlglot's class names are internal)."""
+    try:
+        return node.sql(dialect=dialect).split("(", 1)[0].strip() or node.sql_name()
+    except Exception:  # a node that cannot be rendered alone still gets a name
+        return node.sql_name()
 
 
 def _normalise(identifier: exp.Identifier, dialect: str) -> str:
