@@ -1,0 +1,104 @@
+"""Load test: N concurrent demo users asking questions for a fixed time, loopback only.
+
+Bounded on purpose (at most 200 users, 120 s, and only 127.0.0.1/localhost), so it can never be
+pointed at someone else's server by mistake. Each user is an anonymous visitor with its own id;
+the backend under test must allow them enough questions (ANONYMOUS_FREE_QUESTIONS).
+
+    python -m benchmarks.load_test --base-url http://127.0.0.1:8000 --users 50 --duration 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import httpx
+from backend.services.demo_data import EXAMPLE_QUESTIONS
+
+from benchmarks.common import percentile
+
+MAX_USERS = 200
+MAX_SECONDS = 120.0
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass
+class LoadResult:
+    users: int
+    seconds: float
+    latencies_ms: list[float] = field(default_factory=list)
+    failures: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies_ms) + sum(self.failures.values())
+
+    @property
+    def errors(self) -> int:
+        return sum(self.failures.values())
+
+    @property
+    def throughput(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> str:
+        lat = self.latencies_ms
+        return (
+            f"{self.users} users, {self.seconds:.0f} s: {self.requests} questions "
+            f"({self.throughput:.1f}/s), {self.errors} errors {dict(self.failures)}; "
+            f"p50 {percentile(lat, 50):.0f} ms, p95 {percentile(lat, 95):.0f} ms, "
+            f"p99 {percentile(lat, 99):.0f} ms"
+        )
+
+
+async def _user(
+    client: httpx.AsyncClient, number: int, deadline: float, result: LoadResult
+) -> None:
+    headers = {"X-Anonymous-ID": f"load-user-{number:04d}"}
+    turn = number
+    while time.monotonic() < deadline:
+        question = EXAMPLE_QUESTIONS[turn % len(EXAMPLE_QUESTIONS)]
+        turn += 1
+        started = time.perf_counter()
+        try:
+            response = await client.post("/api/query", json={"question": question}, headers=headers)
+        except httpx.HTTPError as error:
+            result.failures[type(error).__name__] += 1
+            continue
+        if response.status_code == 200:
+            result.latencies_ms.append((time.perf_counter() - started) * 1000)
+        else:
+            result.failures[f"HTTP {response.status_code}"] += 1
+
+
+async def run_load(base_url: str, *, users: int = 50, seconds: float = 60.0) -> LoadResult:
+    """Run ``users`` concurrent askers against ``base_url`` for ``seconds``."""
+    host = urlsplit(base_url).hostname or ""
+    if host not in LOOPBACK:
+        raise ValueError(f"the load test only targets loopback addresses, not {host!r}")
+    if not 1 <= users <= MAX_USERS or not 0 < seconds <= MAX_SECONDS:
+        raise ValueError(f"at most {MAX_USERS} users and {MAX_SECONDS:.0f} s")
+    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    result = LoadResult(users, seconds)
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
+        deadline = time.monotonic() + seconds
+        await asyncio.gather(*(_user(client, n, deadline, result) for n in range(users)))
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=60.0)
+    args = parser.parse_args()
+    result = asyncio.run(run_load(args.base_url, users=args.users, seconds=args.duration))
+    print(result.summary())
+
+
+if __name__ == "__main__":
+    main()

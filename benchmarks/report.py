@@ -1,0 +1,84 @@
+"""Rewrite the benchmark section of docs/benchmarks.md; other sections stay as they are."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from benchmarks.common import Figure
+from tests.support.processes import REPO_ROOT
+
+REPORT = REPO_ROOT / "docs" / "benchmarks.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def _number(value: float, unit: str) -> str:
+    if unit in {"MiB", "ms", "req/s", "questions/s", "%"}:
+        text = f"{value:,.1f}"
+    elif unit == "s":
+        text = f"{value:.2f}"
+    else:
+        text = f"{value:,.0f}"
+    return f"{text} {unit}"
+
+
+def _row(figure: Figure) -> str:
+    baseline = (
+        f"{_number(figure.baseline, figure.unit)} ({figure.baseline_name})"
+        if figure.baseline is not None
+        else "—"
+    )
+    ratio = f"{figure.ratio:.2f}×" if figure.ratio is not None else "—"
+    met = {True: "yes", False: "**no**", None: ""}[figure.met]
+    cells = [figure.name, _number(figure.value, figure.unit), baseline, ratio, figure.goal, met]
+    return "| " + " | ".join(cells) + " |"
+
+
+def render(
+    figures: Sequence[Figure],
+    *,
+    imports: Sequence[tuple[str, float]],
+    command: str,
+    when: dt.datetime,
+    machine: str,
+    load_failures: dict[str, int],
+) -> str:
+    lines = [
+        START,
+        "## Benchmarks (`nox -s bench`)",
+        "",
+        f"Measured {when:%Y-%m-%d %H:%M} UTC with `{command}` on {machine}. Every figure sits "
+        "next to a baseline measured in the same run; the ratio is figure ÷ baseline. Services "
+        "run with the deploy's start commands on loopback against a throwaway PostgreSQL; the "
+        "question engine is the offline one unless stated. Peak memory is the kernel's "
+        "resident high-water mark (VmHWM).",
+        "",
+        "| figure | value | baseline (same run) | ratio | goal | met |",
+        "|---|---|---|---|---|---|",
+        *(_row(figure) for figure in figures),
+        "",
+        "Load test: `python -m benchmarks.load_test` — anonymous demo users, each with its own "
+        "id, asking the documented example questions in turn with no pause, loopback only. "
+        f"Failures by kind: {load_failures or 'none'}.",
+        "",
+        "Slowest imports of `backend.main` (cumulative, `python -X importtime`), which "
+        "dominate the backend's start-up:",
+        "",
+        "| module | seconds |",
+        "|---|---|",
+        *(f"| `{name}` | {seconds:.2f} |" for name, seconds in imports),
+        END,
+    ]
+    return "\n".join(lines)
+
+
+def write_report(section: str) -> None:
+    """Replace the benchmark section (or append it), keeping every other section intact."""
+    text = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + section + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    REPORT.write_text(text)

@@ -1,0 +1,88 @@
+"""Start-up time and idle memory: our services against the smallest app of the same framework."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+
+from benchmarks.common import Figure, median, started
+from tests.support.processes import REPO_ROOT, backend_command, frontend_command
+
+# uvicorn.run in a one-line program, as the backend's own serve command does.
+BASELINE_FASTAPI = [
+    sys.executable, "-c",
+    "import os, uvicorn; uvicorn.run('benchmarks.baseline_fastapi:app', host='127.0.0.1', "
+    "port=int(os.environ['PORT']), access_log=False, log_level='warning')",
+]  # fmt: skip
+BASELINE_GRADIO = [sys.executable, "-m", "benchmarks.baseline_gradio"]
+
+
+def _start_times(
+    args: list[str], env: Mapping[str, str], path: str, work: Path, runs: int
+) -> tuple[list[float], float]:
+    """Seconds to the first good answer for each run, and the idle peak RSS of the last."""
+    times, rss = [], 0.0
+    for _ in range(runs):
+        with started(args, env=env, ready_path=path, log_path=work / "startup.log") as service:
+            times.append(service.started_in)
+            for _ in range(5):
+                httpx.get(service.base_url + path, timeout=10)
+            rss = service.peak_rss_mib()
+    return times, rss
+
+
+def measure(backend_env: Mapping[str, str], work: Path, *, runs: int) -> list[Figure]:
+    env_base = {"PYTHONPATH": str(REPO_ROOT)}
+    base_times, base_rss = _start_times(BASELINE_FASTAPI, env_base, "/api/health", work, runs)
+    back_times, back_rss = _start_times(
+        backend_command(), {**backend_env, **env_base}, "/api/health", work, runs
+    )
+    gradio_times, gradio_rss = _start_times(BASELINE_GRADIO, env_base, "/", work, max(1, runs - 1))
+    front_env = {**env_base, "BACKEND_URL": "http://127.0.0.1:9", "GRADIO_SERVER_NAME": "127.0.0.1"}
+    front_times, front_rss = _start_times(
+        frontend_command(), front_env, "/", work, max(1, runs - 1)
+    )
+    backend_start = median(back_times)
+    ratio = backend_start / median(base_times)
+    front_ratio = median(front_times) / median(gradio_times)
+    return [
+        Figure(
+            f"backend start → healthy (median of {runs})",
+            backend_start,
+            "s",
+            "minimal FastAPI app",
+            median(base_times),
+            "≤ 1 s and ≤ 2×",
+            backend_start <= 1.0 and ratio <= 2.0,
+        ),
+        Figure(
+            f"frontend start → first page (median of {max(1, runs - 1)})",
+            median(front_times),
+            "s",
+            "minimal Gradio app",
+            median(gradio_times),
+            "≤ 1.2×",
+            front_ratio <= 1.2,
+        ),
+        Figure(
+            "backend peak RSS, idle",
+            back_rss,
+            "MiB",
+            "minimal FastAPI app",
+            base_rss,
+            "≤ 150 MiB",
+            back_rss <= 150,
+        ),
+        Figure(
+            "frontend peak RSS, idle",
+            front_rss,
+            "MiB",
+            "minimal Gradio app",
+            gradio_rss,
+            "≤ 512 MiB",
+            front_rss <= 512,
+        ),
+    ]
