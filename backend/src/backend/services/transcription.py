@@ -62,11 +62,11 @@ def check_audio(data: bytes) -> str:
 
 
 def transcribe(settings: Settings, data: bytes) -> str:
+    kind = check_audio(data)  # a bad upload is the sender's to fix, with or without a key
     if not settings.llm_enabled:
         raise VoiceUnavailable(
             "Voice input needs an OpenAI API key (OPENAI_API_KEY); type the question instead."
         )
-    kind = check_audio(data)
     import openai
 
     try:

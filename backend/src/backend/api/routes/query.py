@@ -7,11 +7,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.config import JsonDict
 
 from backend.api.deps import CurrentPrincipal
 from backend.services import demo_data
 from backend.services.ask import Asker, AskInput, AskServices, ask
 from backend.services.engines.base import Engine
+from backend.services.sql_guard import MAX_SQL_CHARS
 
 router = APIRouter(tags=["ask"])
 
@@ -19,13 +21,27 @@ _ID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 JsonScalar = str | int | float | bool | None
 
 
+_EXACTLY_ONE: JsonDict = {
+    "oneOf": [
+        {
+            "required": ["question"],
+            "properties": {"question": {"type": "string"}, "sql": {"type": "null"}},
+        },
+        {
+            "required": ["sql"],
+            "properties": {"sql": {"type": "string"}, "question": {"type": "null"}},
+        },
+    ]
+}
+
+
 class QueryBody(BaseModel):
     """Exactly one of ``question`` and ``sql``; the configured limits are checked as well."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_EXACTLY_ONE)
 
     question: Annotated[str, StringConstraints(max_length=20_000)] | None = None
-    sql: Annotated[str, StringConstraints(max_length=1_000_000)] | None = None
+    sql: Annotated[str, StringConstraints(max_length=MAX_SQL_CHARS)] | None = None
     connection_id: Annotated[str, StringConstraints(pattern=rf"^demo$|{_ID}")] = "demo"
     conversation_id: Annotated[str, StringConstraints(pattern=_ID)] | None = None
 
@@ -101,6 +117,7 @@ _ERRORS: dict[int | str, dict[str, str]] = {
     403: {"description": "signup_required: anonymous visitors may only use the demo"},
     404: {"description": "not_found: no such connection or conversation for this account"},
     409: {"description": "table_disabled: the query needs tables switched off (see tables)"},
+    413: {"description": "payload_too_large: the body exceeds MAX_BODY_BYTES"},
     422: {"description": "invalid_input or unanswerable (the detail names what failed)"},
     502: {"description": "llm_failed: the language model gave no usable answer"},
     503: {"description": "database_unreachable: the database did not answer after retries"},

@@ -21,6 +21,8 @@ class Transcript(BaseModel):
     "/transcribe",
     response_model=Transcript,
     responses={
+        400: {"description": "http_error: the multipart body is malformed"},
+        413: {"description": "payload_too_large: the upload exceeds the size limit"},
         422: {"description": "invalid_input: empty, too large, too long or not audio"},
         502: {"description": "llm_failed: the transcription service failed"},
         503: {"description": "voice_unavailable: no OpenAI API key is configured"},
