@@ -226,15 +226,19 @@ def started(
 
 
 def exercise_backend(base_url: str) -> None:
-    """A little real traffic so the peak includes a warmed-up process: examples and questions."""
+    """Real traffic so the peak includes a warmed-up process: the demo's example questions."""
     headers = {"X-Anonymous-ID": "rehearsal-load"}
     with httpx.Client(base_url=base_url, timeout=30, headers=headers) as client:
         examples = client.get("/api/examples")
-        questions = examples.json().get("questions", [])[:3] if examples.status_code == 200 else []
-        for question in questions:
+        if examples.status_code != 200:
+            raise RehearsalFailed(f"GET /api/examples answered {examples.status_code}")
+        for question in examples.json()["questions"][:3]:
             answered = client.post("/api/query", json={"question": question})
-            if answered.status_code >= 500:
-                raise RehearsalFailed(f"POST /api/query answered {answered.status_code}")
+            if answered.status_code != 200:
+                raise RehearsalFailed(
+                    f"POST /api/query {question!r} answered {answered.status_code}: "
+                    f"{answered.text[:300]}"
+                )
 
 
 def exercise_frontend(base_url: str) -> None:
@@ -378,7 +382,8 @@ def render(figures: list[Figures], postgres_version: str) -> str:
         "## Deploy rehearsal (`nox -s rehearsal`)",
         "",
         f"Measured {stamp} on {os.cpu_count()} CPU(s), {platform.system()} "
-        f"{platform.machine()}, Python {platform.python_version()}. Each service is built "
+        f"{platform.machine()}, Python {platform.python_version()}, load average "
+        f"{os.getloadavg()[0]:.1f} (figures grow on a busy machine). Each service is built "
         "with its own Nixpacks install commands, released with its pre-deploy command against "
         f"a throwaway PostgreSQL {postgres_version}, started with its start command and "
         "stopped with SIGTERM. "
@@ -428,6 +433,8 @@ def main() -> int:
                 "ENCRYPTION_KEY": new_encryption_key(),
                 "APP_ENV": "production",
                 "DATA_DIR": str(Path(tmp) / "data"),
+                # The warm-up asks several demo questions as one visitor (production allows 1).
+                "ANONYMOUS_FREE_QUESTIONS": "10",
             },
             "frontend": {
                 "PORT": str(free_port()),
