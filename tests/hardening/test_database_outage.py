@@ -8,6 +8,7 @@ PostgreSQL (stopped and started with pg_ctl) and the backend started as the depl
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -86,6 +87,18 @@ def test_requests_fail_clearly_while_postgres_is_down_and_recover_by_themselves(
         token = _sign_up(client)
         before = _round(client, token)
 
+        # A user keeps asking from another thread the whole time.
+        asked: list[int] = []
+        stop = threading.Event()
+
+        def keep_asking() -> None:
+            with httpx.Client(base_url=backend.base_url, timeout=20) as own:
+                while not stop.is_set():
+                    asked.append(_ask(own, token, "Average interest rate by grade").status_code)
+
+        asker = threading.Thread(target=keep_asking)
+        asker.start()
+        time.sleep(0.5)
         own_server.stop()
         started = time.monotonic()
         during = _round(client, token) + _round(client, token)
@@ -93,6 +106,10 @@ def test_requests_fail_clearly_while_postgres_is_down_and_recover_by_themselves(
         own_server.start()
         _wait_for(backend, 200, timeout=15)
         after = _round(client, token)
+        time.sleep(0.5)
+        stop.set()
+        asker.join(timeout=30)
+        history = client.get("/api/history", headers={"Authorization": f"Bearer {token}"})
         log = backend.log()
 
     assert [r.status_code for r in before] == [200, 200, 200], [r.text for r in before]
@@ -106,4 +123,12 @@ def test_requests_fail_clearly_while_postgres_is_down_and_recover_by_themselves(
         assert "retry" in response.json()["detail"].lower()
     assert down_for < 30  # failed fast; no request hung on the dead database
     assert [r.status_code for r in after] == [200, 200, 200], [r.text for r in after]
+    # The background run saw only answers and clear 503s, and answers again after the outage.
+    assert set(asked) <= {200, 503}, asked
+    assert 503 in asked
+    assert asked[-1] == 200
+    # Nothing lost: every answered question is in the history, once.
+    answered = asked.count(200) + 2  # plus the question of `before` and of `after`
+    assert history.status_code == 200
+    assert history.json()["total"] == answered
     assert "Traceback" not in log

@@ -45,7 +45,9 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-DbSession = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent, so a failed commit (database gone)
+# answers 503 instead of a 200 whose writes were lost or a connection dropped mid-response.
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def client_ip(request: Request) -> str:
