@@ -198,6 +198,12 @@ def test_repairs_are_bounded(
     with pytest.raises(QueryFailed):
         ask_demo(services_for(settings, app_sessions, demo_sqlite), "Loans per grade?")
     assert len(fake_openai.received) == 2  # the draft and one repair, nothing more
+    with transaction(app_sessions) as session:
+        record = session.scalars(select(QueryRecord)).one()
+    assert record.status == "error"
+    assert record.sql == "SELECT missing_column FROM loans"
+    assert record.error is not None
+    assert record.error.startswith("query_failed")
 
 
 def test_429_then_success_is_retried_by_the_client(

@@ -72,7 +72,10 @@ class AskServices:
 
 @dataclass
 class _Timer:
+    """Time per step, and the SQL last tried (kept with a failure for the history)."""
+
     timings: dict[str, float] = field(default_factory=dict)
+    last_sql: str | None = None
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
@@ -245,6 +248,7 @@ def _run_checked(
     repairs = services.engine.max_repairs if request is not None else 0
     schema = target.schema_info
     while True:
+        timer.last_sql = draft.sql
         try:
             with timer.step("sql_ms"):
                 sql = check_sql(
@@ -398,7 +402,7 @@ def _record_failure(
                 conversation_id=payload.conversation_id,
                 connection_id=connection_key,
                 question=payload.question,
-                sql=payload.sql,
+                sql=timer.last_sql or payload.sql,
                 status="error",
                 error=f"{error.code}: {error.detail}"[:2000],
                 timings=timer.timings,
