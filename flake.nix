@@ -47,11 +47,11 @@
           ];
         };
 
-      shell =
-        pkgs: name: extra:
+      devShell =
+        pkgs:
         pkgs.mkShell {
-          inherit name;
-          packages = tools pkgs ++ extra;
+          name = "eaa-dev";
+          packages = tools pkgs;
           env = toolEnv pkgs // wheelLibs pkgs;
           shellHook = ''
             unset PYTHONPATH
@@ -64,9 +64,12 @@
     in
     {
       devShells = forAllSystems (pkgs: {
-        default = shell pkgs "eaa-dev" [ ];
-        # The deploy job: Railway CLI plus the Nixpacks builder for the image path.
-        deploy = shell pkgs "eaa-deploy" (optionalTool pkgs "railway" ++ optionalTool pkgs "nixpacks");
+        default = devShell pkgs;
+        # The deploy job needs only the Railway CLI, plus the Nixpacks builder for the image path.
+        deploy = pkgs.mkShell {
+          name = "eaa-deploy";
+          packages = optionalTool pkgs "railway" ++ optionalTool pkgs "nixpacks";
+        };
       });
 
       # `nix fmt`: nixfmt (RFC 166 style) over the whole tree.

@@ -156,11 +156,13 @@ def test_dev_shell_pins_python_uv_and_postgres(nix: str, flake_dir: Path, stub_d
     )
 
 
-def test_deploy_shell_adds_railway_and_nixpacks(nix: str, flake_dir: Path, stub_dir: Path) -> None:
+def test_deploy_shell_holds_only_the_deploy_clis(nix: str, flake_dir: Path, stub_dir: Path) -> None:
     shell = f"path:{flake_dir}#devShells.x86_64-linux.deploy.packages"
-    packages = evaluate(nix, flake_dir, stub_dir, "eval", "--json", shell)
-    assert "railway-stub" in packages
-    assert "nixpacks-stub" in packages
+    packages = json.loads(evaluate(nix, flake_dir, stub_dir, "eval", "--json", shell))
+    assert sorted(Path(item).name.split("-", 1)[1] for item in packages) == [
+        "nixpacks-stub",
+        "railway-stub",
+    ]
 
 
 def test_flake_check_evaluates(nix: str, flake_dir: Path, stub_dir: Path) -> None:
