@@ -10,8 +10,8 @@ import pytest
 from backend.services.connection_urls import (
     MASK,
     InvalidConnection,
-    check_reachable_safely,
     parse,
+    vet_destination,
 )
 from sqlalchemy.engine import make_url
 
@@ -76,14 +76,19 @@ def test_unsupported_urls_are_refused_with_a_reason(url: str, message: str) -> N
 def test_local_private_and_socket_hosts_are_refused_by_default(url: str) -> None:
     spec = parse(url, None, None)
     with pytest.raises(InvalidConnection):
-        check_reachable_safely(spec, allow_private=False, app_database=None)
-    check_reachable_safely(spec, allow_private=True, app_database=None)
+        vet_destination(spec, allow_private=False, app_database=None)
+    assert vet_destination(spec, allow_private=True, app_database=None) is None
+
+
+def test_a_public_host_is_pinned_to_the_address_that_was_checked() -> None:
+    spec = parse("postgresql://u:p@8.8.8.8:5432/x", None, None)
+    assert vet_destination(spec, allow_private=False, app_database=None) == "8.8.8.8"
 
 
 def test_the_apps_own_database_is_refused_even_when_private_hosts_are_allowed() -> None:
     app_db = make_url("postgresql+psycopg://app:pw@/appdb?host=/tmp/sock")
     own = parse("postgresql://someone:else@/appdb?host=/tmp/sock", None, None)
     with pytest.raises(InvalidConnection, match="own database"):
-        check_reachable_safely(own, allow_private=True, app_database=app_db)
+        vet_destination(own, allow_private=True, app_database=app_db)
     other = parse("postgresql://someone:else@/otherdb?host=/tmp/sock", None, None)
-    check_reachable_safely(other, allow_private=True, app_database=app_db)
+    vet_destination(other, allow_private=True, app_database=app_db)

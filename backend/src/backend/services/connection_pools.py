@@ -25,13 +25,16 @@ IDLE_SECONDS = 300.0
 MAX_POOLS = 32
 
 
-def make_target_engine(spec: ConnectionSpec, *, pooled: bool) -> Engine:
-    connect_args = {
+def make_target_engine(spec: ConnectionSpec, *, pooled: bool, hostaddr: str | None) -> Engine:
+    """An engine for a user's database; ``hostaddr`` pins the vetted address to connect to."""
+    connect_args: dict[str, object] = {
         "connect_timeout": CONNECT_TIMEOUT_SECONDS,
         "sslmode": spec.ssl_mode,
         "application_name": "eaa-assistant",
         "options": "-c default_transaction_read_only=on",
     }
+    if hostaddr:
+        connect_args["hostaddr"] = hostaddr
     if not pooled:
         return create_engine(spec.sqlalchemy_url(), poolclass=NullPool, connect_args=connect_args)
     return create_engine(

@@ -169,25 +169,32 @@ def _is_private(address: str) -> bool:
     return not ip.is_global or ip.is_multicast
 
 
-def check_reachable_safely(
+def vet_destination(
     spec: ConnectionSpec, *, allow_private: bool, app_database: URL | None
-) -> None:
-    """Refuse the app's own database and (unless allowed) sockets and non-public addresses."""
+) -> str | None:
+    """Refuse the app's own database and (unless allowed) sockets and non-public addresses.
+
+    Returns the checked public address to connect to (libpq ``hostaddr``), so a name that
+    resolves differently a moment later (DNS rebinding) cannot redirect the connection; None
+    when private destinations are allowed and the host is used as given.
+    """
     if app_database is not None and app_database.get_backend_name() == "postgresql":
         app_host = app_database.host or str(app_database.query.get("host") or "")
         same_server = app_host == spec.host and (app_database.port or 5432) == spec.port
         if same_server and app_database.database == spec.database:
             raise InvalidConnection("This is the assistant's own database; it cannot be connected.")
     if allow_private:
-        return
+        return None
     if spec.host.startswith("/"):
         raise InvalidConnection("Unix-socket connections are not allowed; use a network host.")
     try:
         infos = socket.getaddrinfo(spec.host, spec.port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise InvalidConnection(f"The host '{spec.host}' could not be found.") from None
-    if any(_is_private(str(info[4][0])) for info in infos):
+    addresses = [str(info[4][0]) for info in infos]
+    if not addresses or any(_is_private(address) for address in addresses):
         raise InvalidConnection(
             f"The host '{spec.host}' is a private or local address; connect a database "
             "reachable over the internet."
         )
+    return addresses[0]

@@ -19,7 +19,7 @@ from backend.core.config import Settings
 from backend.core.errors import AppError, InvalidInput
 from backend.data.models import Connection, ConnectionTable, new_id
 from backend.services.connection_pools import PoolCache, make_target_engine
-from backend.services.connection_urls import ConnectionSpec, check_reachable_safely, parse
+from backend.services.connection_urls import ConnectionSpec, parse, vet_destination
 from backend.services.crypto import DecryptionFailed, KeyRing
 from backend.services.introspect import introspect
 from backend.services.ownership import load_owned
@@ -93,14 +93,12 @@ class ConnectionRegistry:
     # -- parsing and testing -------------------------------------------------------------------
     def parse(self, url: str | None, env_text: str | None, ssl_mode: str | None) -> ConnectionSpec:
         spec = parse(url, env_text, ssl_mode)
-        check_reachable_safely(
-            spec, allow_private=self._allow_private, app_database=self._app_database
-        )
+        self._vet(spec)
         return spec
 
     def test(self, spec: ConnectionSpec) -> SchemaInfo:
         """Connect (5 s timeout) and introspect; nothing is kept."""
-        engine = make_target_engine(spec, pooled=False)
+        engine = make_target_engine(spec, pooled=False, hostaddr=self._vet(spec))
         try:
             return _scan(engine, spec)
         finally:
@@ -209,7 +207,17 @@ class ConnectionRegistry:
         return ConnectionSpec.from_secret(plain)
 
     def _engine(self, row: Connection) -> Engine:
-        return self._pools.engine(row.id, lambda: make_target_engine(self._spec(row), pooled=True))
+        def build() -> Engine:
+            spec = self._spec(row)
+            return make_target_engine(spec, pooled=True, hostaddr=self._vet(spec))
+
+        return self._pools.engine(row.id, build)
+
+    def _vet(self, spec: ConnectionSpec) -> str | None:
+        """Checked again whenever a pool is opened: a host may since resolve somewhere else."""
+        return vet_destination(
+            spec, allow_private=self._allow_private, app_database=self._app_database
+        )
 
     def _tables(self, session: Session, connection_id: str) -> list[ConnectionTable]:
         return list(
