@@ -140,3 +140,28 @@ def test_deploy_ships_the_tested_commit_backend_first_one_at_a_time() -> None:
     for step in railway:
         assert "--ci" in step["run"]
         assert step["env"] == {"RAILWAY_TOKEN": "${{ secrets.RAILWAY_TOKEN }}"}
+
+
+def test_ci_entry_point_and_workflow_run_the_same_sessions() -> None:
+    """.ci/run (this machine's CI) and ci.yml (GitHub's) must not drift apart."""
+    script = (REPO_ROOT / ".ci" / "run").read_text()
+    local = re.findall(r"^nox -s (\w+)$", script, flags=re.MULTILINE)
+    assert local == ["lint", "tests", "smoke", "rehearsal"]
+    assert "command -v nix" in script, "nix is installed when missing, for the flake tests"
+    runs = " ".join(step.get("run", "") for step in _steps(load("ci.yml")))
+    found = re.search(r"nox -s ((?:\w+ ?)+)", runs)
+    assert found
+    assert found.group(1).split() == local
+
+
+def test_smoke_and_rehearsal_are_nox_sessions() -> None:
+    listed = subprocess.run(
+        [str(TOOLS / "nox"), "--list", "--json", "-s", "smoke", "rehearsal"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    sessions = {item["name"]: item["description"] for item in json.loads(listed.stdout)}
+    assert set(sessions) == {"smoke", "rehearsal"}
+    assert all(sessions.values())
