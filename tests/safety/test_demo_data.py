@@ -9,21 +9,29 @@ readable (SELECT only) by the NOLOGIN role ``eaa_demo_reader``; ``load_sqlite`` 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import statistics
 import subprocess
 import sys
+import uuid
 from collections import defaultdict
 from pathlib import Path
 
 import psycopg
 import pytest
 from backend.services import demo_data
+from backend.services.demo_target import DemoTargets
+from backend.services.executor import QueryFailed, run_readonly
+from backend.services.sql_guard import SqlRefused
 from backend.services.targets import QueryTarget
+from psycopg import sql
 from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from tests.conftest import to_sqlalchemy
+from tests.conftest import to_sqlalchemy, with_database
+from tests.safety.conftest import pg_settings
 from tests.support.processes import clean_env
 
 
@@ -167,3 +175,41 @@ def test_dates_span_the_documented_window(dataset: demo_data.DemoDataset) -> Non
         "How many loans per purpose?",
     ):
         assert required in demo_data.EXAMPLE_QUESTIONS
+
+
+def test_without_the_right_to_grant_roles_the_demo_still_loads_read_only(
+    pg_admin_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An app login that cannot grant roles: a warning, then the other layers carry the load."""
+    suffix = uuid.uuid4().hex[:8]
+    login, database = f"limited_{suffix}", f"limited_db_{suffix}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(login)))
+        admin.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                sql.Identifier(database), sql.Identifier(login)
+            )
+        )
+    url = make_url(with_database(pg_admin_url, database)).set(username=login)
+    libpq = url.render_as_string(hide_password=False)
+    settings = pg_settings(libpq)
+    try:
+        with caplog.at_level(logging.WARNING, logger="backend.services"):
+            demo = DemoTargets(settings)
+            target = demo.target()
+        assert "read-only role" in caplog.text
+        whoami = run_readonly(target, "SELECT current_user", row_cap=1, timeout_seconds=5)
+        assert whoami.rows == [[login]]
+        with pytest.raises(SqlRefused, match="change data"):
+            run_readonly(target, "SELECT * FROM loans FOR UPDATE", row_cap=1, timeout_seconds=5)
+        with pytest.raises(QueryFailed):  # the server-side cursor admits only a query
+            run_readonly(target, "DELETE FROM loans", row_cap=1, timeout_seconds=5)
+        count = run_readonly(target, "SELECT count(*) FROM loans", row_cap=1, timeout_seconds=5)
+        assert count.rows == [[50_000]]
+        demo.dispose()
+    finally:
+        with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
+            )
+            admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(login)))

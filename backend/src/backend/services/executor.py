@@ -37,6 +37,7 @@ JsonScalar = str | int | float | bool | None
 RETRIES = 3
 BACKOFF_SECONDS = 0.25
 STREAM_BATCH = 1000
+IDLE_LIMIT_MS = 300_000
 _T = TypeVar("_T")
 
 
@@ -138,6 +139,10 @@ def _open_postgres(
                 pg_sql.Literal(max(1, int(timeout_seconds * 1000)))
             ),
             pg_sql.SQL("SET LOCAL standard_conforming_strings = on"),
+            # A CSV reader that stops reading must not hold the transaction open for ever.
+            pg_sql.SQL("SET LOCAL idle_in_transaction_session_timeout = {}").format(
+                pg_sql.Literal(IDLE_LIMIT_MS)
+            ),
         ]
         if target.db_schema:
             settings.append(
