@@ -2,7 +2,7 @@
 streaming for CSV, and retries with backoff when the database is unreachable.
 
 Contract: ``run_readonly(target, sql, *, row_cap, timeout_seconds) -> ResultSet`` and
-``stream_readonly(...)`` (column names first, then rows); ``QueryTimeout`` (408),
+``stream_readonly(...)`` (column names first, then rows); ``QueryTimeout`` (422),
 ``QueryFailed`` (422), ``DatabaseUnreachable`` (503) after 3 retries.
 """
 
@@ -67,8 +67,9 @@ def test_values_come_back_json_safe(demo: str, request: pytest.FixtureRequest) -
 
 def test_postgres_statement_timeout(pg_demo: QueryTarget) -> None:
     started = time.monotonic()
-    with pytest.raises(QueryTimeout, match=r"longer than 0\.3 s"):
+    with pytest.raises(QueryTimeout, match=r"longer than 0\.3 s") as timed_out:
         run_readonly(pg_demo, "SELECT pg_sleep(20)", row_cap=1, timeout_seconds=0.3)
+    assert timed_out.value.status_code == 422
     assert time.monotonic() - started < 5
     # The connection went back to the pool healthy.
     ok = run_readonly(pg_demo, "SELECT 1 AS one", row_cap=1, timeout_seconds=5)

@@ -46,7 +46,9 @@ class DatabaseUnreachable(ServiceUnavailable):
 
 
 class QueryTimeout(AppError):
-    status_code = 408
+    """422, not 408: clients and proxies may silently resend a 408, running the query again."""
+
+    status_code = 422
     code = "query_timeout"
 
 
