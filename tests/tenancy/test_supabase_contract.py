@@ -7,6 +7,7 @@ audience ``authenticated``, issuer ``<project>/auth/v1``, ``session_id`` claim).
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.support.fake_supabase import FakeGoTrue, fake_supabase
-from tests.support.processes import backend_command, run_service
+from tests.support.processes import RunningProcess, backend_command, run_service
 from tests.tenancy.conftest import backend_env, new_password
 
 
@@ -27,15 +28,22 @@ def gotrue() -> Iterator[FakeGoTrue]:
         yield fake
 
 
+ANON_KEY = "sb_publishable_" + secrets.token_hex(8)
+
+
 @pytest.fixture
-def sb_api(pg_url: str, work_dir: Path, gotrue: FakeGoTrue) -> Iterator[httpx.Client]:
-    env = backend_env(
-        pg_url, SUPABASE_URL=gotrue.base_url, SUPABASE_ANON_KEY="sb_publishable_test_only"
-    )
-    with (
-        run_service(backend_command(), env=env, health_path="/api/health", log_dir=work_dir) as b,
-        httpx.Client(base_url=b.base_url, timeout=30) as client,
-    ):
+def sb_backend(pg_url: str, work_dir: Path, gotrue: FakeGoTrue) -> Iterator[RunningProcess]:
+    env = backend_env(pg_url, SUPABASE_URL=gotrue.base_url, SUPABASE_ANON_KEY=ANON_KEY)
+    env["LOG_LEVEL"] = "DEBUG"
+    with run_service(
+        backend_command(), env=env, health_path="/api/health", log_dir=work_dir
+    ) as backend:
+        yield backend
+
+
+@pytest.fixture
+def sb_api(sb_backend: RunningProcess) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=sb_backend.base_url, timeout=30) as client:
         yield client
 
 
@@ -74,8 +82,10 @@ def test_sign_up_sign_in_and_the_mirrored_user(
     assert duplicate.status_code == 409
 
 
-def test_refresh_rotates_and_sign_out_revokes(sb_api: httpx.Client, gotrue: FakeGoTrue) -> None:
-    _, _, signed_up = _sign_up(sb_api)
+def test_refresh_rotates_and_sign_out_revokes(
+    sb_api: httpx.Client, gotrue: FakeGoTrue, sb_backend: RunningProcess
+) -> None:
+    _, password, signed_up = _sign_up(sb_api)
     refreshed = sb_api.post("/api/auth/refresh", json={"refresh_token": signed_up["refresh_token"]})
     assert refreshed.status_code == 200, refreshed.text
     assert "/auth/v1/token?grant_type=refresh_token" in gotrue.paths()
@@ -89,6 +99,12 @@ def test_refresh_rotates_and_sign_out_revokes(sb_api: httpx.Client, gotrue: Fake
     assert any(path.startswith("/auth/v1/logout") for path in gotrue.paths())
     after = sb_api.get("/api/auth/me", headers=_auth(access))
     assert after.status_code == 401
+    log = sb_backend.log()
+    assert "/api/auth/logout" in log, "the access log is on"
+    for secret in [ANON_KEY, password, access, signed_up["access_token"]]:
+        assert str(secret) not in log
+    for secret in [signed_up["refresh_token"], refreshed.json()["refresh_token"]]:
+        assert str(secret) not in log
 
 
 def test_expired_foreign_key_and_wrong_audience_tokens_are_rejected(
