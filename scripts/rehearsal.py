@@ -417,6 +417,9 @@ def write_benchmarks(section: str, path: Path = BENCHMARKS) -> None:
 
 
 def main() -> int:
+    if not Path("/proc/self/status").exists():
+        print("REHEARSAL FAILED: it replays a Linux deploy and reads /proc; run it on Linux")
+        return 1
     services = load_services()
     figures = []
     backend_port = free_port()
