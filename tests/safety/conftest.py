@@ -64,6 +64,15 @@ def canary_rows(libpq_url: str) -> list[tuple[object, ...]]:
         return list(conn.execute("SELECT id, name, amount FROM demo.canary ORDER BY id"))
 
 
+def demo_totals(libpq_url: str) -> tuple[int, int]:
+    with psycopg.connect(libpq_url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM demo.loans), (SELECT count(*) FROM demo.borrowers)"
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
 def relation_names(libpq_url: str) -> set[str]:
     """Every relation outside the system schemas: a write that created something shows here."""
     with psycopg.connect(libpq_url, autocommit=True) as conn:

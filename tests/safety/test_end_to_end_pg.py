@@ -18,11 +18,14 @@ from backend.services.demo_data import DEMO_READ_ROLE
 from backend.services.executor import QueryTimeout, run_readonly
 from backend.services.sql_guard import check_sql
 from backend.services.targets import QueryTarget
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine
 
 from tests.conftest import to_sqlalchemy
-from tests.safety.conftest import CANARY_ROWS, canary_rows, relation_names
+from tests.safety.conftest import CANARY_ROWS, canary_rows, demo_totals, relation_names
 from tests.safety.corpus import POSTGRES_ATTACKS
+from tests.safety.test_guard_properties import decorated, stacked, wrapped_writes, writes
 
 TIMEOUT = 1.0
 TABLES = frozenset({"loans", "borrowers", "canary"})
@@ -46,31 +49,45 @@ def guarded_run(target: QueryTarget, sql: str) -> None:
     run_readonly(target, checked, row_cap=10, timeout_seconds=TIMEOUT)
 
 
-def assert_untouched(url: str, relations: set[str]) -> None:
+Baseline = tuple[set[str], tuple[int, int]]
+
+
+@pytest.fixture(scope="module")
+def baseline(pg_canary: QueryTarget, module_pg_url: str) -> Baseline:
+    """The relations and demo row counts before any attack."""
+    return relation_names(module_pg_url), demo_totals(module_pg_url)
+
+
+def assert_untouched(url: str, baseline: Baseline) -> None:
     assert canary_rows(url) == CANARY_ROWS
-    assert relation_names(url) == relations
+    assert relation_names(url) == baseline[0]
+    assert demo_totals(url) == baseline[1]
 
 
 @pytest.mark.parametrize("sql", POSTGRES_ATTACKS.values(), ids=POSTGRES_ATTACKS.keys())
 def test_attacks_through_the_guard_change_nothing(
-    sql: str, pg_canary: QueryTarget, module_pg_url: str
+    sql: str,
+    pg_canary: QueryTarget,
+    module_pg_url: str,
+    baseline: Baseline,
 ) -> None:
-    before = relation_names(module_pg_url)
     with pytest.raises(AppError):
         guarded_run(pg_canary, sql)
-    assert_untouched(module_pg_url, before)
+    assert_untouched(module_pg_url, baseline)
 
 
 @pytest.mark.parametrize("sql", RAW_ATTACKS.values(), ids=RAW_ATTACKS.keys())
 def test_attacks_that_skip_the_guard_still_change_nothing(
-    sql: str, pg_canary: QueryTarget, module_pg_url: str
+    sql: str,
+    pg_canary: QueryTarget,
+    module_pg_url: str,
+    baseline: Baseline,
 ) -> None:
-    before = relation_names(module_pg_url)
     started = time.monotonic()
     with contextlib.suppress(AppError):  # refused by the database: expected for every write
         run_readonly(pg_canary, sql, row_cap=10, timeout_seconds=TIMEOUT)
     assert time.monotonic() - started < TIMEOUT + 5  # nothing slept past the time limit
-    assert_untouched(module_pg_url, before)
+    assert_untouched(module_pg_url, baseline)
     # The pooled connection is still the read-only role, in no leftover state.
     after = run_readonly(
         pg_canary, "SELECT current_user, count(*) FROM canary", row_cap=1, timeout_seconds=5
@@ -97,7 +114,11 @@ WRITES = [
 
 @pytest.mark.parametrize("sql", WRITES)
 def test_read_only_transaction_stops_writes_even_for_a_superuser(
-    sql: str, pg_canary: QueryTarget, module_pg_url: str, pg_admin_url: str
+    sql: str,
+    pg_canary: QueryTarget,
+    module_pg_url: str,
+    pg_admin_url: str,
+    baseline: Baseline,
 ) -> None:
     """A user's connection may carry a powerful login: the transaction alone must hold."""
     from tests.conftest import with_database
@@ -105,11 +126,10 @@ def test_read_only_transaction_stops_writes_even_for_a_superuser(
     database = module_pg_url.rsplit("/", 1)[-1].split("?")[0]
     engine = create_engine(to_sqlalchemy(with_database(pg_admin_url, database)))
     target = replace(pg_canary, key="superuser", engine=engine)
-    before = relation_names(module_pg_url)
     try:
         with pytest.raises(AppError):
             run_readonly(target, sql, row_cap=10, timeout_seconds=TIMEOUT)
-        assert_untouched(module_pg_url, before)
+        assert_untouched(module_pg_url, baseline)
     finally:
         engine.dispose()
 
@@ -121,3 +141,17 @@ def test_sleep_is_cut_off_by_the_statement_timeout(pg_canary: QueryTarget) -> No
     assert time.monotonic() - started < 5
     assert timed_out.value.code == "query_timeout"
     assert "0.5 s" in timed_out.value.detail
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sql=st.one_of(writes, wrapped_writes, stacked, decorated))
+def test_generated_writes_sent_raw_change_nothing(
+    sql: str,
+    pg_canary: QueryTarget,
+    module_pg_url: str,
+    baseline: Baseline,
+) -> None:
+    """The property test's statements, run on the database with the guard skipped."""
+    with contextlib.suppress(AppError):
+        run_readonly(pg_canary, sql, row_cap=5, timeout_seconds=TIMEOUT)
+    assert_untouched(module_pg_url, baseline)
