@@ -67,13 +67,23 @@ def test_paging_feedback_and_capped_escaped_csv(
 
 
 def test_embedded_defaults_run_local_accounts_with_lockout(work_dir: Path) -> None:
-    """With nothing configured: SQLite app database, a generated key file, the same rules."""
+    """With nothing configured: SQLite app database, a generated key file, the same rules,
+    and a demo answer exported as CSV."""
     with (
         run_service(backend_command(), env={}, health_path="/api/health", log_dir=work_dir) as b,
-        httpx.Client(base_url=b.base_url, timeout=60) as api,
+        httpx.Client(base_url=b.base_url, timeout=120) as api,
     ):
         user = register(api)
         assert api.get("/api/auth/me", headers=bearer(user)).status_code == 200
+        sql = "SELECT grade, COUNT(*) AS n FROM loans GROUP BY grade ORDER BY grade"
+        asked = api.post("/api/query", json={"sql": sql}, headers=bearer(user))
+        assert asked.status_code == 200, asked.text
+        exported = api.get(f"/api/history/{asked.json()['id']}/csv", headers=bearer(user))
+        assert exported.status_code == 200, exported.text
+        expected = [["grade", "n"], *([str(v) for v in row] for row in asked.json()["rows"])]
+        assert list(csv.reader(io.StringIO(exported.text))) == expected
+        item = api.get("/api/history", headers=bearer(user)).json()["items"][0]
+        assert item["connection_id"] == "demo"
         wrong = {"email": user["email"], "password": user["password"] + "!"}
         codes = [api.post("/api/auth/login", json=wrong).status_code for _ in range(6)]
         assert api.post("/api/auth/logout", headers=bearer(user)).status_code == 204

@@ -108,12 +108,12 @@ class ConnectionRegistry:
     def create(
         self, session: Session, user_id: str, name: str, spec: ConnectionSpec
     ) -> dict[str, Any]:
+        info = self.test(spec)  # before touching the app database: no connection held meanwhile
         owned = session.execute(select(Connection.id).where(Connection.user_id == user_id)).all()
         if len(owned) >= MAX_CONNECTIONS_PER_USER:
             raise InvalidInput(
                 f"You can keep at most {MAX_CONNECTIONS_PER_USER} connections; delete one first."
             )
-        info = self.test(spec)
         connection_id = new_id()
         row = Connection(
             id=connection_id,

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.core.errors import Conflict
@@ -40,11 +41,15 @@ class LocalAuth:
 
     def register(self, session: Session, *, email: str, password: str) -> TokenPair:
         passwords.check_strength(password, email=email)
+        taken = EmailTaken("An account with this email already exists; sign in instead.")
         if session.execute(select(User.id).where(User.email == email)).first():
-            raise EmailTaken("An account with this email already exists; sign in instead.")
+            raise taken
         user = User(email=email, provider="local", password_hash=passwords.hash_password(password))
         session.add(user)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:  # the same email registered concurrently
+            raise taken from None
         return self._start(session, user)
 
     def login(self, session: Session, *, email: str, password: str, client_ip: str) -> TokenPair:
