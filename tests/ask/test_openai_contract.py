@@ -9,9 +9,7 @@ times; 429/5xx are retried by the client; timeouts and errors become ``llm_faile
 
 from __future__ import annotations
 
-import io
 import json
-import wave
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -36,6 +34,7 @@ from tests.support.fake_openai import (
     completion,
     error,
     insights_answer,
+    silent_wav,
     sql_answer,
     transcription,
 )
@@ -313,20 +312,10 @@ def test_follow_ups_and_liked_examples_reach_the_prompt(
     assert caught.value.status_code == 404
 
 
-def _wav(seconds: float, rate: int = 8000) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as audio:
-        audio.setnchannels(1)
-        audio.setsampwidth(1)
-        audio.setframerate(rate)
-        audio.writeframes(b"\x80" * int(seconds * rate))
-    return buffer.getvalue()
-
-
 def test_transcription_uses_the_configured_model(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
     settings = settings_for(fake_openai, tmp_path, openai_transcribe_model="contract-whisper")
     fake_openai.script(transcription("  What is the default rate by grade?  "))
-    assert transcribe(settings, _wav(2)) == "What is the default rate by grade?"
+    assert transcribe(settings, silent_wav(2)) == "What is the default rate by grade?"
     received = fake_openai.received[0]
     assert received.path == "/v1/audio/transcriptions"
     assert received.headers["content-type"].startswith("multipart/form-data")
@@ -339,9 +328,9 @@ def test_transcription_refuses_long_or_non_audio_uploads(
 ) -> None:
     settings = settings_for(fake_openai, tmp_path)
     with pytest.raises(InvalidInput, match="longer than 60 seconds"):
-        transcribe(settings, _wav(61))
+        transcribe(settings, silent_wav(61))
     with pytest.raises(InvalidInput, match="Unsupported audio format"):
         transcribe(settings, b"definitely not audio")
     assert fake_openai.received == []  # nothing was sent upstream
     with pytest.raises(VoiceUnavailable):
-        transcribe(Settings(data_dir=tmp_path), _wav(1))
+        transcribe(Settings(data_dir=tmp_path), silent_wav(1))

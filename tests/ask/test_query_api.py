@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.fake_openai import FakeOpenAI, insights_answer, sql_answer
+from tests.support.fake_openai import FakeOpenAI, insights_answer, silent_wav, sql_answer
 from tests.support.keys import new_encryption_key
 from tests.support.processes import backend_command, run_service
 
@@ -204,8 +204,16 @@ def test_signed_in_follow_ups_edited_sql_guard_and_monthly_allowance(
     assert "signup" not in over.json()
 
 
-def test_examples_list_the_demo_and_its_questions(start_backend: Any) -> None:
+def test_examples_and_voice_without_a_key(start_backend: Any) -> None:
     api = start_backend("embedded")
+    wav = silent_wav(1)
+    voice = api.post("/api/transcribe", files={"audio": ("q.wav", wav, "audio/wav")})
+    assert voice.status_code == 503
+    assert voice.json()["error"] == "voice_unavailable"
+    not_audio = api.post("/api/transcribe", files={"audio": ("q.txt", b"hello", "text/plain")})
+    assert not_audio.status_code == 422
+    assert "Unsupported audio format" in not_audio.json()["detail"]
+
     body = api.get("/api/examples").json()
     assert len(body["questions"]) >= 12
     assert "What is the default rate by grade?" in body["questions"]

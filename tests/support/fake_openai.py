@@ -8,9 +8,11 @@ error, a slow answer) and reads back the requests it received. With nothing queu
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
+import wave
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,6 +86,17 @@ def error(status: int, message: str = "scripted error", **headers: str) -> Reply
 
 def transcription(text: str) -> Reply:
     return Reply(body={"text": text})
+
+
+def silent_wav(seconds: float, rate: int = 8000) -> bytes:
+    """A mono 8-bit WAV recording of silence, for transcription uploads."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(1)
+        audio.setframerate(rate)
+        audio.writeframes(b"\x80" * int(seconds * rate))
+    return buffer.getvalue()
 
 
 class FakeOpenAI:
