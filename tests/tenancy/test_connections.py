@@ -70,6 +70,13 @@ def test_parse_test_save_choose_tables_rescan_and_delete(
     }
     unknown = api.put(path + "/tables", json={"enabled": ["nope"]}, headers=bearer(user))
     assert unknown.status_code == 422
+    needs_disabled = api.post(
+        "/api/query",
+        json={"sql": "SELECT name FROM regions", "connection_id": created["id"]},
+        headers=bearer(user),
+    )
+    assert needs_disabled.status_code == 409, needs_disabled.text
+    assert needs_disabled.json()["tables"] == ["regions"]
 
     with psycopg.connect(with_database(pg_admin_url, user_db.name), autocommit=True) as conn:
         conn.execute("CREATE TABLE targets (id int)")

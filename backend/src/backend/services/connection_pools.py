@@ -50,7 +50,9 @@ def make_target_engine(spec: ConnectionSpec, *, pooled: bool, hostaddr: str | No
 
 
 class PoolCache:
-    def __init__(self) -> None:
+    def __init__(self, *, idle_seconds: float = IDLE_SECONDS, max_pools: int = MAX_POOLS) -> None:
+        self._idle_seconds = idle_seconds
+        self._max_pools = max_pools
         self._pools: OrderedDict[str, tuple[Engine, float]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -59,13 +61,13 @@ class PoolCache:
         stale: list[Engine] = []
         with self._lock:
             for other, (_, used) in list(self._pools.items()):
-                if now - used > IDLE_SECONDS and other != key:
+                if now - used > self._idle_seconds and other != key:
                     stale.append(self._pools.pop(other)[0])
             if key in self._pools:
                 engine = self._pools.pop(key)[0]
             else:
                 engine = build()
-                while len(self._pools) >= MAX_POOLS:
+                while len(self._pools) >= self._max_pools:
                     stale.append(self._pools.popitem(last=False)[1][0])
             self._pools[key] = (engine, now)
         for old in stale:
@@ -85,5 +87,6 @@ class PoolCache:
         for engine in engines:
             engine.dispose()
 
-    def __len__(self) -> int:
-        return len(self._pools)
+    def keys(self) -> list[str]:
+        with self._lock:
+            return list(self._pools)
