@@ -140,3 +140,12 @@ def test_unreachable_database_is_retried_with_backoff(pg_demo: QueryTarget) -> N
     gaps = [later - earlier for earlier, later in itertools.pairwise(attempts)]
     assert all(gap >= BACKOFF_SECONDS * 2**i * 0.9 for i, gap in enumerate(gaps))
     assert time.monotonic() - started >= BACKOFF_SECONDS * (2**RETRIES - 1)
+
+
+def test_sqlite_values_cannot_outgrow_the_process(sqlite_demo: QueryTarget) -> None:
+    """The embedded database shares the API's memory: a huge string fails instead of growing."""
+    grow = "replace(printf('%1000d', 1), ' ', printf('%1000d', 1))"  # 1 MB
+    bomb = f"SELECT length(replace({grow}, ' ', printf('%100d', 1)))"  # would be 100 MB
+    with pytest.raises(QueryFailed, match="larger than 16 MB"):
+        run_readonly(sqlite_demo, bomb, row_cap=1, timeout_seconds=10)
+    assert run_readonly(sqlite_demo, "SELECT 1", row_cap=1, timeout_seconds=5).rows == [[1]]

@@ -38,6 +38,7 @@ RETRIES = 3
 BACKOFF_SECONDS = 0.25
 STREAM_BATCH = 1000
 IDLE_LIMIT_MS = 300_000
+SQLITE_MAX_VALUE_BYTES = 16 * 1024 * 1024
 _T = TypeVar("_T")
 
 
@@ -183,6 +184,8 @@ def _open_sqlite(
     assert isinstance(conn, sqlite3.Connection)
     deadline = time.monotonic() + timeout_seconds
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
+    # The embedded database runs inside this process: no single value may outgrow a few MB.
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_MAX_VALUE_BYTES)
     try:
         conn.execute("PRAGMA query_only = ON")
         cursor = conn.execute(sql)
@@ -253,6 +256,13 @@ def _translate_errors(timeout_seconds: float) -> Iterator[None]:
         if "readonly" in message.replace(" ", "") or "query_only" in message:
             raise SqlRefused("This query tries to change data; only reading is allowed.") from None
         raise QueryFailed(_first_line(error)) from None
+    except sqlite3.DataError as error:
+        if "too big" not in str(error):
+            raise QueryFailed(_first_line(error)) from None
+        raise QueryFailed(
+            "The query builds a value larger than "
+            f"{SQLITE_MAX_VALUE_BYTES // (1024 * 1024)} MB; please narrow it down."
+        ) from None
     except (sqlite3.Error, sqlite3.Warning) as error:
         raise QueryFailed(_first_line(error)) from None
 

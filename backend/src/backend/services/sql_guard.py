@@ -58,7 +58,7 @@ SAFE_FUNCTIONS = frozenset(
         "right", "pad", "lpad", "rpad", "strposition", "initcap", "splitpart", "reverse",
         "translate", "startswith", "regexplike", "regexpreplace", "regexpextract",
         "regexp_matches", "regexp_split_to_array", "ascii", "chr", "unicode", "hex", "md5",
-        "format", "printf", "quote", "instr", "substr", "like", "glob",
+        "printf", "quote", "instr", "substr", "like", "glob",
         "stringtoarray", "arraytostring", "arraysize", "cardinality", "array", "unnest",
         "explode",
         # dates and times
