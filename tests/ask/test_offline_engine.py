@@ -216,3 +216,35 @@ def test_only_enabled_tables_are_used(demo_sqlite: QueryTarget) -> None:
     loans_only: SchemaInfo = demo_sqlite.schema_info.only(frozenset({"loans"}))
     with pytest.raises(Unanswerable, match="'states'"):
         OfflineEngine().draft(Request("Top 10 states by average loan amount", loans_only, "sqlite"))
+
+
+DEMO_VARIANTS: dict[str, str] = {
+    "How many loans were issued in 2023?": (
+        "SELECT COUNT(*) FROM loans WHERE issue_date BETWEEN '2023-01-01' AND '2023-12-31'"
+    ),
+    "Average income of borrowers in California": (
+        "SELECT ROUND(AVG(annual_income), 2) FROM borrowers WHERE state = 'CA'"
+    ),
+    "Average loan amount for grade A vs grade B": (
+        "SELECT grade, ROUND(AVG(loan_amount), 2) FROM loans WHERE grade IN ('A', 'B') "
+        "GROUP BY grade"
+    ),
+    "What percentage of loans are charged off?": (
+        "SELECT ROUND(100.0 * SUM(loan_status = 'Charged Off') / COUNT(*), 2) FROM loans"
+    ),
+    "Which state has the most borrowers?": (
+        "SELECT state, COUNT(*) AS n FROM borrowers GROUP BY state ORDER BY n DESC LIMIT 1"
+    ),
+    "Loans with an interest rate above 20% by grade": (
+        "SELECT grade, COUNT(*) FROM loans WHERE interest_rate > 20 GROUP BY grade"
+    ),
+}
+
+
+@pytest.mark.parametrize("question", DEMO_VARIANTS)
+def test_everyday_phrasings_on_the_demo(demo_sqlite: QueryTarget, question: str) -> None:
+    expected = run_readonly(
+        demo_sqlite, DEMO_VARIANTS[question], row_cap=100, timeout_seconds=15
+    ).rows
+    assert expected
+    assert normalise(offline_rows(demo_sqlite, question), False) == normalise(expected, False)

@@ -51,6 +51,7 @@ KeywordKind = Literal[
     "or",
     "not",
     "distinct",
+    "compare",
 ]
 
 # Keyword phrases (canonical words) → (kind, argument).
@@ -109,6 +110,7 @@ _kw("after", "after")
 _kw("which", "which", "what", "who")
 _kw("or", "or")
 _kw("not", "not", "excluding", "except", "other than", "without")
+_kw("compare", "vs", "versus", "compared to", "compared with", "compare", "against")
 for _unit, _words in {
     "day": "daily, day, days, per day, by day",
     "week": "weekly, week, weeks",
@@ -119,6 +121,24 @@ for _unit, _words in {
     _kw("time", *(w.strip() for w in _words.split(",")), arg=_unit)
 
 _MAX_PHRASE = 5
+
+_DATE_WORDS = frozenset({"date", "at", "on", "time", "timestamp", "day"})
+
+# People say the name, columns often hold the postal code.
+US_STATES = {
+    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
+    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "district of columbia": "DC",
+    "florida": "FL", "georgia": "GA", "hawaii": "HI", "idaho": "ID", "illinois": "IL",
+    "indiana": "IN", "iowa": "IA", "kansas": "KS", "kentucky": "KY", "louisiana": "LA",
+    "maine": "ME", "maryland": "MD", "massachusetts": "MA", "michigan": "MI",
+    "minnesota": "MN", "mississippi": "MS", "missouri": "MO", "montana": "MT",
+    "nebraska": "NE", "nevada": "NV", "new hampshire": "NH", "new jersey": "NJ",
+    "new mexico": "NM", "new york": "NY", "north carolina": "NC", "north dakota": "ND",
+    "ohio": "OH", "oklahoma": "OK", "oregon": "OR", "pennsylvania": "PA",
+    "rhode island": "RI", "south carolina": "SC", "south dakota": "SD", "tennessee": "TN",
+    "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA", "washington": "WA",
+    "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
+}  # fmt: skip
 
 # Column names that are acronyms people spell out.
 COLUMN_ALIASES: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {
@@ -194,6 +214,10 @@ class Lexicon:
             self._add(words[len(prefix) :], _Entry("column", table, column, None, 2))
         elif prefix:
             self._add(prefix + words, _Entry("column", table, column, None, 3))
+        if column.kind in ("date", "timestamp") and len(words) > 1 and words[-1] in _DATE_WORDS:
+            verb = words[0]  # issue_date ← "issued", order_date ← "ordered"
+            for form in {verb + "d", verb + "ed"} if verb.endswith("e") else {verb + "ed"}:
+                self._add((form,), _Entry("column", table, column, None, 1))
         for alias in COLUMN_ALIASES.get(words, ()):
             self._add(alias, _Entry("column", table, column, None, 3))
         if len(words) > 1:
@@ -202,6 +226,10 @@ class Lexicon:
             spelled = {name_words(sample): sample for sample in column.samples}
             for value_words, sample in spelled.items():
                 self._add(value_words, _Entry("value", table, column, sample, 1))
+            for state, code in US_STATES.items():
+                stored = spelled.get(name_words(code))
+                if stored is not None:
+                    self._add(name_words(state), _Entry("value", table, column, stored, 1))
             for concept, meanings in VALUE_CONCEPTS.items():
                 concept_words = name_words(concept)
                 for meaning in meanings:

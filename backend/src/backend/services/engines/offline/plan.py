@@ -103,6 +103,8 @@ class _Reader:
     expect_group: bool = False
     negate: bool = False
     subject_column: ColumnRef | None = None  # the column just named, for "amount over 20000"
+    date_hint: ColumnRef | None = None  # "issued in 2023": the date column a verb points at
+    compare: bool = False  # "A vs B": show the compared values side by side
 
     def peek(self, offset: int = 0) -> Item | None:
         index = self.pos + offset
@@ -162,6 +164,20 @@ class _Reader:
         )
 
     def _close(self) -> None:
+        if self.date_hint is not None:
+            hint = self.date_hint
+            self.groups = [
+                replace(g, column=hint) if g.unit and not g.column else g for g in self.groups
+            ]
+            self.filters = [
+                replace(f, column=hint) if f.op == "year" and not f.column else f
+                for f in self.filters
+            ]
+        if self.compare:
+            grouped = {g.column for g in self.groups}
+            for item in self.filters:
+                if item.op == "in" and len(item.values) > 1 and item.column not in grouped:
+                    self.groups.append(Group(item.column))
         if self.pending_agg is not None:
             func, words = self.pending_agg
             if func in ("count", "distinct"):
@@ -316,9 +332,12 @@ class _Reader:
         if self.is_kw(nxt, *_COMPARISONS):
             self.subject_column = ref
             return
-        if ref.column.kind in _TIME and (self.pending_group or self.expect_group):
-            self.groups.append(Group(ref, "month"))
-            self.pending_group = self.expect_group = False
+        if ref.column.kind in _TIME:
+            if self.pending_group or self.expect_group:
+                self.groups.append(Group(ref, "month"))
+                self.pending_group = self.expect_group = False
+            else:
+                self.date_hint = ref
             return
         if ref.column.kind == "boolean":
             if self.is_kw(nxt, "rate", "share"):
@@ -415,6 +434,8 @@ class _Reader:
             self.expect_group = True
         elif kind == "not":
             self.negate = True
+        elif kind == "compare":
+            self.compare = True
         # "or" only joins values, which accumulate anyway.
 
 

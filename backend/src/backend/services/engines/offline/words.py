@@ -59,8 +59,9 @@ STOPWORDS = frozenset({
     "instead", "is", "it", "its", "just", "like", "list", "me", "my", "now", "of", "on", "only",
     "our", "over", "overall", "per", "please", "return", "s", "same", "show", "table", "tell",
     "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "time",
-    "to", "value", "values", "versus", "vs", "was", "we", "were", "what", "which", "who", "whole",
-    "whose", "with", "within", "you", "your",
+    "to", "value", "values", "was", "we", "were", "what", "which", "who", "whole",
+    "whose", "with", "within", "you", "your", "change", "changed", "trend", "trended",
+    "evolve", "evolved", "look", "being", "currently",
 })  # fmt: skip
 
 _IRREGULAR = {
