@@ -78,10 +78,27 @@ def test_signed_in_question_shows_quota_pages_and_follows_up(stack: Stack) -> No
     assert table["data"] != result["table"]["data"]
     assert client.predict(api_name="/previous_page")[1].startswith("Rows 1–25")
 
+    assert "cut at the row cap" in result["notice"]  # 50,000 loans > the row cap
+
     follow_up = ask(client, session, DEMO_QUESTION)
     assert follow_up["table"]["data"]
     message = client.predict(api_name="/new_conversation")
     assert "New conversation" in message
+    fresh = ask(client, session, "How many loans are there?")
+    assert fresh["table"]["data"]
+    items = history_items(stack, session)
+    conversations = [item["conversation_id"] for item in reversed(items)]
+    assert conversations[0] == conversations[1] != conversations[2]
+
+
+def history_items(stack: Stack, session: dict[str, Any]) -> list[dict[str, Any]]:
+    response = httpx.get(
+        stack.backend_url + "/api/history",
+        headers={"Authorization": f"Bearer {session['access_token']}"},
+        timeout=30,
+    )
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
 
 
 def test_edited_sql_runs_and_a_write_is_refused_with_an_explanation(stack: Stack) -> None:
@@ -105,11 +122,7 @@ def test_feedback_needs_an_account_and_is_saved_for_one(stack: Stack) -> None:
     session = stack.register()
     ask(client, session, DEMO_QUESTION)
     assert "feedback saved" in client.predict(session, api_name="/thumbs_down")
-    page = httpx.get(
-        stack.backend_url + "/api/history",
-        headers={"Authorization": f"Bearer {session['access_token']}"},
-    ).json()
-    assert page["items"][0]["feedback"] == -1
+    assert history_items(stack, session)[0]["feedback"] == -1
 
 
 def test_history_lists_questions_and_reruns_one(stack: Stack) -> None:
@@ -197,7 +210,9 @@ def test_voice_without_a_key_says_it_needs_one(stack: Stack, tmp_path: Path) -> 
     assert "Voice input needs an OpenAI API key" in message
 
 
-def test_connections_test_save_choose_tables_and_delete(stack: Stack, pg_url: str) -> None:
+def test_connections_test_save_choose_tables_and_delete(
+    stack: Stack, pg_url: str, tmp_path: Path
+) -> None:
     import psycopg
 
     with psycopg.connect(pg_url, autocommit=True) as conn:
@@ -208,8 +223,10 @@ def test_connections_test_save_choose_tables_and_delete(stack: Stack, pg_url: st
     tested = client.predict(session, pg_url, None, "disable", api_name="/test_connection")
     assert tested.startswith("✓ Connected"), tested
 
+    env_file = tmp_path / "finance.env"
+    env_file.write_text(f"# exported settings\nDATABASE_URL={pg_url}\nOTHER=1\n")
     message, picked, tables, _url = client.predict(
-        session, "Finance", pg_url, None, "disable", api_name="/save_connection"
+        session, "Finance", "", handle_file(str(env_file)), "disable", api_name="/save_connection"
     )
     assert "Saved **Finance**" in message
     connection_id = picked["value"]

@@ -71,6 +71,11 @@ CSS = """
 @media (max-width: 640px) {
   .hero { padding: 28px 4px 12px; }
   .gradio-container { padding: 0 6px !important; }
-  #brand-bar { flex-wrap: wrap; }
+  .gradio-container .row { flex-wrap: wrap !important; }
+  .gradio-container .row > * { min-width: min(100%, 140px) !important; }
+  #brand-bar > * { flex: 1 1 auto !important; }
+  #nav .tab-container { flex-wrap: wrap; height: auto; }
+  #nav .tab-container button { padding: 6px 8px; font-size: .9rem; }
+  #nav .tab-wrapper { height: auto; overflow-x: clip; }
 }
 """
