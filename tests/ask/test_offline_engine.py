@@ -159,6 +159,13 @@ def test_unanswerable_names_exactly_the_unmapped_words(
     assert "'orders'" not in caught.value.detail  # mapped words are not blamed
 
 
+def test_typos_get_a_hint_but_no_guess(shop: QueryTarget) -> None:
+    with pytest.raises(Unanswerable, match="'contry' → 'country'"):
+        offline_rows(shop, "How many orders per contry?")
+    with pytest.raises(Unanswerable, match=r"'average country'.*text"):
+        offline_rows(shop, "average country by status")
+
+
 def test_a_number_column_without_a_way_to_combine_it_is_not_guessed(shop: QueryTarget) -> None:
     with pytest.raises(Unanswerable, match="how to combine 'amount'"):
         offline_rows(shop, "amount by category")

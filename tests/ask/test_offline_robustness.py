@@ -43,7 +43,7 @@ def test_any_question_is_answered_or_refused_by_name(
     else:
         refusal = None
     if refusal is not None:
-        assert refusal.startswith(("I could not", "Say how", "'", "No tables"))
+        assert refusal.startswith(("I could not", "I cannot", "Say how", "'", "No tables"))
         return
     sql = check_sql(
         draft.sql,

@@ -8,6 +8,7 @@ is not a filler word is reported back, never guessed.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -239,6 +240,12 @@ class Lexicon:
 
     def candidates(self, words: tuple[str, ...]) -> list[_Entry]:
         return self._phrases.get(words, [])
+
+    def closest(self, word: str) -> str | None:
+        """The schema word most like ``word`` (a typo's likely target), for a hint only."""
+        known = {w for phrase in self._phrases for w in phrase if len(w) > 3}
+        found = difflib.get_close_matches(canonical(word), sorted(known), n=1, cutoff=0.8)
+        return found[0] if found else None
 
 
 @lru_cache(maxsize=64)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from backend.services.engines.base import Unanswerable
-from backend.services.engines.offline.linking import ColumnRef, Item, KeywordKind
+from backend.services.engines.offline.linking import ColumnRef, Item, KeywordKind, lexicon_for
 from backend.services.engines.offline.words import name_words
 from backend.services.schema_info import SchemaInfo
 
@@ -83,6 +83,7 @@ class _Reader:
     schema: SchemaInfo
     pos: int = 0
     unknown: list[str] = field(default_factory=list)
+    not_numeric: list[str] = field(default_factory=list)  # "average grade"
     tables: list[str] = field(default_factory=list)
     measures: list[Measure] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
@@ -144,11 +145,10 @@ class _Reader:
             self.pos += 1
         self._close()
         if self.unknown:
-            words = ", ".join(f"'{w}'" for w in dict.fromkeys(self.unknown))
-            raise Unanswerable(
-                f"I could not link {words} to any table, column or value of this database. "
-                "Rephrase using the names of its tables and columns, or write the SQL yourself."
-            )
+            raise Unanswerable(self._unmapped_message())
+        if self.not_numeric:
+            words = ", ".join(f"'{w}'" for w in self.not_numeric)
+            raise Unanswerable(f"I cannot compute {words}: that column holds text, not numbers.")
         return Parts(
             tables=tuple(dict.fromkeys(self.tables)),
             measures=tuple(self.measures),
@@ -161,6 +161,17 @@ class _Reader:
             order_column=self.order_column,
             bare_numeric=tuple(self.bare),
             dangling=tuple(self.dangling),
+        )
+
+    def _unmapped_message(self) -> str:
+        lexicon = lexicon_for(self.schema)
+        unknown = list(dict.fromkeys(self.unknown))
+        words = ", ".join(f"'{w}'" for w in unknown)
+        hints = [f"'{w}' → '{hint}'" for w in unknown if (hint := lexicon.closest(w))]
+        return (
+            f"I could not link {words} to any table, column or value of this database. "
+            + (f"Did you mean: {', '.join(hints)}? " if hints else "")
+            + "Rephrase using the names of its tables and columns, or write the SQL yourself."
         )
 
     def _close(self) -> None:
@@ -322,7 +333,7 @@ class _Reader:
             self.pending_agg = None
             if func in _AGGREGATES:
                 if ref.column.kind not in _NUMERIC:
-                    self.unknown.append(f"{words} {item.text}")
+                    self.not_numeric.append(f"{words} {item.text}")
                     return
                 self.measures.append(Measure(func, ref))  # type: ignore[arg-type]
                 self.subject_column = ref
