@@ -28,11 +28,17 @@ def test_register_login_me_and_refresh_rotation(api: httpx.Client) -> None:
     rotated = api.post("/api/auth/refresh", json={"refresh_token": refresh_token})
     assert rotated.status_code == 200, rotated.text
     assert rotated.json()["refresh_token"] != refresh_token
+    fresh = {"Authorization": f"Bearer {rotated.json()['access_token']}"}
+    assert api.get("/api/auth/me", headers=fresh).status_code == 200
+
+    # Replaying the rotated-away token means a copy leaked: that whole sign-in ends.
     reused = api.post("/api/auth/refresh", json={"refresh_token": refresh_token})
     assert reused.status_code == 401
     assert reused.json()["error"] == "invalid_token"
-    fresh = {"Authorization": f"Bearer {rotated.json()['access_token']}"}
-    assert api.get("/api/auth/me", headers=fresh).status_code == 200
+    assert api.get("/api/auth/me", headers=fresh).status_code == 401
+    newest = api.post("/api/auth/refresh", json={"refresh_token": rotated.json()["refresh_token"]})
+    assert newest.status_code == 401
+    assert api.get("/api/auth/me", headers=bearer(user)).status_code == 200, "other sign-ins live"
 
 
 def test_logout_revokes_the_access_token_at_once(api: httpx.Client) -> None:

@@ -3,7 +3,8 @@
 Access tokens are HS256 JWTs (15 minutes) naming the user and the sign-in session; the signing
 key is derived with HKDF from the first ``ENCRYPTION_KEY`` (no extra secret to manage; rotating
 that key signs everyone out within one token lifetime, refresh tokens keep working). Refresh
-tokens are random, opaque, stored hashed and rotated on every use.
+tokens are random, opaque, stored hashed and rotated on every use; presenting one that was
+already rotated away ends the whole sign-in (reuse detection).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.core.errors import Conflict
-from backend.data.models import User
+from backend.data.database import transaction
+from backend.data.models import User, new_id
 from backend.services.auth import passwords, sessions
 from backend.services.auth.sessions import AuthUser, InvalidToken, TokenPair
 from backend.services.auth.throttle import guarded_login
@@ -68,8 +70,16 @@ class LocalAuth:
         return self._start(session, user)
 
     def refresh(self, session: Session, *, refresh_token: str) -> TokenPair:
-        fresh = secrets.token_urlsafe(32)
-        row = sessions.rotate(session, refresh_token, fresh)
+        session_id = refresh_token.partition(".")[0]
+        fresh = _refresh_token(session_id)
+        try:
+            row = sessions.rotate(session, refresh_token, fresh)
+        except InvalidToken:
+            # A token already rotated away came back: a copy is in other hands, so the whole
+            # sign-in ends (in its own transaction; this request's rolls back).
+            with transaction(self._factory) as own:
+                sessions.revoke(own, session_id)
+            raise
         user = session.get_one(User, row.user_id)
         return self._tokens(user, row.id, fresh)
 
@@ -96,8 +106,11 @@ class LocalAuth:
         return user
 
     def _start(self, session: Session, user: User) -> TokenPair:
-        refresh = secrets.token_urlsafe(32)
-        session_id = sessions.open_session(session, user_id=user.id, refresh_token=refresh)
+        session_id = new_id()
+        refresh = _refresh_token(session_id)
+        sessions.open_session(
+            session, user_id=user.id, refresh_token=refresh, session_id=session_id
+        )
         return self._tokens(user, session_id, refresh)
 
     def _tokens(self, user: User, session_id: str, refresh: str) -> TokenPair:
@@ -112,3 +125,8 @@ class LocalAuth:
         }
         access = jwt.encode(claims, self._key, algorithm="HS256")
         return TokenPair(access, refresh, int(ACCESS_TTL.total_seconds()), user.id, user.email)
+
+
+def _refresh_token(session_id: str) -> str:
+    """Opaque to clients; prefixed with the session id so a replayed old token can end it."""
+    return f"{session_id}.{secrets.token_urlsafe(32)}"
