@@ -149,3 +149,17 @@ def test_sqlite_values_cannot_outgrow_the_process(sqlite_demo: QueryTarget) -> N
     with pytest.raises(QueryFailed, match="larger than 16 MB"):
         run_readonly(sqlite_demo, bomb, row_cap=1, timeout_seconds=10)
     assert run_readonly(sqlite_demo, "SELECT 1", row_cap=1, timeout_seconds=5).rows == [[1]]
+
+
+@pytest.mark.parametrize("demo", ["pg_demo", "sqlite_demo"])
+def test_a_slow_csv_reader_is_not_cut_off(demo: str, request: pytest.FixtureRequest) -> None:
+    """The time limit covers the query and each fetch, not the reader's pauses between them."""
+    target: QueryTarget = request.getfixturevalue(demo)
+    rows = stream_readonly(
+        target, "SELECT loan_id FROM loans ORDER BY loan_id", row_cap=3000, timeout_seconds=0.5
+    )
+    assert next(rows) == ["loan_id"]
+    first = [next(rows) for _ in range(1000)]
+    time.sleep(0.8)
+    rest = list(rows)
+    assert [r[0] for r in first + rest] == list(range(1, 3001))

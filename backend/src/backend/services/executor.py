@@ -40,6 +40,7 @@ STREAM_BATCH = 1000
 IDLE_LIMIT_MS = 300_000
 SQLITE_MAX_VALUE_BYTES = 16 * 1024 * 1024
 _T = TypeVar("_T")
+Fetch = Callable[[int], Sequence[Sequence[Any]]]  # fetchmany: up to n more rows
 
 
 class DatabaseUnreachable(ServiceUnavailable):
@@ -79,7 +80,7 @@ def run_readonly(
     started = time.perf_counter()
 
     def attempt() -> tuple[list[str], list[list[JsonScalar]], bool]:
-        with _open_cursor(target, sql, timeout_seconds, batch=row_cap + 1) as (columns, fetch):
+        with _open_cursor(target, sql, timeout_seconds) as (columns, fetch):
             rows = fetch(row_cap + 1)
         truncated = len(rows) > row_cap
         return columns, [json_row(r) for r in rows[:row_cap]], truncated
@@ -112,23 +113,20 @@ def stream_readonly(
             sent += len(batch)
 
 
-Fetch = Callable[[int], Sequence[Sequence[Any]]]
-
-
 @contextmanager
 def _open_cursor(
-    target: QueryTarget, sql: str, timeout_seconds: float, batch: int = STREAM_BATCH
+    target: QueryTarget, sql: str, timeout_seconds: float
 ) -> Iterator[tuple[list[str], Fetch]]:
     if target.dialect not in {"sqlite", "postgres", "postgresql"}:
         raise SqlRefused(f"Queries on {target.dialect} databases are not supported yet.")
     opener = _open_sqlite if target.dialect == "sqlite" else _open_postgres
-    with _translate_errors(timeout_seconds), opener(target, sql, timeout_seconds, batch) as opened:
+    with _translate_errors(timeout_seconds), opener(target, sql, timeout_seconds) as opened:
         yield opened
 
 
 @contextmanager
 def _open_postgres(
-    target: QueryTarget, sql: str, timeout_seconds: float, batch: int
+    target: QueryTarget, sql: str, timeout_seconds: float
 ) -> Iterator[tuple[list[str], Fetch]]:
     raw = target.engine.raw_connection()
     try:
@@ -154,7 +152,6 @@ def _open_postgres(
         # One round trip: our own fixed statements, before the query, in the same transaction.
         conn.execute(pg_sql.SQL("; ").join(settings))
         with conn.cursor(name=f"eaa_{uuid.uuid4().hex[:12]}") as cursor:
-            cursor.itersize = batch
             cursor.execute(sql)
             columns = [d.name for d in cursor.description or ()]
             yield columns, cursor.fetchmany
@@ -177,21 +174,27 @@ def _finish_postgres(raw: Any) -> None:
 
 @contextmanager
 def _open_sqlite(
-    target: QueryTarget, sql: str, timeout_seconds: float, batch: int
+    target: QueryTarget, sql: str, timeout_seconds: float
 ) -> Iterator[tuple[list[str], Fetch]]:
     raw = target.engine.raw_connection()
     conn = raw.driver_connection
     assert isinstance(conn, sqlite3.Connection)
-    deadline = time.monotonic() + timeout_seconds
-    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
+    # Like PostgreSQL's statement_timeout, the limit applies to the query and then to each fetch,
+    # so a slow CSV reader is not cut off while the database itself is quick.
+    deadline = [time.monotonic() + timeout_seconds]
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline[0]), 1000)
     # The embedded database runs inside this process: no single value may outgrow a few MB.
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_MAX_VALUE_BYTES)
     try:
         conn.execute("PRAGMA query_only = ON")
         cursor = conn.execute(sql)
-        cursor.arraysize = batch
         columns = [d[0] for d in cursor.description or ()]
-        yield columns, cursor.fetchmany
+
+        def fetch(size: int) -> list[Any]:
+            deadline[0] = time.monotonic() + timeout_seconds
+            return cursor.fetchmany(size)
+
+        yield columns, fetch
         cursor.close()
     finally:
         conn.set_progress_handler(None, 0)
