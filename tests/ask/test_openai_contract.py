@@ -122,6 +122,14 @@ def test_happy_path_is_two_calls_with_model_schema_and_json_schema_format(
     assert [row[0] for row in answer["rows"]] == list("ABCDEFG")
     assert answer["insights"] == ["Grade B has the most loans."]
     assert answer["explanation"] == "Counts loans per grade."
+    with transaction(app_sessions) as session:
+        record = session.scalars(select(QueryRecord)).one()
+    assert record.id == answer["id"]
+    assert (record.status, record.engine, record.row_count) == ("ok", "openai", 7)
+    assert record.tokens == answer["tokens"]
+    assert record.summary is not None
+    assert "rows" not in record.summary  # history never keeps the user's rows
+    assert record.chart == answer["chart"]
 
 
 def test_malformed_output_gets_one_repair_call(

@@ -344,7 +344,8 @@ def ask(services: AskServices, asker: Asker, payload: AskInput) -> dict[str, Any
             row_count=result.row_count,
             truncated=result.truncated,
             chart=chart,
-            summary=summary,
+            # History keeps the shape of the answer, never the user's rows (re-run on demand).
+            summary={k: v for k, v in summary.items() if k != "rows"},
             timings=timer.timings,
             tokens=tokens,
             engine=services.engine.name,
