@@ -120,3 +120,26 @@ def test_demo_schema_matches_on_both_dialects(
     assert grade is not None
     assert sorted(grade.samples) == list("ABCDEFG")
     assert loans.row_estimate == 50_000
+
+
+def test_sampling_stops_when_its_budget_is_spent(pg_url: str) -> None:
+    """Hundreds of large tables must not make a scan take hours: past the budget, no samples."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE colours (id int PRIMARY KEY, name text)")
+        conn.execute("INSERT INTO colours VALUES (1, 'red'), (2, 'blue')")
+    engine = create_engine(to_sqlalchemy(pg_url))
+    try:
+        full = introspect(engine, dialect="postgres")
+        none = introspect(engine, dialect="postgres", sample_budget_seconds=0)
+    finally:
+        engine.dispose()
+    full_table, bare_table = full.table("colours"), none.table("colours")
+    assert full_table is not None
+    assert bare_table is not None
+    full_name = full_table.column("name")
+    assert full_name is not None
+    assert set(full_name.samples) == {"blue", "red"}
+    bare_name = bare_table.column("name")
+    assert bare_name is not None
+    assert bare_name.samples == ()
+    assert bare_name.kind == "text"
