@@ -242,6 +242,13 @@ DEMO_VARIANTS: dict[str, str] = {
     "Which state has the most borrowers?": (
         "SELECT state, COUNT(*) AS n FROM borrowers GROUP BY state ORDER BY n DESC LIMIT 1"
     ),
+    "Loans with loan amount between 10k and 20k by grade": (
+        "SELECT grade, COUNT(*) FROM loans WHERE loan_amount >= 10000 AND loan_amount <= 20000 "
+        "GROUP BY grade"
+    ),
+    "Total loan amount in 2022 and 2023": (
+        "SELECT SUM(loan_amount) FROM loans WHERE issue_date BETWEEN '2022-01-01' AND '2023-12-31'"
+    ),
     "Loans with an interest rate above 20% by grade": (
         "SELECT grade, COUNT(*) FROM loans WHERE interest_rate > 20 GROUP BY grade"
     ),

@@ -231,30 +231,21 @@ class _Reader:
             self._on_number(item)
             return
         if self.pending_time_cmp is not None:
-            op = self.pending_time_cmp
+            bounds = {"since": (year, 0.0), "after": (year + 1, 0.0), "before": (0.0, year)}
+            self.filters.append(Filter(None, "year", bounds[self.pending_time_cmp]))
             self.pending_time_cmp = None
-            bounds = {"since": (year, None), "after": (year + 1, None), "before": (None, year)}
-            low, high = bounds[op]
-            self.filters.append(Filter(None, "year", (low or 0.0, high or 0.0)))
             return
+        if self.pending_cmp is not None and self.pending_cmp[0] == "between":
+            self.pending_cmp = None
         previous = next((f for f in self.filters if f.op == "year"), None)
-        if previous is not None and self.pending_cmp and self.pending_cmp[0] == "between":
-            self.filters.remove(previous)
-            self.filters.append(Filter(None, "year", (previous.values[0], year + 1)))
-            self.pending_cmp = None
+        if previous is None:
+            self.filters.append(Filter(None, "year", (year, year + 1)))
             return
-        if self.is_kw(self.peek(-1), "between"):
-            self.pending_cmp = None
-        if previous is not None and self.peek(-1) is not None:
-            # "in 2022 and 2023": one range covering both years.
-            self.filters.remove(previous)
-            low = min(float(previous.values[0]), year)
-            high = max(float(previous.values[1]), year + 1)
-            self.filters.append(Filter(None, "year", (low, high)))
-            return
-        self.filters.append(Filter(None, "year", (year, year + 1)))
-        if self.is_kw(self.peek(-1), "between"):
-            self.pending_cmp = ("between", "between")
+        # "between 2020 and 2022", "in 2022 and 2023": one range covering every year named.
+        self.filters.remove(previous)
+        low = min(float(previous.values[0]), year)
+        high = max(float(previous.values[1]), year + 1)
+        self.filters.append(Filter(None, "year", (low, high)))
 
     def _on_number(self, item: Item) -> None:
         assert item.number is not None
@@ -266,26 +257,23 @@ class _Reader:
             self.ranked = True
             self.expect_group = True
             return
-        if self.pending_cmp is not None:
-            op, words = self.pending_cmp
-            column = self.subject_column
-            if op == "between":
-                if self.is_kw(self.peek(1), "gt") or self.peek(1) is None:
-                    pass
-                nxt = self.peek(1)
-                if nxt is not None and nxt.kind == "number" and nxt.number is not None:
-                    self.filters.append(Filter(column, "between", (item.number, nxt.number)))
-                    self.pos += 1
-                    self.pending_cmp = None
-                    return
-                self.unknown.append(words)
-                self.pending_cmp = None
-                return
-            mapped: FilterOp = "in" if op == "eq" else op  # type: ignore[assignment]
-            self.filters.append(Filter(column, mapped, (item.number,)))
-            self.pending_cmp = None
+        if self.pending_cmp is None:
+            self.unknown.append(item.text)
             return
-        self.unknown.append(item.text)
+        op, words = self.pending_cmp
+        self.pending_cmp = None
+        if op != "between":
+            mapped: FilterOp = "in" if op == "eq" else op  # type: ignore[assignment]
+            self.filters.append(Filter(self.subject_column, mapped, (item.number,)))
+            return
+        joiner = self.peek(1)
+        skip = 2 if joiner is not None and joiner.text.lower() == "and" else 1
+        upper = self.peek(skip)
+        if upper is None or upper.kind != "number" or upper.number is None:
+            self.unknown.append(words)
+            return
+        self.filters.append(Filter(self.subject_column, "between", (item.number, upper.number)))
+        self.pos += skip
 
     def _on_value(self, item: Item) -> None:
         ref = item.columns[0]
