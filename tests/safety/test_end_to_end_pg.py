@@ -16,7 +16,7 @@ import pytest
 from backend.core.errors import AppError
 from backend.services.demo_data import DEMO_READ_ROLE
 from backend.services.executor import QueryTimeout, run_readonly
-from backend.services.sql_guard import check_sql
+from backend.services.sql_guard import SqlRefused, check_sql
 from backend.services.targets import QueryTarget
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -155,3 +155,12 @@ def test_generated_writes_sent_raw_change_nothing(
     with contextlib.suppress(AppError):
         run_readonly(pg_canary, sql, row_cap=5, timeout_seconds=TIMEOUT)
     assert_untouched(module_pg_url, baseline)
+
+
+@pytest.mark.parametrize(
+    "table", ["users", "auth_sessions", "connections", "query_history", "alembic_version"]
+)
+def test_demo_role_cannot_read_the_apps_own_tables(table: str, pg_canary: QueryTarget) -> None:
+    """Accounts and saved credentials live next to the demo: even a raw query cannot read them."""
+    with pytest.raises(SqlRefused, match="not allowed"):
+        run_readonly(pg_canary, f"SELECT * FROM public.{table}", row_cap=1, timeout_seconds=5)
