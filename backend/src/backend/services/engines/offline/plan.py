@@ -345,18 +345,19 @@ class _Reader:
             else:
                 self.filters.append(Filter(ref, "true", ()))
             return
-        if ref.column.kind in _NUMERIC and not (self.pending_group and not self.ranked):
-            if self.pending_group and self.ranked:
-                # "top 10 loans by amount" orders rows; "top 10 states by amount" ranks totals.
-                self.pending_group = False
-                if self.groups:
-                    self.measures.append(Measure("sum", ref))
-                else:
-                    self.order_column = ref
-                return
-            self.bare.append(item.text)
+        if ref.column.kind in _NUMERIC and self.pending_group and self.ranked:
+            # "top 10 loans by amount" orders rows; "top 10 states by amount" ranks totals.
+            self.pending_group = False
+            if self.groups:
+                self.measures.append(Measure("sum", ref))
+            else:
+                self.order_column = ref
+            return
+        if ref.column.kind in _NUMERIC and not self.pending_group:
+            self.bare.append(item.text)  # a number named without saying how to combine it
             self.subject_column = ref
             return
+        # Otherwise a category to group by; "by term" groups by a numeric code, too.
         if self.pending_group or self.expect_group or self._joins_last_group():
             self.groups.append(Group(ref))
             self.pending_group = self.expect_group = False
