@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.core.errors import AppError, ServiceUnavailable, TooManyRequests
@@ -55,6 +55,19 @@ def install_error_handlers(app: FastAPI) -> None:
             _body("unavailable", "The service's database is unavailable; please retry shortly."),
             503,
             headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(DataError)
+    async def _unstorable_value(_: Request, error: DataError) -> JSONResponse:
+        # Input no validator caught but PostgreSQL refuses, e.g. a NUL character in text.
+        log.info("value refused by the database: %s", type(error.orig).__name__)
+        return JSONResponse(
+            _body(
+                "invalid_input",
+                "The request contains a value that cannot be stored (for example a NUL "
+                "character in text or a number out of range); please correct it.",
+            ),
+            422,
         )
 
     @app.exception_handler(Exception)
