@@ -14,7 +14,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.fake_openai import FakeOpenAI, insights_answer, silent_wav, sql_answer
+from tests.support.fake_openai import (
+    FakeOpenAI,
+    insights_answer,
+    silent_wav,
+    sql_answer,
+    transcription,
+)
 from tests.support.keys import new_encryption_key
 from tests.support.processes import backend_command, run_service
 
@@ -245,3 +251,9 @@ def test_openai_end_to_end_answers_in_two_calls(
     assert body["tokens"]["prompt"] == 240
     assert body["rows"][0][0] == "debt_consolidation"
     assert body["insights"] == ["Debt consolidation dominates."]
+
+    fake_openai.script(transcription("Default rate by term"))
+    spoken = api.post("/api/transcribe", files={"audio": ("q.wav", silent_wav(3), "audio/wav")})
+    assert spoken.status_code == 200, spoken.text
+    assert spoken.json() == {"text": "Default rate by term"}
+    assert fake_openai.received[-1].path == "/v1/audio/transcriptions"
