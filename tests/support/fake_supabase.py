@@ -44,6 +44,7 @@ class FakeGoTrue:
     refresh_tokens: dict[str, tuple[str, str]] = field(default_factory=dict)  # -> user, session
     revoked_sessions: set[str] = field(default_factory=set)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    confirm_email: bool = False  # sign-up answers a user without a session, as with mailer on
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -171,6 +172,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return _error(422, "user_already_exists", "User already registered")
             user = FakeUser(str(uuid.uuid4()), body["email"], body["password"])
             fake.users[user.email] = user
+            if fake.confirm_email:
+                return 200, user_body(user)
             return 200, fake.session_body(user, str(uuid.uuid4()))
         if path == "/auth/v1/token" and query.get("grant_type") == ["password"]:
             known = fake.users.get(body.get("email", ""))

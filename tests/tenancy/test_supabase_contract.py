@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import jwt
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.support.fake_supabase import FakeGoTrue, fake_supabase
-from tests.support.processes import RunningProcess, backend_command, run_service
+from tests.support.processes import RunningProcess, backend_command, free_port, run_service
 from tests.tenancy.conftest import backend_env, new_password
 
 
@@ -128,3 +129,35 @@ def test_expired_foreign_key_and_wrong_audience_tokens_are_rejected(
     assert "expired" in sb_api.get("/api/auth/me", headers=_auth(cases["expired"])).json()["detail"]
     jwks_fetches = [p for p in gotrue.paths() if p.endswith("/jwks.json")]
     assert len(jwks_fetches) == 1, "signing keys are cached, not fetched per request"
+
+
+def test_sign_up_needing_email_confirmation_says_so(
+    sb_api: httpx.Client, gotrue: FakeGoTrue
+) -> None:
+    gotrue.confirm_email = True
+    email, password = f"sb-{uuid.uuid4().hex[:8]}@example.com", new_password()
+    response = sb_api.post("/api/auth/register", json={"email": email, "password": password})
+    assert response.status_code == 403
+    assert response.json()["error"] == "confirm_email"
+    assert "inbox" in response.json()["detail"]
+
+
+def test_unreachable_supabase_answers_503_not_500(pg_url: str, work_dir: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    env = backend_env(pg_url, SUPABASE_URL=dead, SUPABASE_ANON_KEY=ANON_KEY)
+    creds = {"email": "down@example.com", "password": new_password()}
+    with (
+        run_service(backend_command(), env=env, health_path="/api/health", log_dir=work_dir) as b,
+        httpx.Client(base_url=b.base_url, timeout=30) as api,
+    ):
+        login = api.post("/api/auth/login", json=creds)
+        es256 = jwt.encode(
+            {"sub": "x"}, ec.generate_private_key(ec.SECP256R1()), "ES256", {"kid": "k1"}
+        )
+        keys_down = api.get("/api/auth/me", headers=_auth(es256))
+        symmetric = api.get("/api/auth/me", headers=_auth(jwt.encode({"sub": "x"}, "k" * 32)))
+    assert login.status_code == 503
+    assert login.json()["error"] == "unavailable"
+    assert login.headers["Retry-After"]
+    assert keys_down.status_code == 503
+    assert symmetric.status_code == 401, "refused without fetching keys"

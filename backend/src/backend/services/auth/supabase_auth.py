@@ -163,8 +163,10 @@ class SupabaseAuth:
     def _verify(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
-            key = self._keys.get(str(header.get("kid", "")))
-            if key is None or header.get("alg") not in ALGORITHMS:
+            if header.get("alg") not in ALGORITHMS or not header.get("kid"):
+                raise jwt.InvalidTokenError("not a Supabase signing algorithm")
+            key = self._keys.get(str(header["kid"]))
+            if key is None:
                 raise jwt.InvalidTokenError("unknown signing key")
             claims: dict[str, Any] = jwt.decode(
                 token,
