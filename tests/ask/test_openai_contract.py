@@ -342,3 +342,21 @@ def test_transcription_refuses_long_or_non_audio_uploads(
     assert fake_openai.received == []  # nothing was sent upstream
     with pytest.raises(VoiceUnavailable):
         transcribe(Settings(data_dir=tmp_path), silent_wav(1))
+
+
+def test_a_disabled_table_is_offered_for_enabling_not_repaired(
+    fake_openai: FakeOpenAI,
+    tmp_path: Path,
+    app_sessions: sessionmaker[Session],
+    demo_sqlite: QueryTarget,
+) -> None:
+    loans_only = replace(demo_sqlite, enabled_tables=frozenset({"loans"}))
+    settings = settings_for(fake_openai, tmp_path, llm_max_repairs=2)
+    fake_openai.script(
+        sql_answer("SELECT b.state, COUNT(*) FROM loans l JOIN borrowers b USING (borrower_id)")
+    )
+    with pytest.raises(AppError) as caught:
+        ask_demo(services_for(settings, app_sessions, loans_only), "Loans per state?")
+    assert caught.value.status_code == 409
+    assert caught.value.extra == {"tables": ["borrowers"]}
+    assert len(fake_openai.received) == 1  # the user decides; no repair call is spent on it
