@@ -177,12 +177,16 @@ def test_dates_span_the_documented_window(dataset: demo_data.DemoDataset) -> Non
         assert required in demo_data.EXAMPLE_QUESTIONS
 
 
-def test_without_the_right_to_grant_roles_the_demo_still_loads_read_only(
-    pg_admin_url: str, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("already_member", [False, True], ids=["not-a-member", "member"])
+def test_a_login_that_cannot_grant_roles_still_gets_a_read_only_demo(
+    already_member: bool, pg_admin_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """An app login that cannot grant roles: a warning, then the other layers carry the load."""
+    """An app login without the right to grant roles: if an administrator made it a member of
+    the read-only role, the demo runs as that role; otherwise a warning, and the other layers
+    carry the load."""
     suffix = uuid.uuid4().hex[:8]
     login, database = f"limited_{suffix}", f"limited_db_{suffix}"
+    reader = sql.Identifier(demo_data.DEMO_READ_ROLE)
     with psycopg.connect(pg_admin_url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(login)))
         admin.execute(
@@ -190,16 +194,22 @@ def test_without_the_right_to_grant_roles_the_demo_still_loads_read_only(
                 sql.Identifier(database), sql.Identifier(login)
             )
         )
+        if already_member:
+            exists = admin.execute(
+                "SELECT 1 FROM pg_roles WHERE rolname = %s", (demo_data.DEMO_READ_ROLE,)
+            ).fetchone()
+            if not exists:
+                admin.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(reader))
+            admin.execute(sql.SQL("GRANT {} TO {}").format(reader, sql.Identifier(login)))
     url = make_url(with_database(pg_admin_url, database)).set(username=login)
-    libpq = url.render_as_string(hide_password=False)
-    settings = pg_settings(libpq)
+    settings = pg_settings(url.render_as_string(hide_password=False))
     try:
         with caplog.at_level(logging.WARNING, logger="backend.services"):
             demo = DemoTargets(settings)
             target = demo.target()
-        assert "read-only role" in caplog.text
+        assert ("read-only role" in caplog.text) is not already_member
         whoami = run_readonly(target, "SELECT current_user", row_cap=1, timeout_seconds=5)
-        assert whoami.rows == [[login]]
+        assert whoami.rows == [[demo_data.DEMO_READ_ROLE if already_member else login]]
         with pytest.raises(SqlRefused, match="change data"):
             run_readonly(target, "SELECT * FROM loans FOR UPDATE", row_cap=1, timeout_seconds=5)
         with pytest.raises(QueryFailed):  # the server-side cursor admits only a query

@@ -507,7 +507,11 @@ def _grant_reader(conn: Any) -> str | None:
             conn.execute(
                 sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(schema, role)
             )
-            conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(role))
+            member = conn.execute(
+                "SELECT pg_has_role(current_user, %s, 'MEMBER')", (DEMO_READ_ROLE,)
+            ).fetchone()
+            if not (member and member[0]):
+                conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(role))
     except (errors.InsufficientPrivilege, errors.DuplicateObject) as error:
         log.warning(
             "demo read-only role %s unavailable (%s); relying on the SQL guard and read-only "
@@ -520,9 +524,13 @@ def _grant_reader(conn: Any) -> str | None:
 
 
 def _reader_role_usable(conn: Any) -> str | None:
-    """The read-only role's name when this login may switch to it, else None."""
+    """The read-only role's name when this login may switch to it and it can read the demo."""
+    tables = [f"{DEMO_SCHEMA}.{name}" for name in TABLES]
+    can_read = " ".join("AND has_table_privilege(r.oid, %s, 'SELECT')" for _ in tables)
     row = conn.execute(
-        "SELECT pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles WHERE rolname = %s",
-        (DEMO_READ_ROLE,),
+        "SELECT pg_has_role(current_user, r.oid, 'MEMBER') "
+        f"AND has_schema_privilege(r.oid, %s, 'USAGE') {can_read} "
+        "FROM pg_roles r WHERE r.rolname = %s",
+        (DEMO_SCHEMA, *tables, DEMO_READ_ROLE),
     ).fetchone()
     return DEMO_READ_ROLE if row and row[0] else None
