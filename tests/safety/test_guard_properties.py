@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
+from tests.safety.corpus import POSTGRES_ALLOWED
+
 TABLES = frozenset({"loans", "borrowers"})
 DIALECTS = st.sampled_from(["postgres", "sqlite"])
 WRITE_NODES = (exp.DML, exp.DDL, exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create,
@@ -135,3 +137,33 @@ def test_token_soup_never_yields_a_write(tokens: list[str], dialect: str) -> Non
     result = admitted(" ".join(tokens), dialect)
     if result is not None:
         assert_read_only(result, dialect)
+
+
+FRAGMENTS = [
+    "; DELETE FROM loans", ";DROP TABLE loans;", " INTO stolen ", " FOR UPDATE", " FOR SHARE",
+    " pg_sleep(1) ", " pg_read_file('x') ", " lo_import('x') ", "nextval('s')", "/*", "*/",
+    "--", "\n", "'", "''", '"', "$$", "$x$", " RETURNING * ", " WITH d AS (DELETE FROM loans "
+    "RETURNING *) ", " UNION SELECT * FROM pg_class ", " , pg_catalog.pg_user ", "(", ")",
+    " DELETE ", " INSERT INTO loans ", " SET ", " COPY ", "\\", "E'", ";--", ";/*",
+]  # fmt: skip
+
+
+@PROFILE
+@given(
+    base=st.sampled_from(sorted(POSTGRES_ALLOWED.values())),
+    cuts=st.lists(
+        st.tuples(st.integers(0, 400), st.sampled_from(FRAGMENTS)), min_size=1, max_size=3
+    ),
+)
+def test_analytics_queries_with_spliced_attacks_stay_read_only(
+    base: str, cuts: list[tuple[int, str]]
+) -> None:
+    """Known-good queries with attack fragments spliced in anywhere: never a write."""
+    sql = base
+    for position, fragment in cuts:
+        at = position % (len(sql) + 1)
+        sql = sql[:at] + fragment + sql[at:]
+    result = admitted(sql, "postgres")
+    if result is not None:
+        assert_read_only(result, "postgres")
+        assert admitted(result, "postgres") == result
