@@ -18,7 +18,7 @@ from backend.services.engines.offline.engine import OfflineEngine
 from backend.services.executor import run_readonly
 from backend.services.introspect import introspect
 from backend.services.schema_info import SchemaInfo
-from backend.services.sql_guard import check_sql
+from backend.services.sql_guard import TableDisabled, check_sql
 from backend.services.targets import QueryTarget
 from sqlalchemy import Engine, create_engine
 
@@ -221,8 +221,13 @@ def test_filters_alone_list_the_matching_rows(demo_sqlite: QueryTarget) -> None:
 def test_only_enabled_tables_are_used(demo_sqlite: QueryTarget) -> None:
     """With borrowers switched off, a question needing them cannot be answered."""
     loans_only: SchemaInfo = demo_sqlite.schema_info.only(frozenset({"loans"}))
+    question = "Top 10 states by average loan amount"
     with pytest.raises(Unanswerable, match="'states'"):
-        OfflineEngine().draft(Request("Top 10 states by average loan amount", loans_only, "sqlite"))
+        OfflineEngine().draft(Request(question, loans_only, "sqlite"))
+    knowing_all = Request(question, loans_only, "sqlite", full_schema=demo_sqlite.schema_info)
+    with pytest.raises(TableDisabled) as caught:
+        OfflineEngine().draft(knowing_all)
+    assert caught.value.extra == {"tables": ["borrowers"]}
 
 
 DEMO_VARIANTS: dict[str, str] = {

@@ -307,6 +307,7 @@ def ask(services: AskServices, asker: Asker, payload: AskInput) -> dict[str, Any
                 db_schema=target.db_schema,
                 history=history,
                 examples=examples,
+                full_schema=target.schema_info,
             )
             with timer.step("sql_ms"):
                 draft = services.engine.draft(request)

@@ -79,6 +79,8 @@ class Request:
     db_schema: str | None = None  # qualify table names with it (PostgreSQL schema)
     history: Sequence[Turn] = ()
     examples: Sequence[Turn] = ()  # liked question→SQL pairs of the same connection
+    # Every table, switched off ones too: lets an engine say which table to enable.
+    full_schema: SchemaInfo | None = None
 
 
 class Engine(Protocol):

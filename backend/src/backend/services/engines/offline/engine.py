@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from backend.services.engines.base import Commentary, Draft, Request, Unanswerable
 from backend.services.engines.offline.linking import link
 from backend.services.engines.offline.plan import Parts, Plan, finish, is_partial, merge, read_parts
-from backend.services.engines.offline.sql import JoinError, build_sql, measure_name
+from backend.services.engines.offline.sql import JoinError, build_sql, measure_name, tables_used
 from backend.services.insights import data_commentary, pretty
 from backend.services.schema_info import SchemaInfo
+from backend.services.sql_guard import TableDisabled
 
 _FOLLOW_UP_CUES = (
     "only",
@@ -85,18 +87,40 @@ class OfflineEngine:
     max_repairs = 0
 
     def draft(self, request: Request) -> Draft:
-        if not request.schema.tables:
-            raise Unanswerable("No tables are enabled for this connection; enable some first.")
-        parts = _with_history(request)
-        plan = finish(parts, request.schema)
         try:
-            sql = build_sql(plan, request.schema, request.dialect, request.db_schema)
+            plan = self._plan(request)
+        except Unanswerable as refusal:
+            self._offer_disabled_tables(request)
+            raise refusal from None
+        sql = build_sql(plan, request.schema, request.dialect, request.db_schema)
+        return Draft(sql=sql, chart=_chart(plan), explanation=_describe(plan))
+
+    def _plan(self, request: Request) -> Plan:
+        if not request.schema.tables:
+            raise Unanswerable("No tables are enabled for this database; enable some first.")
+        plan = finish(_with_history(request), request.schema)
+        try:
+            tables_used(plan, request.schema)
         except JoinError as error:
             raise Unanswerable(
                 f"'{error.table}' is not linked to '{plan.table}' by a foreign key, "
                 "so I cannot combine them."
             ) from None
-        return Draft(sql=sql, chart=_chart(plan), explanation=_describe(plan))
+        return plan
+
+    def _offer_disabled_tables(self, request: Request) -> None:
+        """If the question can be answered with switched-off tables, name them (409)."""
+        full = request.full_schema
+        if full is None or len(full.tables) == len(request.schema.tables):
+            return
+        try:
+            plan = self._plan(replace(request, schema=full))
+        except Unanswerable:
+            return
+        enabled = {t.name for t in request.schema.tables}
+        needed = tables_used(plan, full) - enabled
+        if needed:
+            raise TableDisabled(needed)
 
     def repair(self, request: Request, failed_sql: str, error: str) -> Draft:
         raise Unanswerable(f"The offline engine cannot repair SQL; the database said: {error}")

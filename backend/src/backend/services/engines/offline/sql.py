@@ -82,6 +82,11 @@ def _joins(plan: Plan, schema: SchemaInfo) -> list[_Join]:
     return joins
 
 
+def tables_used(plan: Plan, schema: SchemaInfo) -> set[str]:
+    """Every table the plan's SQL reads, including those a join passes through."""
+    return {plan.table} | {join.table for join in _joins(plan, schema)}
+
+
 def _time_bucket(ref: ColumnRef, unit: str, dialect: str) -> exp.Expr:
     column = _col(ref)
     formats = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
