@@ -1,0 +1,85 @@
+"""The language model misbehaves while a real backend process serves questions.
+
+Contract: with the OpenAI stand-in (tests/support/fake_openai.py, the real wire format, reached
+through the official client inside the backend) answering 429, 500 or too slowly, each question
+either succeeds after the client's bounded retries or answers 502 ``llm_failed`` with a message
+a person understands, within a bounded time; failed questions do not use up the allowance; the
+next question succeeds again without a restart; every answered question is in the history.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import httpx
+
+from tests.hardening.conftest import BackendStarter
+from tests.support.fake_openai import Reply, error, insights_answer, running_fake_openai, sql_answer
+
+SQL = "SELECT grade, COUNT(*) AS loans FROM loans GROUP BY grade ORDER BY grade"
+QUESTION = "How many loans per grade?"
+
+
+def test_rate_limits_errors_and_slowness_fail_clearly_and_recover(
+    pg_url: str, start_backend: BackendStarter
+) -> None:
+    settings = {
+        "OPENAI_API_KEY": "fake-key-for-the-local-stand-in",
+        "OPENAI_MAX_RETRIES": "2",
+        "OPENAI_TIMEOUT_SECONDS": "1",
+        "FREE_MONTHLY_QUOTA": "50",
+    }
+    with (
+        running_fake_openai() as fake,
+        start_backend(pg_url, OPENAI_BASE_URL=fake.base_url, **settings) as backend,
+        httpx.Client(base_url=backend.base_url, timeout=60) as client,
+    ):
+        registered = client.post(
+            "/api/auth/register",
+            json={"email": f"llm-{uuid.uuid4().hex[:8]}@example.com", "password": "pw long 12"},
+        )
+        client.headers["Authorization"] = f"Bearer {registered.json()['access_token']}"
+
+        def ask(*replies: Reply) -> tuple[httpx.Response, int, float]:
+            fake.replies.clear()
+            fake.script(*replies)
+            before, started = len(fake.received), time.monotonic()
+            response = client.post("/api/query", json={"question": QUESTION})
+            return response, len(fake.received) - before, time.monotonic() - started
+
+        retry_fast = {"retry-after-ms": "50"}
+        rate_limited_then_ok = ask(
+            error(429, "slow down", **retry_fast),
+            error(429, "slow down", **retry_fast),
+            sql_answer(SQL),
+            insights_answer(["Grade B has the most loans."], ["Look at B first."]),
+        )
+        always_429 = ask(*[error(429, "slow down", **retry_fast)] * 3)
+        always_500 = ask(*[error(500, "boom", **retry_fast)] * 3)
+        too_slow = ask(*[Reply(delay=3.0, body=sql_answer(SQL).body)] * 3)
+        recovered = ask(sql_answer(SQL), insights_answer(["Fine again."], []))
+        me = client.get("/api/auth/me").json()
+        history = client.get("/api/history").json()
+
+    ok, calls, _ = rate_limited_then_ok
+    assert ok.status_code == 200, ok.text
+    assert calls == 4  # two refused tries, the SQL, the insights
+    assert ok.json()["insights"] == ["Grade B has the most loans."]
+
+    for response, calls, seconds in (always_429, always_500, too_slow):
+        assert response.status_code == 502, response.text
+        assert response.json()["error"] == "llm_failed"
+        assert "try" in response.json()["detail"]  # tells the person what to do
+        assert calls == 3  # one try plus OPENAI_MAX_RETRIES, never more
+        assert seconds < 20  # bounded, even for a model that never answers in time
+    assert "rate-limiting" in always_429[0].json()["detail"]
+    assert "HTTP 500" in always_500[0].json()["detail"]
+    assert "within 1 s" in too_slow[0].json()["detail"]
+
+    assert recovered[0].status_code == 200, recovered[0].text
+    assert recovered[0].json()["rows"] == ok.json()["rows"]
+    # Only the two answered questions used the allowance; both are in the history.
+    assert me["quota"]["remaining"] == 50 - 2
+    answered = [item for item in history["items"] if item["status"] == "ok"]
+    assert len(answered) == 2
