@@ -109,8 +109,9 @@ def test_happy_path_is_two_calls_with_model_schema_and_json_schema_format(
     assert "TABLE loans" in prompt
     assert "loan_amount" in prompt
     assert "'Charged Off'" in prompt
-    assert "borrowers" not in prompt
-    assert "annual_income" not in prompt
+    assert "TABLE borrowers" not in prompt
+    assert "annual_income" not in prompt  # a switched-off table's columns stay out
+    assert "asked to enable it): borrowers" in prompt  # only its name, to offer enabling
     assert first["messages"][-1] == {"role": "user", "content": "Loans per grade?"}
     result_summary = json.loads(second["messages"][-1]["content"])["result"]
     assert result_summary["row_count"] == 7

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 HISTORY_TURNS = 5
 MAX_EXAMPLES = 3
+MAX_SWITCHED_OFF = 50
 CONTEXT_BUDGET_TOKENS = 3000
 CHART_TYPES = ["bar", "line", "scatter", "pie", "histogram", "none"]
 
@@ -136,6 +137,15 @@ def _system_prompt(request: Request) -> str:
         "Schema:",
         context,
     ]
+    enabled = {t.name for t in request.schema.tables}
+    everything = request.full_schema.tables if request.full_schema else ()
+    switched_off = [t.name for t in everything if t.name not in enabled]
+    if switched_off:
+        lines += [
+            "",
+            "Switched-off tables (use one only if the question needs it; the user will be "
+            "asked to enable it): " + ", ".join(switched_off[:MAX_SWITCHED_OFF]),
+        ]
     examples = [e for e in request.examples if e.question and e.sql][:MAX_EXAMPLES]
     if examples:
         lines += ["", "Questions answered well on this database before:"]
