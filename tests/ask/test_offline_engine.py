@@ -267,3 +267,8 @@ def test_everyday_phrasings_on_the_demo(demo_sqlite: QueryTarget, question: str)
     ).rows
     assert expected
     assert normalise(offline_rows(demo_sqlite, question), False) == normalise(expected, False)
+
+
+def test_words_in_other_scripts_are_named_whole(shop: QueryTarget) -> None:
+    with pytest.raises(Unanswerable, match="'Cuántos', 'pedidos'"):
+        offline_rows(shop, "¿Cuántos pedidos por country?")

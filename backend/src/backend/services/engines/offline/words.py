@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"\$?\d[\d,]*(?:\.\d+)?[km]?%?|[A-Za-z][A-Za-z0-9]*(?:'s\b)?|%|#")
+_TOKEN = re.compile(r"\$?\d[\d,]*(?:\.\d+)?[km]?%?|[^\W\d_][^\W_]*(?:'s\b)?|%|#")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 # Abbreviations seen in real schemas, mapped to the word people say.
@@ -98,7 +98,7 @@ def canonical(word: str) -> str:
 def name_words(name: str) -> tuple[str, ...]:
     """Canonical words of an identifier or value: ``loan_amnt`` → (loan, amount)."""
     spaced = _CAMEL.sub(" ", name)
-    return tuple(canonical(w) for w in re.split(r"[^A-Za-z0-9]+", spaced) if w)
+    return tuple(canonical(w) for w in re.split(r"[\W_]+", spaced) if w)
 
 
 @dataclass(frozen=True)
