@@ -13,6 +13,7 @@ import json
 import time
 from dataclasses import replace
 
+import psycopg
 import pytest
 from backend.services.executor import (
     BACKOFF_SECONDS,
@@ -26,7 +27,9 @@ from backend.services.executor import (
 from backend.services.sql_guard import SqlRefused
 from backend.services.targets import QueryTarget
 from sqlalchemy import create_engine, event
+from sqlalchemy.engine import make_url
 
+from tests.conftest import to_sqlalchemy
 from tests.support.processes import free_port
 
 
@@ -163,3 +166,26 @@ def test_a_slow_csv_reader_is_not_cut_off(demo: str, request: pytest.FixtureRequ
     time.sleep(0.8)
     rest = list(rows)
     assert [r[0] for r in first + rest] == list(range(1, 3001))
+
+
+def test_a_connection_lost_mid_export_is_reported(
+    pg_demo: QueryTarget, module_pg_url: str, pg_admin_url: str
+) -> None:
+    """Rows already streamed cannot be retried: the export stops with database_unreachable."""
+    rows = stream_readonly(
+        pg_demo, "SELECT loan_id FROM loans ORDER BY loan_id", row_cap=50_000, timeout_seconds=10
+    )
+    assert next(rows) == ["loan_id"]
+    assert len([next(rows) for _ in range(1500)]) == 1500
+    database = make_url(to_sqlalchemy(module_pg_url)).database
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        ended = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%%'",
+            (database,),
+        ).fetchone()
+    assert ended is not None
+    assert ended[0] >= 1
+    with pytest.raises(DatabaseUnreachable):
+        list(rows)
+    assert run_readonly(pg_demo, "SELECT 1", row_cap=1, timeout_seconds=5).rows == [[1]]

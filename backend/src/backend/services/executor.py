@@ -105,7 +105,12 @@ def stream_readonly(
         yield list(columns)
         sent = 0
         while sent < row_cap:
-            batch = fetch(min(STREAM_BATCH, row_cap - sent))
+            try:
+                batch = fetch(min(STREAM_BATCH, row_cap - sent))
+            except psycopg.OperationalError as error:
+                if _is_connection_loss(error):  # rows already went out: no retry
+                    raise _unreachable() from error
+                raise
             if not batch:
                 break
             for row in batch:
@@ -227,10 +232,7 @@ def _with_retries(action: Callable[[], _T]) -> _T:
             if not _is_connection_loss(error):
                 raise
             if attempt == RETRIES:
-                raise DatabaseUnreachable(
-                    f"The database could not be reached after {RETRIES + 1} attempts; "
-                    "please check that it is running and try again.",
-                ) from None
+                raise _unreachable() from None
             time.sleep(BACKOFF_SECONDS * 2**attempt)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -268,6 +270,13 @@ def _translate_errors(timeout_seconds: float) -> Iterator[None]:
         ) from None
     except (sqlite3.Error, sqlite3.Warning) as error:
         raise QueryFailed(_first_line(error)) from None
+
+
+def _unreachable() -> DatabaseUnreachable:
+    return DatabaseUnreachable(
+        f"The database could not be reached after {RETRIES + 1} attempts; "
+        "please check that it is running and try again."
+    )
 
 
 def _timeout(seconds: float) -> QueryTimeout:
