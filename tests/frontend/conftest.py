@@ -7,15 +7,22 @@ apart by signing up their own accounts and using their own anonymous ids.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from gradio_client import Client
 
-from tests.support.processes import backend_command, frontend_command, run_service
+from tests.support.processes import (
+    RunningProcess,
+    backend_command,
+    frontend_command,
+    run_service,
+)
 
 
 @dataclass(frozen=True)
@@ -49,23 +56,31 @@ def anonymous_id() -> str:
     return f"anon_{secrets.token_hex(8)}"
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    work = tmp_path_factory.mktemp("stack")
+@contextmanager
+def running_stack(work: Path, backend_env: Mapping[str, str]) -> Iterator[Stack]:
+    """A backend with ``backend_env`` on top of embedded defaults, and a frontend using it."""
     with (
         run_service(
-            backend_command(),
-            # Embedded defaults, plus: the test's PostgreSQL listens on a local socket.
-            env={"CONNECTIONS_ALLOW_PRIVATE_HOSTS": "true"},
-            health_path="/api/health",
-            log_dir=work,
+            backend_command(), env=backend_env, health_path="/api/health", log_dir=work
         ) as backend,
-        run_service(
-            frontend_command(),
-            env={"BACKEND_URL": backend.base_url},
-            health_path="/",
-            log_dir=work,
-            timeout=90,
-        ) as frontend,
+        running_frontend(backend.base_url, work) as frontend,
     ):
         yield Stack(backend.base_url, frontend.base_url)
+
+
+def running_frontend(backend_url: str, work: Path) -> AbstractContextManager[RunningProcess]:
+    return run_service(
+        frontend_command(),
+        env={"BACKEND_URL": backend_url},
+        health_path="/",
+        log_dir=work,
+        timeout=90,
+    )
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    # Embedded defaults, plus: the test's PostgreSQL listens on a local socket.
+    backend_env = {"CONNECTIONS_ALLOW_PRIVATE_HOSTS": "true"}
+    with running_stack(tmp_path_factory.mktemp("stack"), backend_env) as running:
+        yield running

@@ -218,6 +218,7 @@ def test_connections_test_save_choose_tables_and_delete(
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("CREATE TABLE sales (id int primary key, amount numeric)")
         conn.execute("CREATE TABLE regions (id int primary key, name text)")
+        conn.execute("INSERT INTO regions VALUES (1, 'North'), (2, 'South')")
     client = stack.client()
     session = stack.register()
     tested = client.predict(session, pg_url, None, "disable", api_name="/test_connection")
@@ -235,6 +236,14 @@ def test_connections_test_save_choose_tables_and_delete(
     saved, _, tables = client.predict(session, connection_id, ["sales"], api_name="/save_tables")
     assert saved == "✓ Tables saved."
     assert tables["value"] == ["sales"]
+    refused = collect(client, session, "SELECT name FROM regions ORDER BY id", connection_id,
+                      api_name="/run_sql")  # fmt: skip
+    assert "needs regions, which is switched off" in refused["message"]
+    retried = collect(client, session, api_name="/enable_tables")
+    assert retried["table"]["data"] == [["North"], ["South"]]
+    _, _, both = client.predict(session, connection_id, [], api_name="/connection_tables")
+    assert sorted(both["value"]) == ["regions", "sales"]
+
     _, _, everything = client.predict(session, connection_id, [], api_name="/select_all_tables")
     assert set(everything["value"]) >= {"sales", "regions"}
 

@@ -185,6 +185,30 @@ def csv_file(client: BackendClient, session: Session, result: dict[str, Any] | N
     return str(path)
 
 
+def query_call(client: BackendClient, request: dict[str, Any]) -> Call:
+    """The backend call for a recorded request (a question or SQL, on one connection)."""
+    return lambda who: client.query(
+        who,
+        connection_id=request["connection_id"],
+        conversation_id=request.get("conversation_id"),
+        **{request["field"]: request["text"]},
+    )
+
+
+def enable_tables(
+    client: BackendClient, session: Session, connection_id: str, tables: list[str]
+) -> Session:
+    """Switch ``tables`` on for the connection, keeping the ones already enabled."""
+
+    def switch_on(who: Identity) -> None:
+        connection = client.get_connection(who, connection_id)
+        enabled = {table.name for table in connection.tables if table.enabled} | set(tables)
+        client.set_enabled_tables(who, connection_id, sorted(enabled))
+
+    _, session = call_signed_in(client, session, switch_on)
+    return session
+
+
 # --- wiring -----------------------------------------------------------------------------
 @dataclass
 class ResultView:
@@ -201,9 +225,11 @@ class ResultView:
     csv: gr.DownloadButton
     quota: gr.Markdown
     signup: gr.Column
+    enable: gr.Button
     result: gr.State
     page: gr.State
     conversation: gr.State
+    pending: gr.State
 
     def outputs(self, shell: Shell) -> list[Any]:
         return [
@@ -218,17 +244,27 @@ class ResultView:
             self.csv,
             self.quota,
             self.signup,
+            self.enable,
             self.result,
             self.page,
             self.conversation,
+            self.pending,
             shell.session,
             shell.tabs,
         ]
 
     def run(
-        self, client: BackendClient, shell: Shell, session: Session, call: Call
+        self,
+        client: BackendClient,
+        shell: Shell,
+        session: Session,
+        call: Call,
+        request: dict[str, Any] | None = None,
     ) -> Iterator[dict[Any, Any]]:
-        """Steps of one query as successive UI updates (SQL → run → chart → insights)."""
+        """Steps of one query as successive UI updates (SQL → run → chart → insights).
+
+        ``request`` (what was asked, where) lets a refusal over disabled tables offer to
+        enable them and ask again."""
         # Every yield names the session: a browser-state output left out of a partial update
         # would be overwritten in the browser by the update marker itself.
         yield {
@@ -240,11 +276,12 @@ class ResultView:
             self.insights: "",
             self.csv: gr.DownloadButton(value=None, visible=False),
             self.signup: gr.Column(visible=False),
+            self.enable: gr.Button(visible=False),
         }
         try:
             result, session = call_signed_in(client, session, call)
         except BackendError as error:
-            yield self.failure(shell, session, error)
+            yield self.failure(shell, session, error, request)
             return
         stored = result.model_dump(mode="json")
         data, label, page = table_page(stored, 1)
@@ -305,13 +342,24 @@ class ResultView:
         )
         shell.changes_session(event)
 
-    def failure(self, shell: Shell, session: Session, error: BackendError) -> dict[Any, Any]:
+    def failure(
+        self,
+        shell: Shell,
+        session: Session,
+        error: BackendError,
+        request: dict[str, Any] | None = None,
+    ) -> dict[Any, Any]:
         update: dict[Any, Any] = {
             shell.session: session,
             self.status: "",
             self.message: f"⚠ {friendly_message(error)}",
             self.signup: gr.Column(visible=error.wants_signup),
         }
+        tables = [str(name) for name in error.extra.get("tables", [])]
+        if error.code == "table_disabled" and tables and request:
+            update[self.pending] = {**request, "tables": tables}
+            label = f"Enable {', '.join(tables)} and ask again"
+            update[self.enable] = gr.Button(label, visible=True)
         if error.session_expired:
             update[shell.session] = anonymous(session, friendly_message(error))
             update[shell.tabs] = gr.Tabs(selected=TAB_SIGNIN)
@@ -340,6 +388,9 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
                     choices=[DEMO_CHOICE],
                     value=DEMO_CONNECTION,
                     label="Database",
+                    # The backend authorises the id; this keeps a connection added a moment
+                    # ago (before the list refreshed, or in another tab) usable.
+                    allow_custom_value=True,
                     scale=3,
                     elem_id="connection",
                 )
@@ -360,6 +411,7 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
             "your own database, history and CSV exports."
         )
         signup_button = gr.Button("Sign up free", variant="primary", elem_id="signup-cta")
+    enable = gr.Button(visible=False, variant="primary", elem_id="enable-tables")
     sql = gr.Code(
         language="sql", label="SQL (editable)", interactive=True, wrap_lines=True, elem_id="sql"
     )
@@ -381,10 +433,11 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
     result = gr.State(None)
     page = gr.State(1)
     conversation = gr.State(None)
+    pending = gr.State(None)
 
     view = ResultView(
         status, message, sql, table, page_label, notice, chart, insights, csv_button, quota,
-        signup, result, page, conversation,
+        signup, enable, result, page, conversation, pending,
     )  # fmt: skip
 
     query_inputs = [shell.session, question, connection, conversation]
@@ -399,14 +452,13 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
             if not (text or "").strip():
                 yield {message: f"⚠ {empty}", shell.session: session}
                 return
-            yield from view.run(
-                client,
-                shell,
-                session,
-                lambda who: client.query(
-                    who, connection_id=target, conversation_id=conversation_id, **{field: text}
-                ),
-            )
+            request = {
+                "field": field,
+                "text": text,
+                "connection_id": target,
+                "conversation_id": conversation_id,
+            }
+            yield from view.run(client, shell, session, query_call(client, request), request)
 
         return handler
 
@@ -415,6 +467,23 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
     view.wire(client, shell, analyze.click, ask, query_inputs, "analyze")
     view.wire(client, shell, question.submit, ask, query_inputs, None)
     view.wire(client, shell, run_sql.click, run_edited, sql_inputs, "run_sql")
+
+    def enable_and_retry(
+        session: Session, request: dict[str, Any] | None
+    ) -> Iterator[dict[Any, Any]]:
+        if not request:
+            yield {message: "⚠ Nothing to retry.", shell.session: session}
+            return
+        try:
+            session = enable_tables(client, session, request["connection_id"], request["tables"])
+        except BackendError as error:
+            yield view.failure(shell, session, error)
+            return
+        yield from view.run(client, shell, session, query_call(client, request), request)
+
+    view.wire(
+        client, shell, enable.click, enable_and_retry, [shell.session, pending], "enable_tables"
+    )
 
     for button, step, name in ((previous_page, -1, "previous_page"), (next_page, 1, "next_page")):
         button.click(
