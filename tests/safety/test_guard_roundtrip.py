@@ -45,6 +45,11 @@ POSTGRES_EXTRA = {
     "dollar quoted literal": "SELECT COUNT(*) FROM loans WHERE purpose = $$car$$",
     "escaped quote": "SELECT COUNT(*) FROM loans WHERE purpose <> 'o''brien'",
     "fetch first": "SELECT loan_id FROM loans ORDER BY loan_id FETCH FIRST 3 ROWS ONLY",
+    "bracketed query": "(SELECT COUNT(*) FROM loans)",
+    "intersect and except": (
+        "SELECT grade FROM loans WHERE term = 60 INTERSECT SELECT grade FROM loans "
+        "EXCEPT SELECT 'G' ORDER BY 1"
+    ),
     "stddev and casts": (
         "SELECT grade, ROUND(STDDEV(interest_rate)::numeric, 3), AVG(dti)::float "
         "FROM loans GROUP BY grade ORDER BY grade"
