@@ -164,3 +164,22 @@ def test_demo_role_cannot_read_the_apps_own_tables(table: str, pg_canary: QueryT
     """Accounts and saved credentials live next to the demo: even a raw query cannot read them."""
     with pytest.raises(SqlRefused, match="not allowed"):
         run_readonly(pg_canary, f"SELECT * FROM public.{table}", row_cap=1, timeout_seconds=5)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT pg_read_file('PG_VERSION')",
+        "SELECT pg_read_binary_file('PG_VERSION')",
+        "SELECT * FROM pg_ls_dir('.')",
+        "SELECT pg_stat_file('PG_VERSION')",
+        "SELECT lo_import('/etc/hostname')",
+        "SELECT lo_export(1, '/tmp/eaa-canary-export')",
+        "SELECT current_setting('data_directory')",
+        "SELECT pg_reload_conf()",
+    ],
+)
+def test_demo_role_cannot_touch_server_files(sql: str, pg_canary: QueryTarget) -> None:
+    """With the guard skipped, the read-only role alone keeps server files and settings shut."""
+    with pytest.raises(AppError):
+        run_readonly(pg_canary, sql, row_cap=1, timeout_seconds=5)
