@@ -45,7 +45,8 @@ def account_view(client: BackendClient, session: Session | None) -> tuple[str, s
 
 
 def build_app(client: BackendClient, *, session_secret: str | None = None) -> gr.Blocks:
-    with gr.Blocks(title="Executive Analytics Assistant") as app:
+    # Files handed to visitors (CSV exports) leave Gradio's cache after an hour.
+    with gr.Blocks(title="Executive Analytics Assistant", delete_cache=(3600, 3600)) as app:
         session = gr.BrowserState(None, storage_key=SESSION_STORAGE_KEY, secret=session_secret)
         with gr.Row(elem_id="brand-bar"):
             gr.Markdown("◆ **Executive Analytics Assistant**", elem_classes="brand")

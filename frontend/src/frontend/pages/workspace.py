@@ -7,8 +7,10 @@ Per-visitor data lives in gr.State / the browser session, never in module global
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +28,7 @@ PAGE_SIZE = 25
 DEMO_CONNECTION = "demo"
 DEMO_CHOICE = ("Demo: loans database", DEMO_CONNECTION)
 _STEPS = (("SQL", "sql_ms"), ("Run", "run_ms"), ("Chart", "chart_ms"), ("Insights", "insights_ms"))
-_CSV_DIR: list[Path] = []  # one private temp folder per process, made on first use
+CSV_KEEP_SECONDS = 3600
 
 Call = Callable[[Identity], QueryResult]
 
@@ -178,11 +180,20 @@ def csv_file(client: BackendClient, session: Session, result: dict[str, Any] | N
         )
     else:
         content = csv_text(result["columns"], result["rows"]).encode()
-    if not _CSV_DIR:
-        _CSV_DIR.append(Path(tempfile.mkdtemp(prefix="eaa-csv-")))
-    path = _CSV_DIR[0] / f"result-{result['id']}.csv"
+    folder = csv_folder()
+    cutoff = time.time() - CSV_KEEP_SECONDS
+    for old in folder.glob("*.csv"):  # Gradio serves its own copy; ours are short-lived
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    path = folder / f"result-{result['id']}.csv"
     path.write_bytes(content)
     return str(path)
+
+
+@functools.cache
+def csv_folder() -> Path:
+    """One private temporary folder per process for CSV files (no per-user data kept)."""
+    return Path(tempfile.mkdtemp(prefix="eaa-csv-"))
 
 
 def query_call(client: BackendClient, request: dict[str, Any]) -> Call:
