@@ -37,7 +37,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host or settings.api_host,
         port=settings.port,
         proxy_headers=True,
-        forwarded_allow_ips="*",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
         log_level=settings.log_level.value.lower(),
         log_config=None,  # configure_logging routed uvicorn's loggers through structlog

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import ipaddress
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated
@@ -102,6 +103,9 @@ class Settings(BaseSettings):
     app_env: Environment = Environment.DEVELOPMENT
     shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=300)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # Peers whose X-Forwarded-For is believed: the frontend, which forwards each visitor's
+    # address. Anyone else could forge the header and dodge per-address limits.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = ["127.0.0.1", "::1"]
     commit_sha: str | None = Field(
         default=None, validation_alias=AliasChoices("RAILWAY_GIT_COMMIT_SHA", "COMMIT_SHA")
     )
@@ -160,6 +164,23 @@ class Settings(BaseSettings):
                 if parts.scheme not in {"http", "https"} or not parts.netloc:
                     raise ValueError("must be a comma-separated list of http(s) origins")
             return origins
+        return value
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            entries = [item.strip() for item in value.split(",") if item.strip()]
+            for entry in entries:
+                if entry == "*":
+                    continue
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        "must be a comma-separated list of IP addresses or networks (or *)"
+                    ) from None
+            return entries
         return value
 
     @field_validator("encryption_key", mode="after")
