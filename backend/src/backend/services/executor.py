@@ -192,6 +192,7 @@ def _open_sqlite(
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_MAX_VALUE_BYTES)
     try:
         conn.execute("PRAGMA query_only = ON")
+        conn.set_authorizer(_sqlite_authorizer)
         cursor = conn.execute(sql)
         columns = [d[0] for d in cursor.description or ()]
 
@@ -202,10 +203,47 @@ def _open_sqlite(
         yield columns, fetch
         cursor.close()
     finally:
+        conn.set_authorizer(None)
         conn.set_progress_handler(None, 0)
         if conn.in_transaction:
             conn.rollback()
         raw.close()
+
+
+# SQLite's own allowlist, checked as each statement is prepared: read tables, call these
+# functions, nothing else (no ATTACH, PRAGMA, writes, schema or transaction changes).
+_SQLITE_ACTIONS = frozenset(
+    {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+)
+SQLITE_FUNCTIONS = frozenset(
+    {
+        "abs", "avg", "count", "max", "min", "sum", "total", "group_concat", "string_agg",
+        "coalesce", "ifnull", "iif", "if", "nullif", "instr", "length", "octet_length", "lower",
+        "upper", "ltrim", "rtrim", "trim", "replace", "substr", "substring", "round", "sign",
+        "printf", "format", "char", "unicode", "hex", "quote", "typeof", "likelihood", "likely",
+        "unlikely", "like", "glob", "concat", "concat_ws", "date", "time", "datetime",
+        "julianday", "unixepoch", "strftime", "timediff", "random", "row_number", "rank",
+        "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead", "first_value",
+        "last_value", "nth_value", "acos", "asin", "atan", "atan2", "ceil", "ceiling", "cos",
+        "degrees", "exp", "floor", "ln", "log", "log10", "log2", "mod", "pi", "pow", "power",
+        "radians", "sin", "sqrt", "tan", "trunc", "json", "json_extract", "json_array",
+        "json_object", "json_type", "json_valid", "json_array_length", "->", "->>",
+    }
+)  # fmt: skip
+
+
+def _sqlite_authorizer(
+    action: int, first: str | None, second: str | None, database: str | None, _: str | None
+) -> int:
+    if action not in _SQLITE_ACTIONS:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_READ and (first or "").lower().startswith(("sqlite_", "pragma_")):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_FUNCTION and (second or "").lower() not in SQLITE_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    if database not in (None, "main"):
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
 
 
 # Connection failures (class 08 except a protocol violation), shutdowns, too many clients.
@@ -260,7 +298,7 @@ def _translate_errors(timeout_seconds: float) -> Iterator[None]:
             raise _timeout(timeout_seconds) from None
         if "readonly" in message.replace(" ", "") or "query_only" in message:
             raise SqlRefused("This query tries to change data; only reading is allowed.") from None
-        raise QueryFailed(_first_line(error)) from None
+        raise _sqlite_failure(error) from None
     except sqlite3.DataError as error:
         if "too big" not in str(error):
             raise QueryFailed(_first_line(error)) from None
@@ -269,7 +307,21 @@ def _translate_errors(timeout_seconds: float) -> Iterator[None]:
             f"{SQLITE_MAX_VALUE_BYTES // (1024 * 1024)} MB; please narrow it down."
         ) from None
     except (sqlite3.Error, sqlite3.Warning) as error:
-        raise QueryFailed(_first_line(error)) from None
+        raise _sqlite_failure(error) from None
+
+
+_SQLITE_DENIALS = ("not authorized", "authorization denied", "prohibited")
+
+
+def _sqlite_failure(error: Exception) -> AppError:
+    """A refusal when the authorizer stopped the query, else the database's own message."""
+    if any(denial in str(error) for denial in _SQLITE_DENIALS):
+        return SqlRefused(
+            "This query uses something the read-only connection does not allow "
+            f"({_first_line(error).split(': ', 1)[-1]}); only reading tables with built-in "
+            "functions is allowed."
+        )
+    return QueryFailed(_first_line(error))
 
 
 def _unreachable() -> DatabaseUnreachable:
