@@ -48,8 +48,6 @@ class DemoTargets:
                     self._target = self._build()
         return self._target
 
-    __call__ = target
-
     def dispose(self) -> None:
         with self._lock:
             if self._target is not None:
