@@ -67,14 +67,15 @@ def _main_series(
 ) -> dict[str, Any] | None:
     """Headline facts of the first label column against the first numeric measure."""
     label = next((i for i, s in enumerate(stats) if s["kind"] == "text"), None)
+    if label is None and len(columns) > 1 and rows:
+        # A numeric key in front ("term" 36/60, a year) labels the rows when each is distinct.
+        keys = [row[0] for row in rows]
+        if columns[0].lower() in _TIME_NAMES or len(set(keys)) == len(keys):
+            label = 0
     value = next((i for i, s in enumerate(stats) if s["kind"] == "number" and i != label), None)
-    if value is None or not rows:
+    if label is None or value is None:
         return None
-    if label is None and len(columns) > 1 and columns[0].lower() in _TIME_NAMES:
-        label = 0
-    if label is None:
-        return None
-    pairs = [(str(row[label]), float(row[value])) for row in rows if _is_number(row[value])]
+    pairs = [(_label_text(row[label]), float(row[value])) for row in rows if _is_number(row[value])]
     if not pairs:
         return None
     largest = max(pairs, key=lambda p: p[1])
@@ -110,9 +111,22 @@ def _fmt(value: float) -> str:
     return f"{value:,.2f}"
 
 
+def _label_text(value: object) -> str:
+    return "(blank)" if value is None else str(value)
+
+
+_WORDS = (("avg_", "average_"), ("_pct", " (%)"), ("min_", "minimum_"), ("max_", "maximum_"))
+
+
 def pretty(name: str) -> str:
-    """A column name for people: ``default_rate_pct`` → "default rate (%)"."""
-    return name.replace("_pct", " (%)").replace("_", " ")
+    """A column name for people: ``avg_default_rate_pct`` → "average default rate (%)"."""
+    for short, long in _WORDS:
+        name = name.replace(short, long)
+    return name.replace("_", " ")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def data_commentary(summary: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -133,11 +147,14 @@ def data_commentary(summary: dict[str, Any]) -> tuple[list[str], list[str]]:
     else:
         for column in summary.get("columns", []):
             if column.get("kind") == "number" and row_count == 1:
-                insights.append(f"{pretty(column['name'])}: {_fmt(column['max'])}.")
+                insights.append(_sentence(f"{pretty(column['name'])}: {_fmt(column['max'])}."))
             elif column.get("kind") == "number":
                 insights.append(
-                    f"{pretty(column['name'])} ranges from {_fmt(column['min'])} to "
-                    f"{_fmt(column['max'])} (mean {_fmt(column['mean'])}) over {row_count:,} rows."
+                    _sentence(
+                        f"{pretty(column['name'])} ranges from {_fmt(column['min'])} to "
+                        f"{_fmt(column['max'])} (mean {_fmt(column['mean'])}) "
+                        f"over {row_count:,} rows."
+                    )
                 )
             if len(insights) >= 3:
                 break
@@ -152,12 +169,13 @@ def _series_insights(
     series: dict[str, Any], insights: list[str], recommendations: list[str]
 ) -> None:
     label, value = series["label"], pretty(series["value"])
+    subject = _sentence(value)  # the column name opens these sentences; data values never do
     (top_name, top_value), (low_name, low_value) = series["largest"], series["smallest"]
     if series.get("time") and "change_pct" in series:
         first, last, change = series["first"], series["last"], series["change_pct"]
         direction = "rose" if change > 0 else "fell" if change < 0 else "held steady"
         insights.append(
-            f"{value} {direction} from {_fmt(first[1])} ({first[0]}) to {_fmt(last[1])} "
+            f"{subject} {direction} from {_fmt(first[1])} ({first[0]}) to {_fmt(last[1])} "
             f"({last[0]}), {abs(change):.1f}% {'up' if change >= 0 else 'down'}."
         )
         insights.append(
@@ -170,7 +188,7 @@ def _series_insights(
         )
         return
     if series["groups"] == 1:
-        insights.append(f"{value} for {top_name}: {_fmt(top_value)}.")
+        insights.append(f"{subject} for {top_name}: {_fmt(top_value)}.")
         return
     insights.append(f"Highest {value}: {top_name} ({_fmt(top_value)}).")
     insights.append(f"Lowest {value}: {low_name} ({_fmt(low_value)}).")
