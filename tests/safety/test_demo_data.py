@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from backend.services import demo_data
-from backend.services.demo_target import DemoTargets
+from backend.services.demo_target import DemoTargets, DemoUnavailable
 from backend.services.executor import QueryFailed, run_readonly
 from backend.services.sql_guard import SqlRefused
 from backend.services.targets import QueryTarget
@@ -32,7 +32,7 @@ from sqlalchemy.exc import OperationalError
 
 from tests.conftest import to_sqlalchemy, with_database
 from tests.safety.conftest import pg_settings
-from tests.support.processes import clean_env
+from tests.support.processes import clean_env, free_port
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +223,13 @@ def test_a_login_that_cannot_grant_roles_still_gets_a_read_only_demo(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
             )
             admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(login)))
+
+
+def test_an_unreachable_database_makes_the_demo_unavailable_not_broken() -> None:
+    settings = pg_settings(f"postgresql://nobody@127.0.0.1:{free_port()}/none")
+    demo = DemoTargets(settings)
+    with pytest.raises(DemoUnavailable) as unavailable:
+        demo.target()
+    assert unavailable.value.status_code == 503
+    assert unavailable.value.code == "demo_unavailable"
+    demo.dispose()

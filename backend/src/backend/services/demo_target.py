@@ -15,7 +15,7 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.pool import QueuePool
 
 from backend.core.config import Settings
@@ -55,17 +55,19 @@ class DemoTargets:
                 self._target = None
 
     def _build(self) -> QueryTarget:
+        embedded = self._settings.embedded
+        dialect, schema = ("sqlite", None) if embedded else ("postgres", demo_data.DEMO_SCHEMA)
+        engine = self._sqlite_engine() if embedded else make_engine(self._settings)
         try:
-            if self._settings.embedded:
-                engine, dialect, schema = self._sqlite_engine(), "sqlite", None
-            else:
-                engine, dialect, schema = self._postgres_engine(), "postgres", demo_data.DEMO_SCHEMA
+            if not embedded:
+                self._prepare_postgres(engine)
             info = introspect(engine, dialect=dialect, db_schema=schema)
         except (OSError, sqlite3.Error, psycopg.Error, DatabaseError) as error:
-            if isinstance(error, OperationalError | psycopg.OperationalError):
-                raise  # the database is down: answered as 503 "unavailable" and retried later
+            engine.dispose()
             log.error("demo database unavailable: %s", type(error).__name__)
-            raise DemoUnavailable("The demo database is not available right now.") from None
+            raise DemoUnavailable(
+                "The demo database is not available right now; please retry shortly."
+            ) from None
         return QueryTarget(
             key=DEMO_TARGET,
             engine=engine,
@@ -89,17 +91,17 @@ class DemoTargets:
 
         return create_engine("sqlite://", creator=connect, poolclass=QueuePool, pool_size=4)
 
-    def _postgres_engine(self) -> Engine:
-        engine = make_engine(self._settings)  # its own pool, apart from the app's sessions
+    @staticmethod
+    def _prepare_postgres(engine: Engine) -> None:
+        """Load the demo if this database lacks it, then make the engine's logins read-only."""
         report = demo_data.load_postgres(engine)
         if report.loaded:
             log.info("demo data loaded into schema demo in %.2f s", report.seconds)
         if report.read_role is None:
             log.warning("demo queries run without the read-only role")
-        else:
-            event.listen(engine, "connect", _switch_role(report.read_role))
-            engine.dispose()  # connections opened by the loader ran as the app's own role
-        return engine
+            return
+        event.listen(engine, "connect", _switch_role(report.read_role))
+        engine.dispose()  # connections opened by the loader ran as the app's own role
 
 
 def _switch_role(role: str) -> Any:
