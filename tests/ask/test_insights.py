@@ -26,7 +26,7 @@ def test_time_series_give_the_trend() -> None:
 
 
 def test_numeric_keys_and_blank_labels_still_read_well() -> None:
-    rows = [[36, 11.03], [60, 13.63], [None, 9.5]]
+    rows: list[list[float | None]] = [[36, 11.03], [60, 13.63], [None, 9.5]]
     insights, _ = data_commentary(
         summarize(["term", "avg_rate_pct"], rows, row_count=3, truncated=False)
     )
