@@ -61,10 +61,10 @@ def render(
         "id, asking the documented example questions in turn with no pause, loopback only. "
         f"Failures by kind: {load_failures or 'none'}.",
         "",
-        "Slowest imports of `backend.main` (cumulative, `python -X importtime`), which "
-        "dominate the backend's start-up:",
+        "Where the backend's start-up goes: importing `backend.main` "
+        "(`python -X importtime`, self time summed per top-level package):",
         "",
-        "| module | seconds |",
+        "| package | seconds |",
         "|---|---|",
         *(f"| `{name}` | {seconds:.2f} |" for name, seconds in imports),
         END,
