@@ -10,6 +10,7 @@ beyond the limit.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,8 @@ from backend.services.executor import QueryFailed, ResultSet, run_readonly
 from backend.services.insights import summarize
 from backend.services.sql_guard import SqlRefused, check_sql
 from backend.services.targets import DEMO_TARGET, QueryTarget
+
+log = logging.getLogger(__name__)
 
 HISTORY_TURNS = 10
 LIKED_EXAMPLES = 3
@@ -324,6 +327,7 @@ def ask(services: AskServices, asker: Asker, payload: AskInput) -> dict[str, Any
         usage = usage + commentary.usage
     except AppError as error:
         _record_failure(services, asker, payload, key, error, timer)
+        log.info("question failed: %s (engine %s)", error.code, services.engine.name)
         raise
     timer.timings["total_ms"] = round((time.perf_counter() - started) * 1000, 2)
     tokens = {
@@ -354,6 +358,13 @@ def ask(services: AskServices, asker: Asker, payload: AskInput) -> dict[str, Any
         session.add(record)
         session.flush()
         record_id = record.id
+    log.info(
+        "question answered: engine %s, %d rows, %d LLM calls, %.1f ms",
+        services.engine.name,
+        result.row_count,
+        usage.llm_calls,
+        timer.timings["total_ms"],
+    )
     return {
         "id": record_id,
         "conversation_id": conversation_id,
