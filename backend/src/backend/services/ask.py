@@ -278,7 +278,8 @@ def _run_checked(
             usage = usage + draft.usage
 
 
-def _chart(draft: Draft, result: ResultSet) -> dict[str, Any] | None:
+def _chart(draft: Draft, result: ResultSet) -> dict[str, Any]:
+    """The engine's chart if it fits the result (or it chose none), else one from its shape."""
     spec = validate_chart(draft.chart, result.columns)
     if spec.type == "none" and draft.chart is not None and draft.chart.get("type") == "none":
         return spec.model_dump()
