@@ -10,6 +10,8 @@ import pytest
 from backend.services.executor import run_readonly
 from backend.services.sql_guard import check_sql
 from backend.services.targets import QueryTarget
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.safety.corpus import POSTGRES_ALLOWED, SQLITE_ALLOWED
 
@@ -107,3 +109,49 @@ def test_postgres_meaning_is_kept(sql: str, pg_demo: QueryTarget) -> None:
 @pytest.mark.parametrize("sql", SQLITE_QUERIES.values(), ids=SQLITE_QUERIES.keys())
 def test_sqlite_meaning_is_kept(sql: str, sqlite_demo: QueryTarget) -> None:
     same_rows(sqlite_demo, sql)
+
+
+text_pick = st.sampled_from(["grade", "purpose", "loan_status", "sub_grade"])
+group_pick = st.one_of(text_pick, st.just("term"))
+number_pick = st.sampled_from(["loan_amount", "interest_rate", "dti", "installment"])
+aggregate = st.builds(
+    lambda f, c: f"{f}({c})", st.sampled_from(["SUM", "AVG", "MIN", "MAX", "COUNT"]), number_pick
+)
+text_literal = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cf", "Cs", "Co")),
+    max_size=10,
+).map(lambda s: "'" + s.replace("'", "''") + "'")
+condition = st.one_of(
+    st.builds(lambda c, v: f"{c} <> {v}", text_pick, text_literal),
+    st.builds(lambda c, v: f"{c} > {v}", number_pick, st.integers(0, 40_000)),
+    st.builds(lambda c, v: f"{c} LIKE {v}", text_pick, text_literal),
+)
+generated = st.builds(
+    lambda group, agg, where, limit: (
+        f"SELECT {group}, {agg} AS v FROM loans"
+        + (f" WHERE {where}" if where else "")
+        + f" GROUP BY {group} ORDER BY {group} LIMIT {limit}"
+    ),
+    group_pick,
+    aggregate,
+    st.one_of(st.none(), condition),
+    st.integers(1, 40),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sql=generated, demo=st.sampled_from(["pg_demo", "sqlite_demo"]))
+def test_generated_queries_keep_their_meaning(
+    sql: str, demo: str, request: pytest.FixtureRequest
+) -> None:
+    """Random literals (quotes, unicode, backslashes) survive regeneration byte for byte."""
+    target: QueryTarget = request.getfixturevalue(demo)
+    checked = check_sql(
+        sql,
+        dialect=target.dialect,
+        enabled_tables=None,
+        all_tables=[t.name for t in target.schema_info.tables],
+        db_schema=target.db_schema,
+    )
+    original = run_readonly(target, sql, row_cap=100, timeout_seconds=20)
+    assert run_readonly(target, checked, row_cap=100, timeout_seconds=20).rows == original.rows
