@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from backend.services.charts import validate_chart
 from backend.services.demo_data import EXAMPLE_QUESTIONS
 from backend.services.engines.base import Request
 from backend.services.engines.offline.engine import OfflineEngine
@@ -168,3 +169,17 @@ def test_offline_matches_hand_written_sql_on_postgres(
     expected = normalise(hand_rows(demo_postgres, question), ordered)
     assert expected
     assert normalise(offline_rows(demo_postgres, question), ordered) == expected
+
+
+@pytest.mark.parametrize("question", EXAMPLE_QUESTIONS)
+def test_offline_chart_choices_fit_their_results(demo_sqlite: QueryTarget, question: str) -> None:
+    """The engine's own chart spec survives validation against the columns it produced."""
+    draft = OfflineEngine().draft(
+        Request(question, demo_sqlite.enabled_schema(), demo_sqlite.dialect)
+    )
+    columns = run_readonly(demo_sqlite, draft.sql, row_cap=5, timeout_seconds=15).columns
+    if draft.chart is None:
+        assert len(columns) == 1 or question.startswith("How many loans are")
+        return
+    assert validate_chart(draft.chart, columns).model_dump() == draft.chart
+    assert draft.explanation.endswith(".")
