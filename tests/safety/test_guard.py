@@ -91,6 +91,12 @@ def test_disabled_table_is_named_so_the_ui_can_offer_to_enable_it() -> None:
     assert pg_check(sql, enabled=frozenset({"loans", "borrowers"}))
 
 
+def test_unknown_table_names_the_usable_ones() -> None:
+    with pytest.raises(SqlRefused) as refused:
+        pg_check("SELECT * FROM loan", enabled=frozenset({"loans", "borrowers"}))
+    assert refused.value.detail == "Unknown table: loan. Tables you can use: borrowers, loans."
+
+
 def test_unknown_table_wins_over_a_disabled_one() -> None:
     with pytest.raises(SqlRefused) as refused:
         pg_check("SELECT * FROM borrowers, secrets", enabled=frozenset({"loans"}))

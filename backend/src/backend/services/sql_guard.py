@@ -20,6 +20,7 @@ from sqlglot import exp
 from backend.core.errors import AppError
 
 MAX_SQL_CHARS = 100_000
+MAX_TABLES_NAMED = 12  # an unknown table's message lists this many usable ones (helps a repair)
 
 # sqlglot warns when it falls back to a raw "Command"; the guard refuses those anyway.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -381,6 +382,11 @@ def _check_tables(
             disabled.append(real)
     if unknown:
         listed = ", ".join(sorted(set(unknown)))
-        raise SqlRefused(f"Unknown table: {listed}. Only this database's own tables can be used.")
+        usable = sorted(t for t in all_tables if enabled_tables is None or t in enabled_tables)
+        shown = ", ".join(usable[:MAX_TABLES_NAMED]) + (
+            ", …" if len(usable) > MAX_TABLES_NAMED else ""
+        )
+        hint = f" Tables you can use: {shown}." if usable else ""
+        raise SqlRefused(f"Unknown table: {listed}.{hint}")
     if disabled:
         raise TableDisabled(disabled)
