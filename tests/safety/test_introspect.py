@@ -143,3 +143,32 @@ def test_sampling_stops_when_its_budget_is_spent(pg_url: str) -> None:
     assert bare_name is not None
     assert bare_name.samples == ()
     assert bare_name.kind == "text"
+
+
+def test_views_are_listed_like_tables(tmp_path: Path, pg_url: str) -> None:
+    """A view is something an analyst may query: it is described, with its columns."""
+    statements = [
+        "CREATE TABLE sales (id integer PRIMARY KEY, region text, amount numeric(8,2))",
+        "INSERT INTO sales VALUES (1, 'north', 10), (2, 'south', 20), (3, 'north', 5)",
+        "CREATE VIEW sales_by_region AS SELECT region, SUM(amount) AS total FROM sales "
+        "GROUP BY region",
+    ]
+    path = tmp_path / "views.sqlite"
+    with sqlite3.connect(path) as conn:
+        for statement in statements:
+            conn.execute(statement)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+    for url, dialect in ((f"sqlite:///{path}", "sqlite"), (to_sqlalchemy(pg_url), "postgres")):
+        engine = create_engine(url)
+        try:
+            info = introspect(engine, dialect=dialect)
+        finally:
+            engine.dispose()
+        view = info.table("sales_by_region")
+        assert view is not None, dialect
+        assert [c.name for c in view.columns] == ["region", "total"]
+        region = view.column("region")
+        assert region is not None
+        assert set(region.samples) == {"north", "south"}
