@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -127,6 +128,8 @@ def _system_prompt(request: Request) -> str:
         f"You write one read-only {dialect} SELECT statement that answers a business question.",
         "Use only the tables and columns listed below; never modify data." + qualify,
         "Use the listed values exactly as spelled. Give result columns short readable aliases.",
+        "Prefer aggregated answers: at most a few thousand rows are shown. "
+        f"Today is {date.today().isoformat()} (for relative dates such as 'last year').",
         "Choose a chart: type is one of bar, line, scatter, pie, histogram, none; x, y and color "
         "are result column names (or null); line for time series, bar for categories, pie only "
         "for shares of a whole.",
