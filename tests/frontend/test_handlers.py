@@ -116,13 +116,34 @@ def test_edited_sql_runs_and_a_write_is_refused_with_an_explanation(stack: Stack
 
 def test_feedback_needs_an_account_and_is_saved_for_one(stack: Stack) -> None:
     anonymous = stack.client()
-    assert "Sign in" in anonymous.predict({"anon_id": anonymous_id()}, api_name="/thumbs_up")
+    message, _ = anonymous.predict({"anon_id": anonymous_id()}, api_name="/thumbs_up")
+    assert "Sign in" in message
 
     client = stack.client()
     session = stack.register()
     ask(client, session, DEMO_QUESTION)
-    assert "feedback saved" in client.predict(session, api_name="/thumbs_down")
+    message, kept = client.predict(session, api_name="/thumbs_down")
+    assert "feedback saved" in message
+    assert kept == session
     assert history_items(stack, session)[0]["feedback"] == -1
+
+
+def test_tokens_refreshed_by_any_handler_are_kept_in_the_browser(stack: Stack) -> None:
+    """The backend rotates refresh tokens and ends a sign-in whose spent token comes back, so
+    a handler that refreshed must hand the new pair back to the browser session."""
+    client = stack.client()
+    session = stack.register()
+    ask(client, session, DEMO_QUESTION)
+    message, kept = client.predict(
+        {**session, "access_token": "expired-token"}, api_name="/thumbs_up"
+    )
+    assert "feedback saved" in message
+    assert kept["refresh_token"] != session["refresh_token"]
+    _table, label, _item, after = client.predict(
+        {**kept, "access_token": "expired-token"}, api_name="/history"
+    )
+    assert label.startswith("1 questions")
+    assert after["refresh_token"] != kept["refresh_token"]
 
 
 def test_history_lists_questions_and_reruns_one(stack: Stack) -> None:
@@ -203,7 +224,7 @@ def test_voice_without_a_key_says_it_needs_one(stack: Stack, tmp_path: Path) -> 
         out.setsampwidth(2)
         out.setframerate(16000)
         out.writeframes(b"\x00\x00" * 8000)
-    text, message = stack.client().predict(
+    text, message, _ = stack.client().predict(
         {"anon_id": anonymous_id()}, handle_file(str(recording)), "draft", api_name="/transcribe"
     )
     assert text == "draft"
@@ -221,19 +242,19 @@ def test_connections_test_save_choose_tables_and_delete(
         conn.execute("INSERT INTO regions VALUES (1, 'North'), (2, 'South')")
     client = stack.client()
     session = stack.register()
-    tested = client.predict(session, pg_url, None, "disable", api_name="/test_connection")
+    tested, _ = client.predict(session, pg_url, None, "disable", api_name="/test_connection")
     assert tested.startswith("✓ Connected"), tested
 
     env_file = tmp_path / "finance.env"
     env_file.write_text(f"# exported settings\nDATABASE_URL={pg_url}\nOTHER=1\n")
-    message, picked, tables, _url = client.predict(
+    message, picked, tables, _url, _ = client.predict(
         session, "Finance", "", handle_file(str(env_file)), "disable", api_name="/save_connection"
     )
     assert "Saved **Finance**" in message
     connection_id = picked["value"]
     assert {"sales", "regions"} <= {choice[0] for choice in tables["choices"]}
 
-    saved, _, tables = client.predict(session, connection_id, ["sales"], api_name="/save_tables")
+    saved, _, tables, _ = client.predict(session, connection_id, ["sales"], api_name="/save_tables")
     assert saved == "✓ Tables saved."
     assert tables["value"] == ["sales"]
     refused = collect(client, session, "SELECT name FROM regions ORDER BY id", connection_id,
@@ -241,19 +262,21 @@ def test_connections_test_save_choose_tables_and_delete(
     assert "needs regions, which is switched off" in refused["message"]
     retried = collect(client, session, api_name="/enable_tables")
     assert retried["table"]["data"] == [["North"], ["South"]]
-    _, _, both = client.predict(session, connection_id, [], api_name="/connection_tables")
+    _, _, both, _ = client.predict(session, connection_id, [], api_name="/connection_tables")
     assert sorted(both["value"]) == ["regions", "sales"]
 
-    _, _, everything = client.predict(session, connection_id, [], api_name="/select_all_tables")
+    _, _, everything, _ = client.predict(session, connection_id, [], api_name="/select_all_tables")
     assert set(everything["value"]) >= {"sales", "regions"}
 
-    deleted, picked, _ = client.predict(session, connection_id, [], api_name="/delete_connection")
+    deleted, picked, _, _ = client.predict(
+        session, connection_id, [], api_name="/delete_connection"
+    )
     assert deleted == "Connection deleted."
     assert connection_id not in {choice[1] for choice in picked["choices"]}
 
 
 def test_connections_need_an_account(stack: Stack) -> None:
-    message = stack.client().predict(
+    message, _ = stack.client().predict(
         {"anon_id": anonymous_id()}, "postgresql://u@h/db", None, "require",
         api_name="/test_connection",
     )  # fmt: skip

@@ -47,7 +47,7 @@ def test_a_recording_is_transcribed_into_the_question_box(
     fake.script(transcription(DEMO_QUESTION))
     recording = tmp_path / "question.wav"
     recording.write_bytes(silent_wav(1.5))
-    text, message = client.predict(
+    text, message, _ = client.predict(
         {"anon_id": anonymous_id()}, handle_file(str(recording)), "", api_name="/transcribe"
     )
     assert text == DEMO_QUESTION

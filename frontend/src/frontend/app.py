@@ -10,7 +10,7 @@ from frontend.api_client import BackendClient, BackendStatus
 from frontend.errors import BackendError
 from frontend.pages import auth, connections, history, landing, workspace
 from frontend.pages.workspace import connection_choices, quota_text
-from frontend.session import Session, call_signed_in, signed_in
+from frontend.session import Session, after_error, call_signed_in, clean, signed_in
 from frontend.shell import (
     TAB_CONNECTIONS,
     TAB_HISTORY,
@@ -32,16 +32,19 @@ def describe_status(status: BackendStatus) -> str:
     return f"● Backend healthy · version {status.version}"
 
 
-def account_view(client: BackendClient, session: Session | None) -> tuple[str, str, Any]:
-    """Header line, quota line (None: leave as is) and the workspace's database choices."""
-    choices = connection_choices(client, session or {})
+def account_view(
+    client: BackendClient, session: Session | None
+) -> tuple[str, str, list[tuple[str, str]], Session]:
+    """Header line, quota line, the workspace's database choices, and the session."""
+    choices, session = connection_choices(client, clean(session))
     if not signed_in(session):
-        return auth.account_line(session), "", choices
+        return auth.account_line(session), "", choices, session
     try:
-        me, _ = call_signed_in(client, session, client.me)
-    except BackendError:
-        return auth.account_line(session), "", choices
-    return auth.account_line(session), quota_text(me.quota, is_signed_in=True), choices
+        me, session = call_signed_in(client, session, client.me)
+    except BackendError as error:
+        session = after_error(session, error)
+        return auth.account_line(session), "", choices, session
+    return auth.account_line(session), quota_text(me.quota, is_signed_in=True), choices, session
 
 
 def build_app(client: BackendClient, *, session_secret: str | None = None) -> gr.Blocks:
@@ -80,7 +83,7 @@ def build_app(client: BackendClient, *, session_secret: str | None = None) -> gr
         auth.wire_sign_out(client, shell, sign_out)
 
         def refresh_account(current: Session | None, picked: str | None) -> Any:
-            line, quota, choices = account_view(client, current)
+            line, quota, choices, current = account_view(client, current)
             is_in = signed_in(current)
             keep = picked if picked in {value for _, value in choices} else "demo"
             return (
@@ -89,7 +92,8 @@ def build_app(client: BackendClient, *, session_secret: str | None = None) -> gr
                 gr.Button(visible=is_in),
                 quota if is_in else gr.skip(),
                 gr.Dropdown(choices=choices, value=keep),
-                (current or {}).get("notice", "") or gr.skip(),
+                current.get("notice", "") or gr.skip(),
+                current,
             )
 
         account_outputs = [account, sign_in, sign_out, space.view.quota, space.connection]
@@ -97,7 +101,7 @@ def build_app(client: BackendClient, *, session_secret: str | None = None) -> gr
             event.then(
                 refresh_account,
                 inputs=[session, space.connection],
-                outputs=[*account_outputs, auth_page.notice],
+                outputs=[*account_outputs, auth_page.notice, session],
                 api_visibility="private",
             )
 

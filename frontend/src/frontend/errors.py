@@ -23,6 +23,9 @@ class BackendError(Exception):
         self.detail = detail
         self.status = status
         self.extra = extra or {}
+        # Set when the call refreshed the sign-in before failing: the old refresh token is
+        # spent, so the page must keep these new tokens (see session.after_error).
+        self.refreshed_session: dict[str, Any] | None = None
 
     @property
     def wants_signup(self) -> bool:
@@ -36,6 +39,8 @@ class BackendError(Exception):
         return self.code in {"unauthorized", "session_expired"}
 
 
+SESSION_EXPIRED = "Your session has expired. Please sign in again."
+
 # {detail} is the backend's own sentence, written for people (contracts: 4xx detail).
 _MESSAGES: dict[str, str] = {
     "invalid_input": "Please check your input: {detail}",
@@ -47,8 +52,8 @@ _MESSAGES: dict[str, str] = {
     "llm_failed": "The AI service couldn't produce an answer this time. Please try again.",
     "voice_unavailable": "Voice input needs an OpenAI API key on the server. "
     "Please type your question instead.",
-    "unauthorized": "Your session has expired. Please sign in again.",
-    "session_expired": "Your session has expired. Please sign in again.",
+    "unauthorized": SESSION_EXPIRED,
+    "session_expired": SESSION_EXPIRED,
     "invalid_credentials": "That email and password don't match an account.",
     "conflict": "{detail}",
     "not_found": "That item no longer exists (or belongs to another account).",

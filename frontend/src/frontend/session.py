@@ -12,11 +12,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from frontend.api_client import BackendClient, Identity, Tokens
-from frontend.errors import BackendError
+from frontend.errors import SESSION_EXPIRED, BackendError, friendly_message
 
 T = TypeVar("T")
 Session = dict[str, Any]
-EXPIRED_NOTICE = "Your session has expired. Please sign in again."
+EXPIRED_NOTICE = SESSION_EXPIRED
 
 
 def clean(session: Session | None) -> Session:
@@ -65,8 +65,22 @@ def call_signed_in(
             raise
     try:
         session = with_tokens(session, client.refresh(session["refresh_token"]))
-        return call(identity(session)), session
     except BackendError as error:
         if error.status == 401:
             raise BackendError("session_expired", EXPIRED_NOTICE, 401) from error
         raise
+    try:
+        return call(identity(session)), session
+    except BackendError as error:
+        if error.status == 401:
+            raise BackendError("session_expired", EXPIRED_NOTICE, 401) from error
+        error.refreshed_session = session
+        raise
+
+
+def after_error(session: Session | None, error: BackendError) -> Session:
+    """The session to keep after a failed call: signed out with a notice when the sign-in
+    expired, the refreshed tokens when a refresh happened first, else unchanged."""
+    if error.session_expired:
+        return anonymous(session, friendly_message(error))
+    return error.refreshed_session or clean(session)

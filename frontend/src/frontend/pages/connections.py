@@ -10,7 +10,7 @@ import gradio as gr
 
 from frontend.api_client import BackendClient, Connection, SslMode
 from frontend.errors import BackendError, friendly_message
-from frontend.session import Session, anonymous, call_signed_in, signed_in
+from frontend.session import Session, after_error, call_signed_in, signed_in
 from frontend.shell import Shell
 
 MAX_ENV_BYTES = 64 * 1024
@@ -38,21 +38,20 @@ def test_source(
     url: str,
     env_path: str | None,
     ssl_mode: SslMode,
-) -> str:
+) -> tuple[str, Session]:
     if not signed_in(session):
-        return SIGN_IN_FIRST
+        return SIGN_IN_FIRST, session
     try:
         env_text = read_env_file(env_path)
-        outcome, _ = call_signed_in(
+        outcome, session = call_signed_in(
             client,
             session,
             lambda who: client.test_connection(who, url=url, env_text=env_text, ssl_mode=ssl_mode),
         )
     except BackendError as error:
-        return f"⚠ {friendly_message(error)}"
-    return (
-        f"✓ Connected to {outcome.display_url} ({outcome.dialect}, {outcome.table_count} tables)."
-    )
+        return f"⚠ {friendly_message(error)}", after_error(session, error)
+    tables = f"{outcome.dialect}, {outcome.table_count} tables"
+    return f"✓ Connected to {outcome.display_url} ({tables}).", session
 
 
 def tables_update(connection: Connection | None, *, select_all: bool = False) -> Any:
@@ -77,14 +76,14 @@ def save_source(
     url: str,
     env_path: str | None,
     ssl_mode: SslMode,
-) -> tuple[str, Connection | None]:
+) -> tuple[str, Connection | None, Session]:
     if not signed_in(session):
-        return SIGN_IN_FIRST, None
+        return SIGN_IN_FIRST, None, session
     if not (name or "").strip():
-        return "⚠ Give the connection a name.", None
+        return "⚠ Give the connection a name.", None, session
     try:
         env_text = read_env_file(env_path)
-        created, _ = call_signed_in(
+        created, session = call_signed_in(
             client,
             session,
             lambda who: client.create_connection(
@@ -92,8 +91,8 @@ def save_source(
             ),
         )
     except BackendError as error:
-        return f"⚠ {friendly_message(error)}", None
-    return f"✓ Saved **{created.name}** with {len(created.tables)} tables.", created
+        return f"⚠ {friendly_message(error)}", None, after_error(session, error)
+    return f"✓ Saved **{created.name}** with {len(created.tables)} tables.", created, session
 
 
 def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
@@ -137,8 +136,7 @@ def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
         try:
             choices, session = list_choices(client, session)
         except BackendError as error:
-            if error.session_expired:
-                session = anonymous(session, friendly_message(error))
+            session = after_error(session, error)
             return gr.Dropdown(choices=[]), tables_update(None), friendly_message(error), session
         return gr.Dropdown(choices=choices, value=None), tables_update(None), "", session
 
@@ -148,22 +146,26 @@ def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
     test.click(
         lambda session, link, path, mode: test_source(client, session, link, path, mode),
         inputs=[shell.session, url, env_file, ssl_mode],
-        outputs=message,
+        outputs=[message, shell.session],
         api_name="test_connection",
     )
 
     def save_and_list(session: Session, label: str, link: str, path: str | None, mode: Any) -> Any:
-        text, created = save_source(client, session, label, link, path, mode)
+        text, created, session = save_source(client, session, label, link, path, mode)
         if created is None:
-            return text, gr.skip(), gr.skip(), ""
-        choices, _ = list_choices(client, session)
-        return text, gr.Dropdown(choices=choices, value=created.id), tables_update(created), ""
+            return text, gr.skip(), gr.skip(), "", session
+        try:
+            choices, session = list_choices(client, session)
+        except BackendError as error:
+            return text, gr.skip(), tables_update(created), "", after_error(session, error)
+        picker = gr.Dropdown(choices=choices, value=created.id)
+        return text, picker, tables_update(created), "", session
 
     shell.changes_session(
         save.click(
             save_and_list,
             inputs=[shell.session, name, url, env_file, ssl_mode],
-            outputs=[message, picked, tables, url],
+            outputs=[message, picked, tables, url, shell.session],
             api_name="save_connection",
         )
     )
@@ -171,17 +173,18 @@ def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
     def act(session: Session, connection_id: str | None, action: str, enabled: list[str]) -> Any:
         """Load / save tables / re-scan / delete the picked connection."""
         if not connection_id:
-            return "⚠ Pick a connection first.", gr.skip(), gr.skip()
+            return "⚠ Pick a connection first.", gr.skip(), gr.skip(), session
         try:
             if action == "delete":
-                call_signed_in(
+                _, session = call_signed_in(
                     client, session, lambda who: client.delete_connection(who, connection_id)
                 )
-                choices, _ = list_choices(client, session)
+                choices, session = list_choices(client, session)
                 return (
                     "Connection deleted.",
                     gr.Dropdown(choices=choices, value=None),
                     tables_update(None),
+                    session,
                 )
             calls = {
                 "load": lambda who: client.get_connection(who, connection_id),
@@ -189,14 +192,16 @@ def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
                 "tables": lambda who: client.set_enabled_tables(who, connection_id, enabled),
                 "scan": lambda who: client.scan_connection(who, connection_id),
             }
-            connection, _ = call_signed_in(client, session, calls[action])
+            connection, session = call_signed_in(client, session, calls[action])
         except BackendError as error:
-            return f"⚠ {friendly_message(error)}", gr.skip(), gr.skip()
+            failed = f"⚠ {friendly_message(error)}"
+            return failed, gr.skip(), gr.skip(), after_error(session, error)
         done = {"tables": "✓ Tables saved.", "scan": "✓ Schema re-scanned."}
         return (
             done.get(action, ""),
             gr.skip(),
             tables_update(connection, select_all=action == "all"),
+            session,
         )
 
     for trigger, action, name_ in (
@@ -211,7 +216,7 @@ def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
                 session, connection_id, action, enabled
             ),
             inputs=[shell.session, picked, tables],
-            outputs=[message, picked, tables],
+            outputs=[message, picked, tables, shell.session],
             api_name=name_,
         )
         if action == "delete":

@@ -10,7 +10,14 @@ import gradio as gr
 from frontend.api_client import BackendClient, HistoryPage
 from frontend.errors import BackendError, friendly_message
 from frontend.pages.workspace import ResultView
-from frontend.session import Session, anonymous, call_signed_in, signed_in
+from frontend.session import (
+    EXPIRED_NOTICE,
+    Session,
+    after_error,
+    anonymous,
+    call_signed_in,
+    signed_in,
+)
 from frontend.shell import TAB_SIGNIN, TAB_WORKSPACE, Shell
 
 PAGE_SIZE = 10
@@ -44,9 +51,7 @@ def load_page(
             client, session, lambda who: client.history(who, page=page, page_size=PAGE_SIZE)
         )
     except BackendError as error:
-        if error.session_expired:
-            session = anonymous(session, friendly_message(error))
-        return empty, f"⚠ {friendly_message(error)}", page, [], session or anonymous()
+        return empty, f"⚠ {friendly_message(error)}", page, [], after_error(session, error)
     pages = max(1, -(-listing.total // PAGE_SIZE))
     label = f"{listing.total} questions · page {listing.page}/{pages}"
     choices = [
@@ -80,7 +85,8 @@ def build(client: BackendClient, shell: Shell, view: ResultView, tab: gr.Tab) ->
 
     def show(session: Session | None, shown: int, step: int) -> Any:
         data, text, current, choices, session = load_page(client, session, shown + step)
-        tab = gr.Tabs(selected=TAB_SIGNIN) if session.get("notice") else gr.skip()
+        expired = session.get("notice") == EXPIRED_NOTICE
+        tab = gr.Tabs(selected=TAB_SIGNIN) if expired else gr.skip()
         return data, text, current, gr.Dropdown(choices=choices, value=None), session, tab
 
     outputs = [table, label, page, item, shell.session, shell.tabs]

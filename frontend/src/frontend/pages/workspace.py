@@ -21,7 +21,7 @@ import gradio as gr
 from frontend.api_client import BackendClient, Examples, Identity, QueryResult, Quota, Timings
 from frontend.charts import ChartSpecError, build_figure
 from frontend.errors import BackendError, friendly_message
-from frontend.session import Session, anonymous, call_signed_in, signed_in
+from frontend.session import Session, after_error, anonymous, call_signed_in, signed_in
 from frontend.shell import TAB_SIGNIN, Shell
 
 PAGE_SIZE = 25
@@ -123,42 +123,49 @@ def load_examples(client: BackendClient) -> tuple[list[str], str]:
     return examples.questions, examples_panel(examples)
 
 
-def connection_choices(client: BackendClient, session: Session) -> list[tuple[str, str]]:
-    """The demo database, plus the signed-in user's own connections."""
+def connection_choices(
+    client: BackendClient, session: Session
+) -> tuple[list[tuple[str, str]], Session]:
+    """The demo database, plus the signed-in user's own connections (and the session)."""
     if not signed_in(session):
-        return [DEMO_CHOICE]
+        return [DEMO_CHOICE], session
     try:
-        connections, _ = call_signed_in(client, session, client.list_connections)
-    except BackendError:
-        return [DEMO_CHOICE]
-    return [DEMO_CHOICE, *[(f"{item.name} ({item.dialect})", item.id) for item in connections]]
+        connections, session = call_signed_in(client, session, client.list_connections)
+    except BackendError as error:
+        return [DEMO_CHOICE], after_error(session, error)
+    own = [(f"{item.name} ({item.dialect})", item.id) for item in connections]
+    return [DEMO_CHOICE, *own], session
 
 
 def transcribe(
     client: BackendClient, session: Session, audio_path: str | None, question: str
-) -> tuple[str, str]:
+) -> tuple[str, str, Session]:
     """Recorded audio → text in the question box (or the box unchanged plus a message)."""
     if not audio_path:
-        return question, ""
+        return question, "", session
     try:
-        text, _ = call_signed_in(client, session, lambda who: client.transcribe(who, audio_path))
+        text, session = call_signed_in(
+            client, session, lambda who: client.transcribe(who, audio_path)
+        )
     except BackendError as error:
-        return question, friendly_message(error)
-    return text, "Transcribed — check the text, then press Analyze."
+        return question, friendly_message(error), after_error(session, error)
+    return text, "Transcribed — check the text, then press Analyze.", session
 
 
 def send_feedback(
     client: BackendClient, session: Session, result: dict[str, Any] | None, value: int
-) -> str:
+) -> tuple[str, Session]:
     if not signed_in(session):
-        return "Sign in to rate answers."
+        return "Sign in to rate answers.", session
     if not result:
-        return "Ask a question first."
+        return "Ask a question first.", session
     try:
-        call_signed_in(client, session, lambda who: client.feedback(who, result["id"], value))
+        _, session = call_signed_in(
+            client, session, lambda who: client.feedback(who, result["id"], value)
+        )
     except BackendError as error:
-        return friendly_message(error)
-    return "Thanks — feedback saved." if value else "Feedback cleared."
+        return friendly_message(error), after_error(session, error)
+    return ("Thanks — feedback saved." if value else "Feedback cleared."), session
 
 
 def csv_text(columns: list[str], rows: list[list[Any]]) -> str:
@@ -169,13 +176,15 @@ def csv_text(columns: list[str], rows: list[list[Any]]) -> str:
     return buffer.getvalue()
 
 
-def csv_file(client: BackendClient, session: Session, result: dict[str, Any] | None) -> str | None:
+def csv_file(
+    client: BackendClient, session: Session, result: dict[str, Any] | None
+) -> tuple[str | None, Session]:
     """Path of a CSV of the result: the backend's full export when signed in, else the shown
     rows (the anonymous demo question has no history to export from)."""
     if not result:
-        return None
+        return None, session
     if signed_in(session):
-        content, _ = call_signed_in(
+        content, session = call_signed_in(
             client, session, lambda who: client.history_csv(who, result["id"])
         )
     else:
@@ -187,7 +196,7 @@ def csv_file(client: BackendClient, session: Session, result: dict[str, Any] | N
             old.unlink(missing_ok=True)
     path = folder / f"result-{result['id']}.csv"
     path.write_bytes(content)
-    return str(path)
+    return str(path), session
 
 
 @functools.cache
@@ -334,10 +343,11 @@ class ResultView:
 
         def prepare_csv(session: Session, current: dict[str, Any] | None) -> Any:
             try:
-                path = csv_file(client, session, current)
+                path, session = csv_file(client, session, current)
             except BackendError as error:
-                return gr.DownloadButton(visible=False), f"⚠ {friendly_message(error)}"
-            return gr.DownloadButton(value=path, visible=path is not None), gr.skip()
+                hidden = gr.DownloadButton(visible=False)
+                return hidden, f"⚠ {friendly_message(error)}", after_error(session, error)
+            return gr.DownloadButton(value=path, visible=path is not None), gr.skip(), session
 
         event = trigger(
             handler,
@@ -348,7 +358,7 @@ class ResultView:
         ).then(
             prepare_csv,
             inputs=[shell.session, self.result],
-            outputs=[self.csv, self.message],
+            outputs=[self.csv, self.message, shell.session],
             api_visibility="private",
         )
         shell.changes_session(event)
@@ -361,7 +371,7 @@ class ResultView:
         request: dict[str, Any] | None = None,
     ) -> dict[Any, Any]:
         update: dict[Any, Any] = {
-            shell.session: session,
+            shell.session: after_error(session, error),
             self.status: "",
             self.message: f"⚠ {friendly_message(error)}",
             self.signup: gr.Column(visible=error.wants_signup),
@@ -372,7 +382,6 @@ class ResultView:
             label = f"Enable {', '.join(tables)} and ask again"
             update[self.enable] = gr.Button(label, visible=True)
         if error.session_expired:
-            update[shell.session] = anonymous(session, friendly_message(error))
             update[shell.tabs] = gr.Tabs(selected=TAB_SIGNIN)
         return update
 
@@ -512,14 +521,14 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
     audio.stop_recording(
         lambda session, path, text: transcribe(client, session, path, text),
         inputs=[shell.session, audio, question],
-        outputs=[question, message],
+        outputs=[question, message, shell.session],
         api_name="transcribe",
     )
     for button, value, name in ((thumbs_up, 1, "thumbs_up"), (thumbs_down, -1, "thumbs_down")):
         button.click(
             lambda session, current, value=value: send_feedback(client, session, current, value),
             inputs=[shell.session, result],
-            outputs=message,
+            outputs=[message, shell.session],
             api_name=name,
         )
     examples.input(
