@@ -178,3 +178,22 @@ def test_a_connection_lost_mid_export_is_reported(
     with pytest.raises(DatabaseUnreachable):
         list(rows)
     assert run_readonly(pg_demo, "SELECT 1", row_cap=1, timeout_seconds=5).rows == [[1]]
+
+
+def test_postgres_types_become_readable_json(pg_demo: QueryTarget) -> None:
+    result = run_readonly(
+        pg_demo,
+        "SELECT 1.5::numeric, DATE '2023-05-01', TIMESTAMP '2023-05-01 10:00', "
+        "INTERVAL '2 days', ARRAY['A', 'B'], '{\"k\": [1, 2]}'::jsonb, "
+        "'NaN'::float8, 'x'::bytea, gen_random_uuid() IS NOT NULL",
+        row_cap=1,
+        timeout_seconds=5,
+    )
+    row = result.rows[0]
+    assert row[:4] == [1.5, "2023-05-01", "2023-05-01T10:00:00", "2 days, 0:00:00"]
+    assert row[4] == '["A", "B"]'
+    assert row[5] == '{"k": [1, 2]}'
+    assert row[6] is None  # NaN is not JSON
+    assert row[7] == "eA=="
+    assert row[8] is True
+    json.dumps(result.rows)

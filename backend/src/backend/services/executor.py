@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import math
 import sqlite3
 import time
@@ -358,6 +359,8 @@ def json_value(value: Any) -> JsonScalar:
         return str(value)
     if isinstance(value, memoryview | bytes | bytearray):
         return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, list | tuple | dict):  # arrays and json(b): shown as JSON text
+        return json.dumps(value, default=str, ensure_ascii=False)
     return str(value)
 
 
