@@ -37,6 +37,12 @@ def test_request_ids_access_log_and_security_headers(
             mine = client.get("/api/health", headers={"X-Request-ID": "req-0123456789"})
             insane = client.get("/api/health", headers={"X-Request-ID": "bad id\twith spaces"})
             missing = client.get("/api/nothing-here")
+            account = client.post(
+                "/api/auth/register",
+                json={"email": "log-check@example.com", "password": "long enough pw 1"},
+            ).json()
+            token = account["access_token"]
+            me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
         log_text = backend.log()
         lines = _access_lines(backend)
 
@@ -61,6 +67,11 @@ def test_request_ids_access_log_and_security_headers(
     assert isinstance(line["duration_ms"], float)
     assert "user_id" in line
     assert by_id[missing.headers["X-Request-ID"]]["status"] == 404
+    signed_in = by_id[me.headers["X-Request-ID"]]
+    assert signed_in["user_id"] == account["user"]["id"]
+    assert signed_in["route"] == "/api/auth/me"
+    # The token never reaches the log, not even in the signed-in request's line.
+    assert token not in log_text
     # Uvicorn's own lines are JSON too (json_lines fails otherwise) and its access log is off.
     assert "Application startup complete." in log_text
     assert not any(e.get("logger") == "uvicorn.access" for e in json_lines(log_text))

@@ -20,7 +20,11 @@ def make_engine(settings: Settings, *, url: str | None = None) -> Engine:
     url = url or settings.sqlalchemy_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 15},
+            hide_parameters=True,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
@@ -30,6 +34,8 @@ def make_engine(settings: Settings, *, url: str | None = None) -> Engine:
         pool_pre_ping=True,
         pool_recycle=1800,
         pool_timeout=10,
+        # Bound values (token hashes, emails, sealed secrets) stay out of errors and logs.
+        hide_parameters=True,
         connect_args={"connect_timeout": 5, "application_name": "eaa-backend"},
     )
 
