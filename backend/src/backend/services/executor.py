@@ -146,14 +146,19 @@ def _open_postgres(
                 pg_sql.Literal(max(1, int(timeout_seconds * 1000)))
             ),
             pg_sql.SQL("SET LOCAL standard_conforming_strings = on"),
+            # Plan for the whole result, as a plain query would, not for the cursor's first rows.
+            pg_sql.SQL("SET LOCAL cursor_tuple_fraction = 1.0"),
             # A CSV reader that stops reading must not hold the transaction open for ever.
             pg_sql.SQL("SET LOCAL idle_in_transaction_session_timeout = {}").format(
                 pg_sql.Literal(IDLE_LIMIT_MS)
             ),
         ]
         if target.db_schema:
+            # Built-in functions first and temporary tables last: nothing can shadow either.
             settings.append(
-                pg_sql.SQL("SET LOCAL search_path = {}").format(pg_sql.Identifier(target.db_schema))
+                pg_sql.SQL("SET LOCAL search_path = pg_catalog, {}, pg_temp").format(
+                    pg_sql.Identifier(target.db_schema)
+                )
             )
         # One round trip: our own fixed statements, before the query, in the same transaction.
         conn.execute(pg_sql.SQL("; ").join(settings))
