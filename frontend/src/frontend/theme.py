@@ -65,7 +65,8 @@ CSS = """
 .section-title { text-align: center; margin: 36px 0 8px; }
 #cta-row, #pricing-cta { justify-content: center; }
 #cta-row button, #pricing-cta button { max-width: 260px; }
-#demo-shot img { border-radius: 12px; border: 1px solid #1f2937; }
+#demo-shot img { border-radius: 12px; border: 1px solid #1f2937; max-height: 760px;
+  object-fit: cover; object-position: top; }
 #run-status { font-family: ui-monospace, monospace; }
 #signup-prompt { border: 1px solid #6366f1; border-radius: 12px; padding: 12px; }
 @media (max-width: 640px) {

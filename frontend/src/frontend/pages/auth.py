@@ -39,7 +39,7 @@ def sign_out(client: BackendClient, session: Session | None) -> Session:
 
 def account_line(session: Session | None) -> str:
     if signed_in(session):
-        return f"Signed in as **{(session or {}).get('email', '')}**"
+        return f"Signed in as `{(session or {}).get('email', '')}`"
     return "Not signed in — try one demo question free"
 
 

@@ -62,7 +62,7 @@ def build(client: BackendClient) -> LandingPage:
     gr.HTML(HERO)
     with gr.Row(elem_id="cta-row"):
         start_free = gr.Button("Start free", variant="primary", elem_id="start-free")
-        try_one = gr.Button("Try one question — no account", elem_id="try-one")
+        try_one = gr.Button("Try one question free", elem_id="try-one")
     gr.HTML(FEATURES)
     gr.HTML('<h2 class="section-title">See it on real data</h2>')
     if DEMO_SCREENSHOT.is_file():
