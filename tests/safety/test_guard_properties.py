@@ -105,11 +105,8 @@ PROFILE = settings(max_examples=300, deadline=None, suppress_health_check=[Healt
 @PROFILE
 @given(sql=st.one_of(writes, wrapped_writes, stacked, decorated), dialect=DIALECTS)
 def test_generated_writes_are_never_admitted(sql: str, dialect: str) -> None:
-    result = admitted(sql, dialect)
-    if result is not None:
-        # Only a stack of reads, or a bracketed read, may pass; it must still be one SELECT.
-        assert_read_only(result, dialect)
-        assert not any(w in sql.upper() for w in ("INSERT", "UPDATE", "DELETE", "DROP", "INTO"))
+    # Every input holds a write, a lock, an INTO or a second statement: all are refused.
+    assert admitted(sql, dialect) is None
 
 
 @PROFILE
