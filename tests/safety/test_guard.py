@@ -135,6 +135,8 @@ def test_identifier_case_follows_the_dialect() -> None:
     assert check_sql(
         "SELECT * FROM orders", dialect="sqlite", enabled_tables=None, all_tables=mixed
     )
+    with pytest.raises(SqlRefused, match='need double quotes: "Orders"'):
+        check_sql("SELECT * FROM Orders", dialect="postgres", enabled_tables=None, all_tables=mixed)
 
 
 def test_schema_qualifiers_must_be_the_targets_own() -> None:

@@ -387,6 +387,9 @@ def _check_tables(
             ", …" if len(usable) > MAX_TABLES_NAMED else ""
         )
         hint = f" Tables you can use: {shown}." if usable else ""
+        quoted = sorted({f'"{folded[u.lower()]}"' for u in unknown if u.lower() in folded})
+        if dialect == "postgres" and quoted:
+            hint += f" Names with capitals need double quotes: {', '.join(quoted)}."
         raise SqlRefused(f"Unknown table: {listed}.{hint}")
     if disabled:
         raise TableDisabled(disabled)
