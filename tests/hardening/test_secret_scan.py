@@ -3,7 +3,7 @@
 Contract: private keys, AWS access keys, OpenAI ``sk-`` keys, JWTs and passwords inside URLs
 never appear in the repository. The only exceptions are clearly fake placeholders (``<password>``,
 ``${VAR}``, ``{password}``, ``****``, marker words such as "secret" or "fake", at most three
-characters; hosts under example domains or loopback).
+characters; hosts under example domains, loopback or a local unix socket).
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def _fake_url(match: re.Match[str]) -> bool:
     if _FAKE_PASSWORD.search(match.group(1)):
         return True
     host = (urlsplit(match.group(0)).hostname or "").lower()
-    return host in _LOOPBACK or bool(_FAKE_HOST.search(host))
+    # No host means a unix socket on this machine: local, like loopback.
+    return not host or host in _LOOPBACK or bool(_FAKE_HOST.search(host))
 
 
 def find_secrets(text: str) -> list[str]:

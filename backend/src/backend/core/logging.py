@@ -31,7 +31,7 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         # scheme://user:password@host  ->  scheme://user:[REDACTED]@host
         r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s@/]+(?=@)",
         r"(?i)(?P<head>\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{8,}",
-        r"(?i)(?P<head>password\s*[=:]\s*)[^\s&;,'\"]+",
+        r"(?i)(?P<head>password\s*[=:]\s*)(?!\[REDACTED\])[^\s&;,'\"@]+",
         r"\bsk-[A-Za-z0-9_-]{16,}",
         r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",
         r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
