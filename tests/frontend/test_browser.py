@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.frontend.conftest import Stack
@@ -34,6 +35,7 @@ LAUNCH_ARGS = [
 SCREENSHOTS = REPO_ROOT / "docs" / "images"
 LANDING_ASSET = REPO_ROOT / "frontend" / "src" / "frontend" / "assets" / "workspace.png"
 QUESTION = "What is the default rate by grade?"
+PASSWORD = "correct horse battery staple"
 TIMEOUT_MS = 30_000
 
 
@@ -81,7 +83,7 @@ def test_sign_up_ask_download_and_find_it_in_history(stack: Stack, page: Any) ->
     page.locator("#start-free").click()
     email = "analyst@example.com"  # a fresh backend per module: the screenshot stays the same
     page.locator("#auth-email input").fill(email)
-    page.locator("#auth-password input").fill("correct horse battery staple")
+    page.locator("#auth-password input").fill(PASSWORD)
     page.locator("#auth-submit").click()
     expect(page.locator("#account")).to_contain_text(email)
     expect(page.locator("#quota")).to_contain_text("questions left this month")
@@ -109,6 +111,21 @@ def test_sign_up_ask_download_and_find_it_in_history(stack: Stack, page: Any) ->
 
     page.reload()  # the session lives in the browser and survives a reload
     expect(page.locator("#account")).to_contain_text(email)
+
+    # The account ends elsewhere (deleted from another device): the next action finds the
+    # sign-in gone and returns to the sign-in form with a message.
+    tokens = httpx.post(
+        stack.backend_url + "/api/auth/login", json={"email": email, "password": PASSWORD}
+    ).json()
+    deleted = httpx.delete(
+        stack.backend_url + "/api/auth/me",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
+    assert deleted.status_code == 204
+    page.get_by_role("tab", name="History").click()
+    expect(page.locator("#auth-notice")).to_contain_text("Your session has expired")
+    expect(page.locator("#auth-submit")).to_be_visible()
+    expect(page.locator("#account")).to_contain_text("Not signed in")
 
 
 def test_anonymous_visitor_gets_one_question_then_the_signup_prompt(

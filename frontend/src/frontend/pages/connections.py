@@ -141,7 +141,9 @@ def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
         return gr.Dropdown(choices=choices, value=None), tables_update(None), "", session
 
     listing = [picked, tables, message, shell.session]
-    tab.select(refresh, inputs=shell.session, outputs=listing, api_name="connections")
+    shell.changes_session(
+        tab.select(refresh, inputs=shell.session, outputs=listing, api_name="connections")
+    )
 
     test.click(
         lambda session, link, path, mode: test_source(client, session, link, path, mode),

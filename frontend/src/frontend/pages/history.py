@@ -86,8 +86,8 @@ def build(client: BackendClient, shell: Shell, view: ResultView, tab: gr.Tab) ->
     def show(session: Session | None, shown: int, step: int) -> Any:
         data, text, current, choices, session = load_page(client, session, shown + step)
         expired = session.get("notice") == EXPIRED_NOTICE
-        tab = gr.Tabs(selected=TAB_SIGNIN) if expired else gr.skip()
-        return data, text, current, gr.Dropdown(choices=choices, value=None), session, tab
+        nav = gr.Tabs(selected=TAB_SIGNIN) if expired else gr.skip()
+        return data, text, current, gr.Dropdown(choices=choices, value=None), session, nav
 
     outputs = [table, label, page, item, shell.session, shell.tabs]
     for trigger, step, name in (
@@ -103,11 +103,13 @@ def build(client: BackendClient, shell: Shell, view: ResultView, tab: gr.Tab) ->
                 api_name=name,
             )
         )
-    tab.select(
-        lambda session: show(session, 1, 0),
-        inputs=shell.session,
-        outputs=outputs,
-        api_visibility="private",
+    shell.changes_session(
+        tab.select(
+            lambda session: show(session, 1, 0),
+            inputs=shell.session,
+            outputs=outputs,
+            api_visibility="private",
+        )
     )
 
     def rerun_item(session: Session, history_id: str | None) -> Iterator[dict[Any, Any]]:
