@@ -67,7 +67,9 @@ async def _user(
         try:
             response = await client.post("/api/query", json={"question": question}, headers=headers)
         except httpx.HTTPError as error:
-            result.failures[type(error).__name__] += 1
+            cause = error.__cause__ or error.__context__
+            kind = type(error).__name__ + (f" ({type(cause).__name__})" if cause else "")
+            result.failures[kind] += 1
             continue
         if response.status_code == 200:
             result.latencies_ms.append((time.perf_counter() - started) * 1000)
