@@ -21,8 +21,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from backend.services import demo_data
-from backend.services.demo_target import DemoTargets, DemoUnavailable
-from backend.services.executor import QueryFailed, run_readonly
+from backend.services.demo_target import DemoTargets
+from backend.services.executor import DatabaseUnreachable, QueryFailed, run_readonly
 from backend.services.sql_guard import SqlRefused
 from backend.services.targets import QueryTarget
 from psycopg import sql
@@ -225,11 +225,12 @@ def test_a_login_that_cannot_grant_roles_still_gets_a_read_only_demo(
             admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(login)))
 
 
-def test_an_unreachable_database_makes_the_demo_unavailable_not_broken() -> None:
+def test_an_unreachable_database_makes_the_demo_unreachable_not_broken() -> None:
     settings = pg_settings(f"postgresql://nobody@127.0.0.1:{free_port()}/none")
     demo = DemoTargets(settings)
-    with pytest.raises(DemoUnavailable) as unavailable:
+    with pytest.raises(DatabaseUnreachable) as unavailable:
         demo.target()
     assert unavailable.value.status_code == 503
-    assert unavailable.value.code == "demo_unavailable"
+    assert unavailable.value.code == "database_unreachable"
+    assert "retry" in unavailable.value.detail
     demo.dispose()

@@ -15,13 +15,14 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import QueuePool
 
 from backend.core.config import Settings
 from backend.core.errors import ServiceUnavailable
 from backend.data.database import make_engine
 from backend.services import demo_data
+from backend.services.executor import DatabaseUnreachable
 from backend.services.introspect import introspect
 from backend.services.targets import DEMO_TARGET, QueryTarget
 
@@ -64,6 +65,10 @@ class DemoTargets:
             info = introspect(engine, dialect=dialect, db_schema=schema)
         except (OSError, sqlite3.Error, psycopg.Error, DatabaseError) as error:
             engine.dispose()
+            if isinstance(error, OperationalError | psycopg.OperationalError):
+                raise DatabaseUnreachable(
+                    "The demo database cannot be reached right now; please retry shortly."
+                ) from None
             log.error("demo database unavailable: %s", type(error).__name__)
             raise DemoUnavailable(
                 "The demo database is not available right now; please retry shortly."
