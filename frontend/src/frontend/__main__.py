@@ -28,6 +28,8 @@ def main() -> None:
         footer_links=[],
         theme=build_theme(),
         css=CSS,
+        # The largest upload the backend accepts (a 60 s recording); refused here first.
+        max_file_size="10mb",
     )
 
 
