@@ -3,7 +3,8 @@
 Contract: RATE_LIMIT_PER_MINUTE requests per minute per client address and
 RATE_LIMIT_USER_PER_MINUTE per signed-in user, counted in the shared app database, so two
 backend processes on one PostgreSQL enforce one budget; over it the answer is 429 with
-``Retry-After`` and ``{"error": "rate_limited"}``; ``/api/health`` is never limited.
+``Retry-After`` and ``{"error": "rate_limited"}``; ``/api/health`` is never limited; counting is
+atomic, so concurrent requests never overshoot a limit.
 """
 
 from __future__ import annotations
@@ -11,8 +12,13 @@ from __future__ import annotations
 import itertools
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+from backend.core.config import Settings, normalize_database_url
+from backend.core.errors import TooManyRequests
+from backend.data.database import make_engine, make_session_factory, transaction
+from backend.services import rate_limit
 
 from tests.hardening.conftest import BackendStarter
 
@@ -60,3 +66,29 @@ def test_address_and_user_limits_are_shared_by_two_replicas(
     assert [r.status_code for r in anonymous] == [401, 429, 429]
     assert "wait" in anonymous[-1].json()["detail"]
     assert all(r.status_code == 200 for r in health)
+
+
+def test_concurrent_hits_never_overshoot_the_limit(pg_url: str) -> None:
+    """Twenty simultaneous requests against a limit of ten: exactly ten pass, on PostgreSQL."""
+    engine = make_engine(Settings(), url=normalize_database_url(pg_url))
+    sessions = make_session_factory(engine)
+    now = time.time()
+
+    def one_request(_: int) -> int | None:
+        """None when allowed, else the Retry-After the refusal carries."""
+        try:
+            with transaction(sessions) as session:
+                rate_limit.hit(session, ["ip:203.0.113.7"], limit=10, window_seconds=60, now=now)
+        except TooManyRequests as refused:
+            return refused.retry_after
+        return None
+
+    try:
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            outcomes = list(pool.map(one_request, range(20)))
+        with transaction(sessions) as session:  # the next window starts afresh
+            rate_limit.hit(session, ["ip:203.0.113.7"], limit=10, window_seconds=60, now=now + 60)
+    finally:
+        engine.dispose()
+    assert outcomes.count(None) == 10
+    assert all(1 <= wait <= 60 for wait in outcomes if wait is not None)
