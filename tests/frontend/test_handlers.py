@@ -159,6 +159,26 @@ def test_history_lists_questions_and_reruns_one(stack: Stack) -> None:
     assert "✓ Insights" in rerun["status"]
 
 
+def test_history_pages_through_older_questions(stack: Stack) -> None:
+    client = stack.client()
+    session = stack.register()
+    headers = {"Authorization": f"Bearer {session['access_token']}"}
+    for n in range(11):
+        body = {"sql": f"SELECT {n} AS n", "connection_id": "demo"}
+        response = httpx.post(stack.backend_url + "/api/query", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+    first, label, _item, _ = client.predict(session, api_name="/history")
+    assert label == "11 questions · page 1/2"
+    assert len(first["data"]) == 10
+    older, label, item, _ = client.predict(session, api_name="/history_older")
+    assert label == "11 questions · page 2/2"
+    assert [row[1] for row in older["data"]] == ["SELECT 0 AS n"]
+    assert len(item["choices"]) == 1
+    newer, label, _item, _ = client.predict(session, api_name="/history_newer")
+    assert label == "11 questions · page 1/2"
+    assert newer["data"] == first["data"]
+
+
 def test_history_asks_anonymous_visitors_to_sign_in(stack: Stack) -> None:
     _table, label, _item, _session = stack.client().predict(
         {"anon_id": anonymous_id()}, api_name="/history"
