@@ -14,8 +14,13 @@ def main() -> None:
     from frontend.api_client import BackendClient
     from frontend.app import build_app
     from frontend.theme import CSS, build_theme
+    from frontend.visitor import visitor_address
 
-    client = BackendClient(str(settings.backend_url), timeout=settings.backend_timeout_seconds)
+    client = BackendClient(
+        str(settings.backend_url),
+        timeout=settings.backend_timeout_seconds,
+        visitor_address=lambda: visitor_address(settings.trusted_proxy_hops),
+    )
     secret = settings.session_secret.get_secret_value() if settings.session_secret else None
     app = build_app(client, session_secret=secret)
     # SIGTERM (a deploy replacing this process) closes the server like Ctrl-C does: Gradio's

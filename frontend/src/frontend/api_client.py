@@ -7,6 +7,7 @@ caller's ``Identity`` (tokens and anonymous id kept in the visitor's browser).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -217,11 +218,13 @@ class BackendClient:
         timeout: float = 60.0,
         retries: int = 2,
         backoff_seconds: float = 0.3,
+        visitor_address: Callable[[], str | None] | None = None,
     ) -> None:
         # The transport retries failed connection attempts for every method (nothing was
         # sent); idempotent calls are also retried here after a read failure.
         self._retries = retries
         self._backoff = backoff_seconds
+        self._visitor_address = visitor_address
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout, connect=5.0),
@@ -235,6 +238,9 @@ class BackendClient:
         self, method: str, path: str, identity: Identity | None = None, **kwargs: Any
     ) -> httpx.Response:
         headers = identity.headers() if identity else {}
+        address = self._visitor_address() if self._visitor_address else None
+        if address:
+            headers["X-Forwarded-For"] = address
         attempts = 1 + (self._retries if method in _IDEMPOTENT else 0)
         for attempt in range(attempts):
             try:

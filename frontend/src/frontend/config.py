@@ -25,6 +25,9 @@ class FrontendSettings(BaseSettings):
     # Encrypts the session kept in the visitor's browser. Set it (16+ characters) so sessions
     # survive a restart and work across replicas; unset, each start picks a random one.
     session_secret: SecretStr | None = Field(default=None, min_length=16)
+    # Proxies in front of this server that append the visitor's address to X-Forwarded-For
+    # (Railway's edge: 1). The address is forwarded to the backend for per-visitor limits.
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
 
