@@ -25,7 +25,7 @@ def visitor_address(trusted_proxy_hops: int) -> str | None:
     peer: str | None = request.client.host if request.client else None
     if trusted_proxy_hops == 0:
         return peer
-    header = request.headers.get("x-forwarded-for", "")
+    header: str = request.headers.get("x-forwarded-for", "")
     chain = [entry.strip() for entry in header.split(",") if entry.strip()]
     if len(chain) < trusted_proxy_hops:
         return peer
