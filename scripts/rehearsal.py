@@ -410,7 +410,7 @@ def write_benchmarks(section: str, path: Path = BENCHMARKS) -> None:
     if START_MARKER in text and END_MARKER in text:
         head, rest = text.split(START_MARKER, 1)
         tail = rest.split(END_MARKER, 1)[1].lstrip("\n")
-        text = head + section + tail
+        text = head + section + ("\n" + tail if tail else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text)

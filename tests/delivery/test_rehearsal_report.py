@@ -24,7 +24,7 @@ def test_section_is_replaced_and_the_rest_is_kept(tmp_path: Path) -> None:
     assert "old" not in text
     assert text.count(START_MARKER) == 1
     assert text.startswith("# Benchmarks\n\nlatency table\n\n" + section("new"))
-    assert text.endswith("## Accuracy\nkept\n")
+    assert text.endswith(section("new") + "\n## Accuracy\nkept\n")
 
 
 def test_section_is_appended_when_missing(tmp_path: Path) -> None:
