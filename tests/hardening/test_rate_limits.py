@@ -24,8 +24,8 @@ from tests.hardening.conftest import BackendStarter
 
 
 def _fresh_window() -> None:
-    """Start just after a minute boundary so one fixed window covers the whole test."""
-    if time.time() % 60 > 50:
+    """Leave at least 25 s of the current minute, so one fixed window covers the whole test."""
+    if time.time() % 60 > 35:
         time.sleep(60 - time.time() % 60 + 0.2)
 
 
