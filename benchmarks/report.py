@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 
 from benchmarks.common import Figure
 from tests.support.processes import REPO_ROOT
@@ -72,13 +73,13 @@ def render(
     return "\n".join(lines)
 
 
-def write_report(section: str) -> None:
+def write_report(section: str, path: Path = REPORT) -> None:
     """Replace the benchmark section (or append it), keeping every other section intact."""
-    text = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
     if START in text and END in text:
         head, rest = text.split(START, 1)
         tail = rest.split(END, 1)[1]
         text = head + section + tail
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
-    REPORT.write_text(text)
+    path.write_text(text)
