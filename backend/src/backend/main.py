@@ -22,7 +22,7 @@ from backend.services.auth import build_auth
 from backend.services.connections import ConnectionRegistry
 from backend.services.crypto import load_keyring
 from backend.services.demo_target import DemoTargets
-from backend.services.engines import build_engine
+from backend.services.engines import LazyEngine
 from backend.services.health import HealthService
 from backend.version import __version__
 
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.auth = build_auth(settings, app.state.sessions, keyring)
     app.state.connections = registry
     app.state.demo = demo
-    app.state.question_engine = build_engine(settings)  # offline unless OPENAI_API_KEY is set
+    app.state.question_engine = LazyEngine(settings)  # offline unless OPENAI_API_KEY is set
     app.state.health = HealthService(
         engine, known=known_revisions(), version=__version__, commit=settings.commit_sha
     )

@@ -28,8 +28,8 @@ from backend.services import quota
 from backend.services.charts import suggest_chart, validate_chart
 from backend.services.engines.base import Draft, Engine, Request, Turn, Usage
 from backend.services.executor import QueryFailed, ResultSet, run_readonly
+from backend.services.guard_errors import SqlRefused
 from backend.services.insights import summarize
-from backend.services.sql_guard import SqlRefused, check_sql
 from backend.services.targets import DEMO_TARGET, QueryTarget
 
 log = logging.getLogger(__name__)
@@ -246,6 +246,9 @@ def _run_checked(
     timer: _Timer,
 ) -> tuple[Draft, str, ResultSet, Usage]:
     """Guard and run; on a refusal or database error ask the engine to repair, a few times."""
+    # Imported on first use: the guard loads sqlglot, which the app's start-up need not wait for.
+    from backend.services.sql_guard import check_sql
+
     settings = services.settings
     usage = draft.usage
     repairs = services.engine.max_repairs if request is not None else 0

@@ -31,7 +31,7 @@ from psycopg import sql as pg_sql
 from sqlalchemy import exc as sa_exc
 
 from backend.core.errors import AppError, ServiceUnavailable
-from backend.services.sql_guard import SqlRefused
+from backend.services.guard_errors import SqlRefused
 from backend.services.targets import QueryTarget
 
 JsonScalar = str | int | float | bool | None

@@ -21,7 +21,6 @@ from backend.core.errors import InvalidInput
 from backend.data.models import QueryRecord
 from backend.services.executor import JsonScalar, stream_readonly
 from backend.services.ownership import load_owned
-from backend.services.sql_guard import check_sql
 from backend.services.targets import DEMO_TARGET, QueryTarget
 
 # Spreadsheets run cells starting with these as formulas; such text cells get a leading quote.
@@ -103,6 +102,9 @@ def export_csv(
     session: Session, settings: Settings, targets: TargetSource, user_id: str, item_id: str
 ) -> Iterator[str]:
     """Check and open the query now (errors answer as JSON), then stream the rows as CSV."""
+    # Imported on first use: the guard loads sqlglot, which the app's start-up need not wait for.
+    from backend.services.sql_guard import check_sql
+
     record = owned(session, user_id, item_id)
     if not record.sql or record.status != "ok":
         raise InvalidInput("Only answered questions can be exported; this one has no result.")

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 
 import sqlglot
 from sqlglot import exp
 
-from backend.core.errors import AppError
+from backend.services.guard_errors import MAX_SQL_CHARS, SqlRefused, TableDisabled
 
-MAX_SQL_CHARS = 100_000
+__all__ = ["MAX_SQL_CHARS", "SAFE_FUNCTIONS", "SqlRefused", "TableDisabled", "check_sql"]
+
 MAX_TABLES_NAMED = 12  # an unknown table's message lists this many usable ones (helps a repair)
 
 # sqlglot warns when it falls back to a raw "Command"; the guard refuses those anyway.
@@ -113,28 +114,6 @@ _WRITE_WORDS: tuple[tuple[type[exp.Expr], str], ...] = (
 )
 _FORBIDDEN_NODES = (*(kind for kind, _ in _WRITE_WORDS), exp.DML, exp.DDL)
 _QUERY_ROOTS = (exp.Select, exp.SetOperation, exp.Subquery)
-
-
-class SqlRefused(AppError):
-    status_code = 400
-    code = "sql_refused"
-
-
-class TableDisabled(AppError):
-    """The query needs tables that exist but are switched off; the UI offers to enable them."""
-
-    status_code = 409
-    code = "table_disabled"
-
-    def __init__(self, tables: Iterable[str]) -> None:
-        names = sorted(set(tables))
-        listed = ", ".join(names)
-        super().__init__(
-            f"This query needs the table{'s' if len(names) > 1 else ''} {listed}, which "
-            f"{'are' if len(names) > 1 else 'is'} switched off for this database. "
-            "Enable it in the connection's table list to use it.",
-            extra={"tables": names},
-        )
 
 
 def check_sql(

@@ -13,7 +13,7 @@ from backend.api.deps import CurrentPrincipal
 from backend.services import demo_data
 from backend.services.ask import Asker, AskInput, AskServices, ask
 from backend.services.engines.base import Engine
-from backend.services.sql_guard import MAX_SQL_CHARS
+from backend.services.guard_errors import MAX_SQL_CHARS
 
 router = APIRouter(tags=["ask"])
 
@@ -127,7 +127,7 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 @router.post("/query", response_model=Answer, responses=_ERRORS)
 def query(body: QueryBody, principal: CurrentPrincipal, request: Request) -> Answer:
     state = request.app.state
-    engine: Engine = state.question_engine
+    engine: Engine = state.question_engine.get()
     services = AskServices(
         settings=state.settings,
         sessions=state.sessions,

@@ -9,9 +9,9 @@ from backend.services.engines.base import Commentary, Draft, Request, Unanswerab
 from backend.services.engines.offline.linking import link
 from backend.services.engines.offline.plan import Parts, Plan, finish, is_partial, merge, read_parts
 from backend.services.engines.offline.sql import JoinError, build_sql, measure_name, tables_used
+from backend.services.guard_errors import TableDisabled
 from backend.services.insights import data_commentary, pretty
 from backend.services.schema_info import SchemaInfo
-from backend.services.sql_guard import TableDisabled
 
 _FOLLOW_UP_CUES = (
     "only",
