@@ -43,8 +43,10 @@ def test_request_ids_access_log_and_security_headers(
             ).json()
             token = account["access_token"]
             me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
-        log_text = backend.log()
-        lines = _access_lines(backend)
+    # Read the log once the process has stopped: a request's access line is written after its
+    # response went out, so reading earlier can race the last line.
+    log_text = backend.log()
+    lines = _access_lines(backend)
 
     assert mine.status_code == 200
     assert mine.headers["X-Request-ID"] == "req-0123456789"
