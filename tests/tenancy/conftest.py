@@ -115,8 +115,12 @@ def user_db(pg_admin_url: str) -> Iterator[UserDatabase]:
     with psycopg.connect(admin_db, autocommit=True) as conn:
         conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
         conn.execute(SAMPLE_TABLES.encode())
-    socket_dir = make_url(pg_admin_url).query["host"]
-    url = f"postgresql://{role}:{password}@/{name}?host={socket_dir}"
+    # Same server as the admin URL (a unix socket or TEST_DATABASE_URL's host), as the role.
+    url = (
+        make_url(pg_admin_url)
+        .set(username=role, password=password, database=name)
+        .render_as_string(hide_password=False)
+    )
     yield UserDatabase(url=url, password=password, name=name, role=role)
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(
