@@ -305,7 +305,10 @@ class ResultView:
             return
         stored = result.model_dump(mode="json")
         data, label, page = table_page(stored, 1)
-        yield {
+        # Each step's update carries everything shown so far: Gradio may skip an intermediate
+        # yield when the browser lags behind, and the last one must then still show it all.
+        shown: dict[Any, Any] = {
+            shell.session: session,
             self.status: progress_line(2, result.timings),
             self.sql: result.sql,
             self.table: data,
@@ -314,21 +317,18 @@ class ResultView:
             self.result: stored,
             self.page: page,
             self.conversation: result.conversation_id,
-            shell.session: session,
         }
+        yield dict(shown)
         figure, chart_note = chart_for(result)
-        yield {
-            shell.session: session,
-            self.status: progress_line(3, result.timings),
-            self.chart: figure,
-        }
-        yield {
-            shell.session: session,
+        shown |= {self.status: progress_line(3, result.timings), self.chart: figure}
+        yield dict(shown)
+        shown |= {
             self.status: progress_line(4, result.timings),
             self.insights: insights_markdown(result)
             + (f"\n\n_{chart_note}_" if chart_note else ""),
             self.quota: quota_text(result.quota, is_signed_in=signed_in(session)),
         }
+        yield dict(shown)
 
     def wire(
         self,
