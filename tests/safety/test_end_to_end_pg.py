@@ -108,7 +108,6 @@ WRITES = [
     "DROP TABLE canary",
     "SELECT set_config('transaction_read_only', 'off', false)",
     "SELECT nextval('stolen_seq')",
-    "SELECT lo_import('/etc/hostname')",
 ]
 
 
@@ -130,6 +129,32 @@ def test_read_only_transaction_stops_writes_even_for_a_superuser(
         with pytest.raises(AppError):
             run_readonly(target, sql, row_cap=10, timeout_seconds=TIMEOUT)
         assert_untouched(module_pg_url, baseline)
+    finally:
+        engine.dispose()
+
+
+def test_large_object_import_needs_the_guard_on_older_servers(
+    pg_canary: QueryTarget, module_pg_url: str, pg_admin_url: str
+) -> None:
+    """``lo_import`` creates a large object. PostgreSQL 18 refuses that inside a READ ONLY
+    transaction but 15 allows it, so for a superuser login on an older server the guard's
+    function allowlist is the layer that stops it; the demo role cannot call it at all."""
+    from tests.conftest import with_database
+
+    statement = "SELECT lo_import('/etc/hostname')"
+    with pytest.raises(SqlRefused, match="lo_import"):
+        check_sql(statement, dialect="postgres", enabled_tables=None, all_tables={"canary"})
+    with pytest.raises(AppError):
+        run_readonly(pg_canary, statement, row_cap=1, timeout_seconds=TIMEOUT)
+    database = module_pg_url.rsplit("/", 1)[-1].split("?")[0]
+    engine = create_engine(to_sqlalchemy(with_database(pg_admin_url, database)))
+    try:
+        with engine.connect() as connection:
+            version = connection.exec_driver_sql("SHOW server_version_num").scalar_one()
+        target = replace(pg_canary, key="superuser", engine=engine)
+        if int(version) >= 180000:
+            with pytest.raises(AppError):
+                run_readonly(target, statement, row_cap=1, timeout_seconds=TIMEOUT)
     finally:
         engine.dispose()
 
