@@ -32,17 +32,16 @@ def _access_lines(backend: RunningProcess) -> list[dict[str, object]]:
 def test_request_ids_access_log_and_security_headers(
     pg_url: str, start_backend: BackendStarter
 ) -> None:
-    with start_backend(pg_url) as backend:
-        with httpx.Client(base_url=backend.base_url) as client:
-            mine = client.get("/api/health", headers={"X-Request-ID": "req-0123456789"})
-            insane = client.get("/api/health", headers={"X-Request-ID": "bad id\twith spaces"})
-            missing = client.get("/api/nothing-here")
-            account = client.post(
-                "/api/auth/register",
-                json={"email": "log-check@example.com", "password": "long enough pw 1"},
-            ).json()
-            token = account["access_token"]
-            me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+    with start_backend(pg_url) as backend, httpx.Client(base_url=backend.base_url) as client:
+        mine = client.get("/api/health", headers={"X-Request-ID": "req-0123456789"})
+        insane = client.get("/api/health", headers={"X-Request-ID": "bad id\twith spaces"})
+        missing = client.get("/api/nothing-here")
+        account = client.post(
+            "/api/auth/register",
+            json={"email": "log-check@example.com", "password": "long enough pw 1"},
+        ).json()
+        token = account["access_token"]
+        me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
     # Read the log once the process has stopped: a request's access line is written after its
     # response went out, so reading earlier can race the last line.
     log_text = backend.log()
