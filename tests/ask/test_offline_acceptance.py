@@ -17,7 +17,7 @@ from backend.services.demo_data import EXAMPLE_QUESTIONS
 from backend.services.engines.base import Request
 from backend.services.engines.offline.engine import OfflineEngine
 from backend.services.executor import run_readonly
-from backend.services.sql_guard import check_sql
+from backend.services.sql_guard import check_for_target
 from backend.services.targets import QueryTarget
 
 MONTH = {"sqlite": "strftime('%Y-%m', issue_date)", "postgres": "to_char(issue_date, 'YYYY-MM')"}
@@ -131,13 +131,7 @@ def offline_rows(target: QueryTarget, question: str) -> list[list[Any]]:
     draft = OfflineEngine().draft(
         Request(question, target.enabled_schema(), target.dialect, target.db_schema)
     )
-    checked = check_sql(
-        draft.sql,
-        dialect=target.dialect,
-        enabled_tables=target.enabled_tables,
-        all_tables=[t.name for t in target.schema_info.tables],
-        db_schema=target.db_schema,
-    )
+    checked = check_for_target(draft.sql, target)
     return run_readonly(target, checked, row_cap=5000, timeout_seconds=15).rows
 
 

@@ -247,23 +247,16 @@ def _run_checked(
 ) -> tuple[Draft, str, ResultSet, Usage]:
     """Guard and run; on a refusal or database error ask the engine to repair, a few times."""
     # Imported on first use: the guard loads sqlglot, which the app's start-up need not wait for.
-    from backend.services.sql_guard import check_sql
+    from backend.services.sql_guard import check_for_target
 
     settings = services.settings
     usage = draft.usage
     repairs = services.engine.max_repairs if request is not None else 0
-    schema = target.schema_info
     while True:
         timer.last_sql = draft.sql
         try:
             with timer.step("sql_ms"):
-                sql = check_sql(
-                    draft.sql,
-                    dialect=target.dialect,
-                    enabled_tables=target.enabled_tables,
-                    all_tables=[t.name for t in schema.tables],
-                    db_schema=target.db_schema,
-                )
+                sql = check_for_target(draft.sql, target)
             with timer.step("run_ms"):
                 result = run_readonly(
                     target,

@@ -103,19 +103,13 @@ def export_csv(
 ) -> Iterator[str]:
     """Check and open the query now (errors answer as JSON), then stream the rows as CSV."""
     # Imported on first use: the guard loads sqlglot, which the app's start-up need not wait for.
-    from backend.services.sql_guard import check_sql
+    from backend.services.sql_guard import check_for_target
 
     record = owned(session, user_id, item_id)
     if not record.sql or record.status != "ok":
         raise InvalidInput("Only answered questions can be exported; this one has no result.")
     target = targets.connection(record.connection_id) if record.connection_id else targets.demo()
-    sql = check_sql(
-        record.sql,
-        dialect=target.dialect,
-        enabled_tables=target.enabled_tables,
-        all_tables=[t.name for t in target.schema_info.tables],
-        db_schema=target.db_schema,
-    )
+    sql = check_for_target(record.sql, target)
     rows = stream_readonly(
         target, sql, row_cap=settings.csv_row_cap, timeout_seconds=settings.query_timeout_seconds
     )

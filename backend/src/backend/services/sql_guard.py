@@ -13,13 +13,24 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 import sqlglot
 from sqlglot import exp
 
 from backend.services.guard_errors import MAX_SQL_CHARS, SqlRefused, TableDisabled
 
-__all__ = ["MAX_SQL_CHARS", "SAFE_FUNCTIONS", "SqlRefused", "TableDisabled", "check_sql"]
+if TYPE_CHECKING:
+    from backend.services.targets import QueryTarget
+
+__all__ = [
+    "MAX_SQL_CHARS",
+    "SAFE_FUNCTIONS",
+    "SqlRefused",
+    "TableDisabled",
+    "check_for_target",
+    "check_sql",
+]
 
 MAX_TABLES_NAMED = 12  # an unknown table's message lists this many usable ones (helps a repair)
 
@@ -142,6 +153,17 @@ def check_sql(
         return tree.sql(dialect=read, comments=False)
     except Exception:  # a generator failure must refuse, never run something unchecked
         raise SqlRefused("This SQL could not be prepared safely; please simplify it.") from None
+
+
+def check_for_target(sql: str, target: QueryTarget) -> str:
+    """``check_sql`` with the dialect, tables and schema of the database the SQL will run on."""
+    return check_sql(
+        sql,
+        dialect=target.dialect,
+        enabled_tables=target.enabled_tables,
+        all_tables=[table.name for table in target.schema_info.tables],
+        db_schema=target.db_schema,
+    )
 
 
 def _check_text(sql: str) -> None:
