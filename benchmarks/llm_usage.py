@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 import httpx
-from backend.services.schema_context import estimate_tokens
+from backend.engines.schema_context import estimate_tokens
 
 from benchmarks.common import Figure, Service, median, percentile
 from tests.support.fake_openai import FakeOpenAI, insights_answer, sql_answer

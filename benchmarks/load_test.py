@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import httpx
-from backend.services.demo_data import EXAMPLE_QUESTIONS
+from backend.demo.data import EXAMPLE_QUESTIONS
 
 from benchmarks.common import percentile
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from backend.core.config import Settings
-from backend.services.demo_target import DemoTargets
-from backend.services.targets import QueryTarget
+from backend.demo.target import DemoTargets
+from backend.targets.target import QueryTarget
 from psycopg import sql
 from sqlalchemy.orm import Session, sessionmaker
 

@@ -3,7 +3,7 @@ from a summary that never carries more than a few rows."""
 
 from __future__ import annotations
 
-from backend.services.insights import SAMPLE_ROWS, data_commentary, summarize
+from backend.engines.commentary import SAMPLE_ROWS, data_commentary, summarize
 
 
 def test_groups_give_extremes_share_and_spread() -> None:

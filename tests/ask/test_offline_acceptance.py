@@ -12,13 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from backend.services.charts import validate_chart
-from backend.services.demo_data import EXAMPLE_QUESTIONS
-from backend.services.engines.base import Request
-from backend.services.engines.offline.engine import OfflineEngine
-from backend.services.executor import run_readonly
-from backend.services.sql_guard import check_for_target
-from backend.services.targets import QueryTarget
+from backend.ask.charts import validate_chart
+from backend.demo.data import EXAMPLE_QUESTIONS
+from backend.engines.base import Request
+from backend.engines.offline.engine import OfflineEngine
+from backend.safety.executor import run_readonly
+from backend.safety.guard import check_for_target
+from backend.targets.target import QueryTarget
 
 MONTH = {"sqlite": "strftime('%Y-%m', issue_date)", "postgres": "to_char(issue_date, 'YYYY-MM')"}
 YEAR = {"sqlite": "strftime('%Y', issue_date)", "postgres": "to_char(issue_date, 'YYYY')"}

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backend.services.engines.base import Request, Turn, Unanswerable
-from backend.services.engines.offline.engine import OfflineEngine
-from backend.services.executor import run_readonly
-from backend.services.introspect import introspect
-from backend.services.schema_info import SchemaInfo
-from backend.services.sql_guard import TableDisabled, check_sql
-from backend.services.targets import QueryTarget
+from backend.engines.base import Request, Turn, Unanswerable
+from backend.engines.offline.engine import OfflineEngine
+from backend.safety.executor import run_readonly
+from backend.safety.guard import TableDisabled, check_sql
+from backend.targets.introspect import introspect
+from backend.targets.schema_info import SchemaInfo
+from backend.targets.target import QueryTarget
 from sqlalchemy import Engine, create_engine
 
 from tests.ask.test_offline_acceptance import normalise, offline_rows

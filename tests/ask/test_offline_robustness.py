@@ -3,11 +3,11 @@ or says which words it could not map: never another error (which would be a 500)
 
 from __future__ import annotations
 
-from backend.services.engines.base import Request, Unanswerable
-from backend.services.engines.offline.engine import OfflineEngine
-from backend.services.executor import run_readonly
-from backend.services.sql_guard import check_sql
-from backend.services.targets import QueryTarget
+from backend.engines.base import Request, Unanswerable
+from backend.engines.offline.engine import OfflineEngine
+from backend.safety.executor import run_readonly
+from backend.safety.guard import check_sql
+from backend.targets.target import QueryTarget
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

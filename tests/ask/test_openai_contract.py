@@ -15,16 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from backend.ask.service import Asker, AskInput, AskServices, ask
 from backend.core.config import Settings
 from backend.core.errors import AppError, InvalidInput
 from backend.data.database import transaction
 from backend.data.models import QueryRecord, User
-from backend.services.ask import Asker, AskInput, AskServices, ask
-from backend.services.engines.base import LlmFailed, Unanswerable
-from backend.services.engines.openai_engine import OpenAIEngine
-from backend.services.executor import QueryFailed
-from backend.services.targets import QueryTarget
-from backend.services.transcription import VoiceUnavailable, transcribe
+from backend.engines.base import LlmFailed, Unanswerable
+from backend.engines.openai.engine import OpenAIEngine
+from backend.safety.executor import QueryFailed
+from backend.targets.target import QueryTarget
+from backend.voice.service import VoiceUnavailable, transcribe
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 

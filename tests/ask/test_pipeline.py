@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from backend.ask.service import Asker, AskInput, AskServices, ask
 from backend.core.config import Settings
 from backend.core.errors import QuotaExceeded
-from backend.services.ask import Asker, AskInput, AskServices, ask
-from backend.services.engines.base import Unanswerable
-from backend.services.engines.offline.engine import OfflineEngine
-from backend.services.targets import QueryTarget
+from backend.engines.base import Unanswerable
+from backend.engines.offline.engine import OfflineEngine
+from backend.targets.target import QueryTarget
 from sqlalchemy.orm import Session, sessionmaker
 
 VISITOR = Asker(user_id=None, anon_id="pipeline-visitor", client_ip="192.0.2.7")

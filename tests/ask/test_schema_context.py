@@ -3,9 +3,9 @@ foreign-key neighbours and sampled values, within the token budget."""
 
 from __future__ import annotations
 
-from backend.services.schema_context import build_context, estimate_tokens
-from backend.services.schema_info import ColumnInfo, ForeignKeyInfo, SchemaInfo, TableInfo
-from backend.services.targets import QueryTarget
+from backend.engines.schema_context import build_context, estimate_tokens
+from backend.targets.schema_info import ColumnInfo, ForeignKeyInfo, SchemaInfo, TableInfo
+from backend.targets.target import QueryTarget
 
 
 def _filler_table(index: int) -> TableInfo:

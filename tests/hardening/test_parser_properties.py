@@ -10,10 +10,10 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+from backend.connections.urls import InvalidConnection, parse
 from backend.core.config import normalize_database_url
 from backend.core.errors import AppError
-from backend.services.connection_urls import InvalidConnection, parse
-from backend.services.sql_guard import SqlRefused, check_sql
+from backend.safety.guard import SqlRefused, check_sql
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import make_url

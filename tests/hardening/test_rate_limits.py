@@ -18,7 +18,7 @@ import httpx
 from backend.core.config import Settings, normalize_database_url
 from backend.core.errors import TooManyRequests
 from backend.data.database import make_engine, make_session_factory, transaction
-from backend.services import rate_limit
+from backend.usage import rate_limit
 
 from tests.hardening.conftest import BackendStarter
 

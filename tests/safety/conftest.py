@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from backend.core.config import Settings
-from backend.services.demo_target import DemoTargets
-from backend.services.targets import QueryTarget
+from backend.demo.target import DemoTargets
+from backend.targets.target import QueryTarget
 from psycopg import sql
 
 from tests.conftest import with_database

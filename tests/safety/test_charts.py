@@ -8,7 +8,7 @@ the result's shape.
 from __future__ import annotations
 
 import pytest
-from backend.services.charts import ChartSpec, suggest_chart, validate_chart
+from backend.ask.charts import ChartSpec, suggest_chart, validate_chart
 
 
 @pytest.mark.parametrize(

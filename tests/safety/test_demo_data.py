@@ -20,11 +20,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from backend.services import demo_data
-from backend.services.demo_target import DemoTargets
-from backend.services.executor import DatabaseUnreachable, QueryFailed, run_readonly
-from backend.services.sql_guard import SqlRefused
-from backend.services.targets import QueryTarget
+from backend.demo import data as demo_data
+from backend.demo.target import DemoTargets
+from backend.safety.executor import DatabaseUnreachable, QueryFailed, run_readonly
+from backend.safety.guard import SqlRefused
+from backend.targets.target import QueryTarget
 from psycopg import sql
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
@@ -204,7 +204,7 @@ def test_a_login_that_cannot_grant_roles_still_gets_a_read_only_demo(
     url = make_url(with_database(pg_admin_url, database)).set(username=login)
     settings = pg_settings(url.render_as_string(hide_password=False))
     try:
-        with caplog.at_level(logging.WARNING, logger="backend.services"):
+        with caplog.at_level(logging.WARNING, logger="backend.demo"):
             demo = DemoTargets(settings)
             target = demo.target()
         assert ("read-only role" in caplog.text) is not already_member

@@ -14,10 +14,10 @@ from dataclasses import replace
 
 import pytest
 from backend.core.errors import AppError
-from backend.services.demo_data import DEMO_READ_ROLE
-from backend.services.executor import QueryTimeout, run_readonly
-from backend.services.sql_guard import SqlRefused, check_sql
-from backend.services.targets import QueryTarget
+from backend.demo.data import DEMO_READ_ROLE
+from backend.safety.executor import QueryTimeout, run_readonly
+from backend.safety.guard import SqlRefused, check_sql
+from backend.targets.target import QueryTarget
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine

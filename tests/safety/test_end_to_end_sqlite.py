@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from backend.core.errors import AppError
-from backend.services.executor import run_readonly
-from backend.services.sql_guard import SqlRefused
-from backend.services.targets import QueryTarget
+from backend.safety.executor import run_readonly
+from backend.safety.guard import SqlRefused
+from backend.targets.target import QueryTarget
 
 from tests.safety.corpus import SQLITE_ATTACKS
 

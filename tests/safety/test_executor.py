@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import psycopg
 import pytest
-from backend.services.executor import (
+from backend.safety.executor import (
     BACKOFF_SECONDS,
     RETRIES,
     DatabaseUnreachable,
@@ -24,7 +24,7 @@ from backend.services.executor import (
     run_readonly,
     stream_readonly,
 )
-from backend.services.targets import QueryTarget
+from backend.targets.target import QueryTarget
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 

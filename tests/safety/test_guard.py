@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import sqlglot
-from backend.services.sql_guard import SqlRefused, TableDisabled, check_sql
+from backend.safety.guard import SqlRefused, TableDisabled, check_sql
 from sqlglot import exp
 
 from tests.safety.corpus import POSTGRES_ALLOWED, POSTGRES_ATTACKS, SQLITE_ALLOWED, SQLITE_ATTACKS

@@ -8,7 +8,7 @@ raises ``SqlRefused`` or ``TableDisabled``, never another exception.
 from __future__ import annotations
 
 import sqlglot
-from backend.services.sql_guard import SAFE_FUNCTIONS, SqlRefused, TableDisabled, check_sql
+from backend.safety.guard import SAFE_FUNCTIONS, SqlRefused, TableDisabled, check_sql
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp

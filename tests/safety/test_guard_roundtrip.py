@@ -7,9 +7,9 @@ real demo databases the regenerated query returns exactly the rows of the origin
 from __future__ import annotations
 
 import pytest
-from backend.services.executor import run_readonly
-from backend.services.sql_guard import check_sql
-from backend.services.targets import QueryTarget
+from backend.safety.executor import run_readonly
+from backend.safety.guard import check_sql
+from backend.targets.target import QueryTarget
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -11,9 +11,9 @@ import sqlite3
 from pathlib import Path
 
 import psycopg
-from backend.services.introspect import LOW_CARDINALITY, introspect
-from backend.services.schema_info import SchemaInfo
-from backend.services.targets import QueryTarget
+from backend.targets.introspect import LOW_CARDINALITY, introspect
+from backend.targets.schema_info import SchemaInfo
+from backend.targets.target import QueryTarget
 from sqlalchemy import create_engine
 
 from tests.conftest import to_sqlalchemy

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from backend.services.connection_pools import PoolCache
+from backend.connections.pools import PoolCache
 from sqlalchemy import Engine, create_engine, text
 
 

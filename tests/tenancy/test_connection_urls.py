@@ -7,7 +7,7 @@ allowed; never the app's own database).
 from __future__ import annotations
 
 import pytest
-from backend.services.connection_urls import (
+from backend.connections.urls import (
     MASK,
     InvalidConnection,
     parse,

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from backend.services.connections import sealing_context
-from backend.services.crypto import DecryptionFailed, KeyRing
+from backend.connections.service import sealing_context
+from backend.core.crypto import DecryptionFailed, KeyRing
 
 from tests.conftest import with_database
 from tests.support.keys import new_encryption_key

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from backend.core.config import Settings
-from backend.services.crypto import DecryptionFailed, KeyRing, load_keyring
+from backend.core.crypto import DecryptionFailed, KeyRing, load_keyring
 
 from tests.support.keys import new_encryption_key
 

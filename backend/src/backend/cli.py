@@ -64,7 +64,7 @@ def _migrate(settings: Settings, _: argparse.Namespace) -> int:
 
 def _load_demo(settings: Settings, _: argparse.Namespace) -> int:
     """Generate the demo loans data and load it (a no-op when this version is already there)."""
-    from backend.services import demo_data
+    from backend.demo import data as demo_data
 
     if settings.embedded:
         report = demo_data.load_sqlite(settings.data_dir)
@@ -93,9 +93,9 @@ def _check(_: Settings, __: argparse.Namespace) -> int:
 
 def _rotate_keys(settings: Settings, _: argparse.Namespace) -> int:
     """Re-encrypt every saved connection under the first ENCRYPTION_KEY (all listed keys open)."""
+    from backend.connections.service import reseal_all
+    from backend.core.crypto import DecryptionFailed, load_keyring
     from backend.data.database import make_engine, make_session_factory, transaction
-    from backend.services.connections import reseal_all
-    from backend.services.crypto import DecryptionFailed, load_keyring
 
     engine = make_engine(settings)
     try:

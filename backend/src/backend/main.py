@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from backend.accounts import router as auth
+from backend.accounts.providers import build_auth
 from backend.api.errors import install_error_handlers
 from backend.api.middleware import (
     BodyLimitMiddleware,
@@ -15,16 +17,19 @@ from backend.api.middleware import (
     SecurityHeadersMiddleware,
 )
 from backend.api.rate_limits import limit_by_address
-from backend.api.routes import auth, connections, health, history, query, transcribe
+from backend.ask import router as query
+from backend.connections import router as connections
+from backend.connections.service import ConnectionRegistry
 from backend.core.config import Environment, Settings, load_settings
+from backend.core.crypto import load_keyring
 from backend.data.database import known_revisions, make_engine, make_session_factory
-from backend.services.auth import build_auth
-from backend.services.connections import ConnectionRegistry
-from backend.services.crypto import load_keyring
-from backend.services.demo_target import DemoTargets
-from backend.services.engines import LazyEngine
-from backend.services.health import HealthService
+from backend.demo.target import DemoTargets
+from backend.engines import LazyEngine
+from backend.health import router as health
+from backend.health.service import HealthService
+from backend.history import router as history
 from backend.version import __version__
+from backend.voice import router as transcribe
 
 # Endpoints taking uploads larger than MAX_BODY_BYTES (voice recordings up to 10 MB).
 UPLOAD_LIMITS = {"/api/transcribe": 11 * 1024 * 1024}

@@ -10,7 +10,7 @@ from fastapi import Request
 
 from backend.core.config import Settings
 from backend.data.database import transaction
-from backend.services import rate_limit
+from backend.usage import rate_limit
 
 WINDOW_SECONDS = 60
 EXEMPT_PATHS = frozenset({"/api/health"})

@@ -1,0 +1,264 @@
+"""Users' databases: test, save (encrypted), list, scan, choose tables, delete, and query targets.
+
+Every lookup filters by owner, so another user's connection answers 404 exactly like a missing
+one. The URL (with its password) is only ever stored sealed by ``crypto.KeyRing`` with the owner
+and connection id as associated data; responses show ``display_url`` with the password masked.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from backend.connections.pools import PoolCache, make_target_engine
+from backend.connections.urls import ConnectionSpec, parse, vet_destination
+from backend.core.config import Settings
+from backend.core.crypto import DecryptionFailed, KeyRing
+from backend.core.errors import AppError, InvalidInput
+from backend.data.models import Connection, ConnectionTable, new_id
+from backend.data.ownership import load_owned
+from backend.targets.introspect import introspect
+from backend.targets.schema_info import SchemaInfo
+from backend.targets.target import QueryTarget
+
+DIALECT = "postgres"  # sqlglot's name for PostgreSQL
+MAX_CONNECTIONS_PER_USER = 20
+
+
+class ConnectionFailed(AppError):
+    status_code = 422
+    code = "connection_failed"
+
+
+class CredentialsUnreadable(AppError):
+    status_code = 409
+    code = "credentials_unreadable"
+
+
+def sealing_context(user_id: str, connection_id: str) -> bytes:
+    return f"connection\x00{user_id}\x00{connection_id}".encode()
+
+
+def _connect_error(error: DBAPIError, spec: ConnectionSpec) -> ConnectionFailed:
+    """A readable reason from the driver's message (first line, password never echoed)."""
+    reason = str(error.orig).strip().splitlines()[0] if error.orig else "connection failed"
+    if spec.password:
+        reason = reason.replace(spec.password, "••••")
+    return ConnectionFailed(f"Could not connect to the database: {reason}")
+
+
+def _scan(engine: Engine, spec: ConnectionSpec) -> SchemaInfo:
+    try:
+        return introspect(engine, dialect=DIALECT)
+    except DBAPIError as error:
+        raise _connect_error(error, spec) from None
+
+
+def _public(row: Connection, tables: list[ConnectionTable]) -> dict[str, Any]:
+    info = SchemaInfo.from_dict(row.schema_cache) if row.schema_cache else None
+    estimates = {t.name: t.row_estimate for t in info.tables} if info else {}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "dialect": row.dialect,
+        "ssl_mode": row.ssl_mode,
+        "display_url": row.display_url,
+        "created_at": row.created_at.isoformat(),
+        "scanned_at": row.scanned_at.isoformat() if row.scanned_at else None,
+        "tables": [
+            {
+                "name": t.table_name,
+                "enabled": t.enabled,
+                "row_estimate": estimates.get(t.table_name),
+            }
+            for t in sorted(tables, key=lambda t: t.table_name)
+        ],
+    }
+
+
+class ConnectionRegistry:
+    """Connection CRUD plus the pooled ``QueryTarget`` the ask pipeline runs questions on."""
+
+    def __init__(self, settings: Settings, keyring: KeyRing) -> None:
+        self._keyring = keyring
+        self._allow_private = settings.connections_allow_private_hosts
+        self._app_database = make_url(settings.sqlalchemy_url)
+        self._pools = PoolCache()
+
+    # -- parsing and testing -------------------------------------------------------------------
+    def parse(self, url: str | None, env_text: str | None, ssl_mode: str | None) -> ConnectionSpec:
+        spec = parse(url, env_text, ssl_mode)
+        self._vet(spec)
+        return spec
+
+    def test(self, spec: ConnectionSpec) -> SchemaInfo:
+        """Connect (5 s timeout) and introspect; nothing is kept."""
+        engine = make_target_engine(spec, pooled=False, hostaddr=self._vet(spec))
+        try:
+            return _scan(engine, spec)
+        finally:
+            engine.dispose()
+
+    # -- CRUD ----------------------------------------------------------------------------------
+    def create(
+        self, session: Session, user_id: str, name: str, spec: ConnectionSpec
+    ) -> dict[str, Any]:
+        info = self.test(spec)  # before touching the app database: no connection held meanwhile
+        owned = session.execute(select(Connection.id).where(Connection.user_id == user_id)).all()
+        if len(owned) >= MAX_CONNECTIONS_PER_USER:
+            raise InvalidInput(
+                f"You can keep at most {MAX_CONNECTIONS_PER_USER} connections; delete one first."
+            )
+        connection_id = new_id()
+        row = Connection(
+            id=connection_id,
+            user_id=user_id,
+            name=name,
+            dialect=spec.dialect,
+            ssl_mode=spec.ssl_mode,
+            display_url=spec.display_url(),
+            secret=self._keyring.seal(
+                spec.to_secret(), context=sealing_context(user_id, connection_id)
+            ),
+        )
+        session.add(row)
+        session.flush()
+        self._store_scan(session, row, info)
+        return self.get(session, user_id, connection_id)
+
+    def list_owned(self, session: Session, user_id: str) -> list[dict[str, Any]]:
+        rows = session.execute(
+            select(Connection).where(Connection.user_id == user_id).order_by(Connection.created_at)
+        ).scalars()
+        return [_public(row, self._tables(session, row.id)) for row in rows]
+
+    def get(self, session: Session, user_id: str, connection_id: str) -> dict[str, Any]:
+        row = self._owned(session, user_id, connection_id)
+        return _public(row, self._tables(session, row.id))
+
+    def set_enabled(
+        self, session: Session, user_id: str, connection_id: str, enabled: list[str]
+    ) -> dict[str, Any]:
+        row = self._owned(session, user_id, connection_id)
+        tables = self._tables(session, row.id)
+        unknown = set(enabled) - {t.table_name for t in tables}
+        if unknown:
+            raise InvalidInput(f"Unknown table(s): {', '.join(sorted(unknown)[:10])}.")
+        for table in tables:
+            table.enabled = table.table_name in enabled
+        session.flush()
+        return _public(row, tables)
+
+    def rescan(self, session: Session, user_id: str, connection_id: str) -> dict[str, Any]:
+        row = self._owned(session, user_id, connection_id)
+        engine = self._engine(row)
+        self._store_scan(session, row, _scan(engine, self._spec(row)))
+        return self.get(session, user_id, connection_id)
+
+    def delete(self, session: Session, user_id: str, connection_id: str) -> None:
+        row = self._owned(session, user_id, connection_id)
+        session.delete(row)
+        session.flush()
+        self._pools.discard(connection_id)
+
+    def forget_user(self, session: Session, user_id: str) -> None:
+        """Close the pools of a user's connections (before their account is deleted)."""
+        for connection_id in session.execute(
+            select(Connection.id).where(Connection.user_id == user_id)
+        ).scalars():
+            self._pools.discard(connection_id)
+
+    # -- targets -------------------------------------------------------------------------------
+    def target(self, session: Session, user_id: str, connection_id: str) -> QueryTarget:
+        row = self._owned(session, user_id, connection_id)
+        engine = self._engine(row)
+        if row.schema_cache is None:
+            self._store_scan(session, row, _scan(engine, self._spec(row)))
+        enabled = frozenset(t.table_name for t in self._tables(session, row.id) if t.enabled)
+        return QueryTarget(
+            key=row.id,
+            engine=engine,
+            dialect=DIALECT,
+            db_schema=None,
+            schema_info=SchemaInfo.from_dict(row.schema_cache or {"dialect": DIALECT}),
+            enabled_tables=enabled,
+        )
+
+    def dispose(self) -> None:
+        self._pools.dispose_all()
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _owned(self, session: Session, user_id: str, connection_id: str) -> Connection:
+        return load_owned(session, Connection, connection_id, user_id, "connection")
+
+    def _spec(self, row: Connection) -> ConnectionSpec:
+        try:
+            plain = self._keyring.open(row.secret, context=sealing_context(row.user_id, row.id))
+        except DecryptionFailed:
+            raise CredentialsUnreadable(
+                "The saved credentials of this connection cannot be decrypted (was the "
+                "encryption key changed?); delete it and add it again."
+            ) from None
+        return ConnectionSpec.from_secret(plain)
+
+    def _engine(self, row: Connection) -> Engine:
+        def build() -> Engine:
+            spec = self._spec(row)
+            return make_target_engine(spec, pooled=True, hostaddr=self._vet(spec))
+
+        return self._pools.engine(row.id, build)
+
+    def _vet(self, spec: ConnectionSpec) -> str | None:
+        """Checked again whenever a pool is opened: a host may since resolve somewhere else."""
+        return vet_destination(
+            spec, allow_private=self._allow_private, app_database=self._app_database
+        )
+
+    def _tables(self, session: Session, connection_id: str) -> list[ConnectionTable]:
+        return list(
+            session.execute(
+                select(ConnectionTable).where(ConnectionTable.connection_id == connection_id)
+            ).scalars()
+        )
+
+    def _store_scan(self, session: Session, row: Connection, info: SchemaInfo) -> None:
+        """Cache the scan; keep choices for known tables, enable new ones, drop vanished ones."""
+        row.schema_cache = info.to_dict()
+        row.scanned_at = datetime.now(UTC)
+        known = {t.table_name: t for t in self._tables(session, row.id)}
+        names = {t.name for t in info.tables}
+        session.execute(
+            delete(ConnectionTable).where(
+                ConnectionTable.connection_id == row.id,
+                ConnectionTable.table_name.not_in(names),
+            )
+        )
+        for name in names - set(known):
+            session.add(ConnectionTable(connection_id=row.id, table_name=name, enabled=True))
+        session.flush()
+
+
+def reseal_all(session: Session, keyring: KeyRing) -> tuple[int, int]:
+    """Re-encrypt every connection under the first key; return (resealed, already current).
+
+    All or nothing: one row no configured key opens aborts the caller's transaction.
+    """
+    resealed = current = 0
+    for row in session.execute(select(Connection).with_for_update()).scalars():
+        if keyring.is_current(row.secret):
+            current += 1
+            continue
+        context = sealing_context(row.user_id, row.id)
+        try:
+            plain = keyring.open(row.secret, context=context)
+        except DecryptionFailed as error:
+            raise DecryptionFailed(f"connection {row.id}: {error}") from None
+        row.secret = keyring.seal(plain, context=context)
+        resealed += 1
+    session.flush()
+    return resealed, current

@@ -1,0 +1,130 @@
+"""The built-in engine: deterministic question → SQL over any introspected schema, no key."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from backend.engines.base import Commentary, Draft, Request, Unanswerable
+from backend.engines.commentary import data_commentary, pretty
+from backend.engines.offline.linking import link
+from backend.engines.offline.plan import Parts, Plan, finish, is_partial, merge, read_parts
+from backend.engines.offline.sql import JoinError, build_sql, measure_name, tables_used
+from backend.safety.errors import TableDisabled
+from backend.targets.schema_info import SchemaInfo
+
+_FOLLOW_UP_CUES = (
+    "only",
+    "now",
+    "and",
+    "what about",
+    "how about",
+    "just",
+    "but",
+    "instead",
+    "same",
+)
+
+
+def _parts(question: str, schema: SchemaInfo) -> Parts:
+    return read_parts(link(question, schema), schema)
+
+
+def _with_history(request: Request) -> Parts:
+    """Fold the conversation's questions into one plan, then apply this one on top."""
+    current = _parts(request.question, request.schema)
+    lowered = request.question.strip().lower()
+    cue = lowered.startswith(_FOLLOW_UP_CUES)
+    if not request.history or not (cue or is_partial(current)):
+        return current
+    folded: Parts | None = None
+    for turn in request.history:
+        if not turn.question:
+            continue
+        try:
+            earlier = _parts(turn.question, request.schema)
+        except Unanswerable:
+            continue
+        folded = merge(folded, earlier) if folded and is_partial(earlier) else earlier
+    return merge(folded, current) if folded else current
+
+
+def _describe(plan: Plan) -> str:
+    names = [measure_name(m, plan.table) for m in plan.measures] or ["rows"]
+    text = ", ".join(pretty(n) for n in names) + f" of {plan.table}"
+    groups = [g.unit or (g.column.column.name if g.column else "") for g in plan.groups]
+    if groups:
+        text += " by " + " and ".join(groups)
+    filters = [f.column.column.name for f in plan.filters if f.column is not None]
+    if filters:
+        text += ", filtered on " + ", ".join(dict.fromkeys(filters))
+    if plan.limit:
+        text += f", {'top' if plan.descending else 'bottom'} {plan.limit}"
+    return text[0].upper() + text[1:] + "."
+
+
+def _chart(plan: Plan) -> dict[str, Any] | None:
+    if not plan.measures or not plan.groups:
+        return None
+    x_group = plan.groups[0]
+    x = x_group.unit or (x_group.column.column.name if x_group.column else None)
+    y = measure_name(plan.measures[0], plan.table)
+    color = None
+    if len(plan.groups) > 1:
+        second = plan.groups[1]
+        color = second.unit or (second.column.column.name if second.column else None)
+    kind = "line" if x_group.unit else "bar"
+    if plan.measures[0].func == "share" and color is None:
+        kind = "pie"
+    title = f"{pretty(y)} by {pretty(x or '')}"
+    return {"type": kind, "x": x, "y": y, "color": color, "title": title}
+
+
+class OfflineEngine:
+    """Understands the common analytics shapes; says which words it could not map."""
+
+    name = "offline"
+    max_repairs = 0
+
+    def draft(self, request: Request) -> Draft:
+        try:
+            plan = self._plan(request)
+        except Unanswerable as refusal:
+            self._offer_disabled_tables(request)
+            raise refusal from None
+        sql = build_sql(plan, request.schema, request.dialect, request.db_schema)
+        return Draft(sql=sql, chart=_chart(plan), explanation=_describe(plan))
+
+    def _plan(self, request: Request) -> Plan:
+        if not request.schema.tables:
+            raise Unanswerable("No tables are enabled for this database; enable some first.")
+        plan = finish(_with_history(request), request.schema)
+        try:
+            tables_used(plan, request.schema)
+        except JoinError as error:
+            raise Unanswerable(
+                f"'{error.table}' is not linked to '{plan.table}' by a foreign key, "
+                "so I cannot combine them."
+            ) from None
+        return plan
+
+    def _offer_disabled_tables(self, request: Request) -> None:
+        """If the question can be answered with switched-off tables, name them (409)."""
+        full = request.full_schema
+        if full is None or len(full.tables) == len(request.schema.tables):
+            return
+        try:
+            plan = self._plan(replace(request, schema=full))
+        except Unanswerable:
+            return
+        enabled = {t.name for t in request.schema.tables}
+        needed = tables_used(plan, full) - enabled
+        if needed:
+            raise TableDisabled(needed)
+
+    def repair(self, request: Request, failed_sql: str, error: str) -> Draft:
+        raise Unanswerable(f"The offline engine cannot repair SQL; the database said: {error}")
+
+    def comment(self, question: str, sql: str, summary: dict[str, Any]) -> Commentary:
+        insights, recommendations = data_commentary(summary)
+        return Commentary(insights, recommendations)

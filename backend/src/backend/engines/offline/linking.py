@@ -1,0 +1,330 @@
+"""Link the words of a question to keywords, tables, columns and sampled values.
+
+The lexicon is built from the introspected schema alone, so any database works: each table,
+column and low-cardinality value becomes a phrase of canonical words. The question is then
+read left to right, always taking the longest phrase that matches; what matches nothing and
+is not a filler word is reported back, never guessed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from backend.engines.offline.words import (
+    STOPWORDS,
+    Token,
+    canonical,
+    is_year,
+    name_words,
+    parse_number,
+    tokenize,
+)
+from backend.targets.schema_info import ColumnInfo, SchemaInfo
+
+KeywordKind = Literal[
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "rate",
+    "share",
+    "volume",
+    "group",
+    "top",
+    "bottom",
+    "most",
+    "least",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "eq",
+    "between",
+    "time",
+    "since",
+    "before",
+    "after",
+    "which",
+    "or",
+    "not",
+    "distinct",
+    "compare",
+]
+
+# Keyword phrases (canonical words) → (kind, argument).
+_KEYWORDS: dict[tuple[str, ...], tuple[KeywordKind, str]] = {}
+
+
+def _kw(kind: KeywordKind, *phrases: str, arg: str = "") -> None:
+    for phrase in phrases:
+        _KEYWORDS[tuple(canonical(w) for w in phrase.split())] = (kind, arg)
+
+
+_kw("count", "how many", "number of", "count", "count of", "# of", "total number of")
+_kw("distinct", "distinct", "unique", "different")
+_kw("sum", "total", "sum", "sum of", "combined")
+_kw("avg", "average", "avg", "mean", "typical")
+_kw("min", "minimum", "min", "smallest", "lowest")
+_kw("max", "maximum", "max", "largest", "highest", "biggest")
+_kw("rate", "rate", "ratio", "percentage", "percent", "%", "proportion", "fraction")
+_kw("share", "share", "share of", "breakdown", "distribution", "split", "mix")
+_kw("volume", "volume")
+_kw(
+    "group",
+    "by",
+    "per",
+    "for each",
+    "for every",
+    "each",
+    "grouped by",
+    "broken down by",
+    "split by",
+    "across",
+)
+_kw("top", "top")
+_kw("bottom", "bottom")
+_kw("most", "most", "the most")
+_kw("least", "fewest", "least", "the least", "the fewest")
+_kw(
+    "gt",
+    "over",
+    "above",
+    "more than",
+    "greater than",
+    "exceeding",
+    "larger than",
+    "higher than",
+    "bigger than",
+)
+_kw("gte", "at least", "or more", "minimum of")
+_kw("lt", "under", "below", "less than", "fewer than", "lower than", "smaller than")
+_kw("lte", "at most", "or less", "maximum of", "up to")
+_kw("between", "between")
+_kw("eq", "equal to", "exactly", "equals")
+_kw("since", "since")
+_kw("before", "before", "prior to")
+_kw("after", "after")
+_kw("which", "which", "what", "who")
+_kw("or", "or")
+_kw("not", "not", "excluding", "except", "other than", "without")
+_kw("compare", "vs", "versus", "compared to", "compared with", "compare", "against")
+for _unit, _words in {
+    "day": "daily, day, days, per day, by day",
+    "week": "weekly, week, weeks",
+    "month": "monthly, month, months, over time",
+    "quarter": "quarterly, quarter, quarters",
+    "year": "yearly, year, years, annually, year over year",
+}.items():
+    _kw("time", *(w.strip() for w in _words.split(",")), arg=_unit)
+
+_MAX_PHRASE = 5
+
+_DATE_WORDS = frozenset({"date", "at", "on", "time", "timestamp", "day"})
+
+# People say the name, columns often hold the postal code.
+US_STATES = {
+    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
+    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "district of columbia": "DC",
+    "florida": "FL", "georgia": "GA", "hawaii": "HI", "idaho": "ID", "illinois": "IL",
+    "indiana": "IN", "iowa": "IA", "kansas": "KS", "kentucky": "KY", "louisiana": "LA",
+    "maine": "ME", "maryland": "MD", "massachusetts": "MA", "michigan": "MI",
+    "minnesota": "MN", "mississippi": "MS", "missouri": "MO", "montana": "MT",
+    "nebraska": "NE", "nevada": "NV", "new hampshire": "NH", "new jersey": "NJ",
+    "new mexico": "NM", "new york": "NY", "north carolina": "NC", "north dakota": "ND",
+    "ohio": "OH", "oklahoma": "OK", "oregon": "OR", "pennsylvania": "PA",
+    "rhode island": "RI", "south carolina": "SC", "south dakota": "SD", "tennessee": "TN",
+    "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA", "washington": "WA",
+    "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
+}  # fmt: skip
+
+# Column names that are acronyms people spell out.
+COLUMN_ALIASES: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {
+    ("dti",): (("debt", "to", "income"), ("debt", "to", "income", "ratio")),
+    ("ltv",): (("loan", "to", "value"), ("loan", "to", "value", "ratio")),
+    ("fico",): (("credit", "score"),),
+}
+
+# Words people use for a status that the data spells differently: "default" covers
+# "Charged Off" too. Linked only to values a column really holds (its samples).
+VALUE_CONCEPTS = {
+    "default": ("default", "charged off", "charge off", "written off", "write off"),
+    "defaulted": ("default", "charged off", "charge off", "written off", "write off"),
+    "late": ("late", "late 16 30 day", "late 31 120 day", "grace period"),
+    "delinquent": ("late", "late 16 30 day", "late 31 120 day", "grace period"),
+    "paid off": ("fully paid", "paid"),
+    "repaid": ("fully paid", "paid"),
+    "cancelled": ("cancelled", "canceled"),
+}
+
+
+@dataclass(frozen=True)
+class ColumnRef:
+    table: str
+    column: ColumnInfo
+
+
+@dataclass(frozen=True)
+class Item:
+    """One linked piece of the question."""
+
+    kind: Literal["keyword", "table", "column", "value", "number", "year", "filler", "unknown"]
+    text: str  # the words as typed
+    keyword: KeywordKind | None = None
+    arg: str = ""
+    table: str | None = None
+    columns: tuple[ColumnRef, ...] = ()  # candidates, best first
+    values: tuple[str, ...] = ()  # sampled values as stored (one word may stand for several)
+    number: float | None = None
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: Literal["table", "column", "value"]
+    table: str
+    column: ColumnInfo | None
+    value: str | None
+    strength: int
+
+
+class Lexicon:
+    """Phrases of one schema: tables, columns (several spellings) and sampled values."""
+
+    def __init__(self, schema: SchemaInfo) -> None:
+        self.schema = schema
+        self._phrases: dict[tuple[str, ...], list[_Entry]] = {}
+        for table in schema.tables:
+            table_words = name_words(table.name)
+            self._add(table_words, _Entry("table", table.name, None, None, 3))
+            for column in table.columns:
+                self._add_column(table.name, table_words, column)
+
+    def _add(self, words: tuple[str, ...], entry: _Entry) -> None:
+        if words and len(words) <= _MAX_PHRASE:
+            self._phrases.setdefault(words, []).append(entry)
+
+    def _add_column(self, table: str, table_words: tuple[str, ...], column: ColumnInfo) -> None:
+        words = name_words(column.name)
+        self._add(words, _Entry("column", table, column, None, 3))
+        self._add(("".join(words),), _Entry("column", table, column, None, 3))
+        prefix = table_words[-1:]
+        if words[: len(prefix)] == prefix and len(words) > len(prefix):
+            self._add(words[len(prefix) :], _Entry("column", table, column, None, 2))
+        elif prefix:
+            self._add(prefix + words, _Entry("column", table, column, None, 3))
+        if column.kind in ("date", "timestamp") and len(words) > 1 and words[-1] in _DATE_WORDS:
+            verb = words[0]  # issue_date ← "issued", order_date ← "ordered"
+            for form in {verb + "d", verb + "ed"} if verb.endswith("e") else {verb + "ed"}:
+                self._add((form,), _Entry("column", table, column, None, 1))
+        for alias in COLUMN_ALIASES.get(words, ()):
+            self._add(alias, _Entry("column", table, column, None, 3))
+        if len(words) > 1:
+            self._add(words[-1:], _Entry("column", table, column, None, 1))
+        if column.kind == "text":
+            spelled = {name_words(sample): sample for sample in column.samples}
+            for value_words, sample in spelled.items():
+                self._add(value_words, _Entry("value", table, column, sample, 1))
+            for state, code in US_STATES.items():
+                stored = spelled.get(name_words(code))
+                if stored is not None:
+                    self._add(name_words(state), _Entry("value", table, column, stored, 1))
+            for concept, meanings in VALUE_CONCEPTS.items():
+                concept_words = name_words(concept)
+                for meaning in meanings:
+                    stored = spelled.get(name_words(meaning))
+                    if stored is not None:
+                        self._add(concept_words, _Entry("value", table, column, stored, 1))
+
+    def candidates(self, words: tuple[str, ...]) -> list[_Entry]:
+        return self._phrases.get(words, [])
+
+    def closest(self, word: str) -> str | None:
+        """The schema word most like ``word`` (a typo's likely target), for a hint only."""
+        known = {w for phrase in self._phrases for w in phrase if len(w) > 3}
+        found = difflib.get_close_matches(canonical(word), sorted(known), n=1, cutoff=0.8)
+        return found[0] if found else None
+
+
+@lru_cache(maxsize=64)
+def lexicon_for(schema: SchemaInfo) -> Lexicon:
+    return Lexicon(schema)
+
+
+def _short_value_allowed(token: Token, previous: Item | None, entry: _Entry) -> bool:
+    """One- or two-letter values ("A", "CA") count only when typed in capitals mid-sentence,
+    or right after their own column ("grade a"), so "a" or "or" are never read as values."""
+    after_own_column = (
+        previous is not None
+        and previous.kind == "column"
+        and any(ref.column == entry.column for ref in previous.columns)
+    )
+    return after_own_column or (token.raw.isupper() and token.position > 0)
+
+
+def _entry_items(words_text: str, entries: list[_Entry]) -> Item | None:
+    best = max(entry.strength for entry in entries)
+    top = [entry for entry in entries if entry.strength == best]
+    kinds = {entry.kind for entry in top}
+    if "column" in kinds:
+        refs = tuple(ColumnRef(e.table, e.column) for e in top if e.kind == "column" and e.column)
+        return Item("column", words_text, columns=refs)
+    if "table" in kinds:
+        return Item("table", words_text, table=top[0].table)
+    values = [e for e in top if e.kind == "value" and e.column is not None]
+    if values:
+        first = values[0]
+        same = [e for e in values if e.table == first.table and e.column == first.column]
+        assert first.column is not None
+        found = tuple(dict.fromkeys(e.value for e in same if e.value is not None))
+        return Item(
+            "value", words_text, columns=(ColumnRef(first.table, first.column),), values=found
+        )
+    return None
+
+
+def link(question: str, schema: SchemaInfo) -> list[Item]:
+    """Read ``question`` into linked items, longest phrase first at every position."""
+    lexicon = lexicon_for(schema)
+    tokens = tokenize(question)
+    items: list[Item] = []
+    i = 0
+    while i < len(tokens):
+        item, used = _match_at(tokens, i, lexicon, items[-1] if items else None)
+        items.append(item)
+        i += used
+    return items
+
+
+def _match_at(
+    tokens: list[Token], i: int, lexicon: Lexicon, previous: Item | None
+) -> tuple[Item, int]:
+    for size in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
+        window = tokens[i : i + size]
+        words = tuple(t.word for t in window)
+        text = " ".join(t.raw for t in window)
+        entries = lexicon.candidates(words)
+        if size == 1 and len(window[0].raw) <= 2:
+            entries = [
+                e
+                for e in entries
+                if e.kind != "value" or _short_value_allowed(window[0], previous, e)
+            ]
+        schema_item = _entry_items(text, entries) if entries else None
+        keyword = _KEYWORDS.get(words)
+        # Keywords win single-word ties ("total", "count"); longer schema phrases win otherwise.
+        if keyword and (schema_item is None or size == 1):
+            return Item("keyword", text, keyword=keyword[0], arg=keyword[1]), size
+        if schema_item is not None:
+            return schema_item, size
+    token = tokens[i]
+    if is_year(token.raw):
+        return Item("year", token.raw, number=float(token.raw)), 1
+    number = parse_number(token.raw)
+    if number is not None:
+        return Item("number", token.raw, number=number), 1
+    if token.word in STOPWORDS or token.raw.lower() in STOPWORDS:
+        return Item("filler", token.raw), 1
+    return Item("unknown", token.raw), 1

@@ -1,1 +1,0 @@
-"""Business rules. Services flush, never commit: the caller owns the transaction."""
