@@ -39,7 +39,7 @@ def _prepare_database(admin_url: str, app_url: str) -> str:
     """Create, migrate and load the demo into the app database; return the server version."""
     from backend.core.config import Settings, normalize_database_url
     from backend.data.database import make_engine, upgrade
-    from backend.demo import data as demo_data
+    from backend.demo import load
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute("CREATE DATABASE app")
@@ -47,7 +47,7 @@ def _prepare_database(admin_url: str, app_url: str) -> str:
     engine = make_engine(Settings(), url=normalize_database_url(app_url))
     try:
         upgrade(engine)
-        demo_data.load_postgres(engine)
+        load.load_postgres(engine)
     finally:
         engine.dispose()
     return str(version[0]) if version else "?"

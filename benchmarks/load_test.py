@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import httpx
-from backend.demo.data import EXAMPLE_QUESTIONS
+from backend.demo.catalogue import EXAMPLE_QUESTIONS
 
 from benchmarks.common import percentile
 

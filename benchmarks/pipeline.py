@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import psycopg
-from backend.demo.data import EXAMPLE_QUESTIONS
+from backend.demo.catalogue import EXAMPLE_QUESTIONS
 
 from benchmarks.common import Figure, percentile
 from tests.ask.test_offline_acceptance import EXPECTED, normalise

@@ -43,9 +43,11 @@ def with_database(url: str, database: str) -> str:
 
 @pytest.fixture(scope="session")
 def pg_template(pg_admin_url: str) -> str:
-    """A database migrated to head once per session; tests clone it."""
+    """A database migrated to head, with the demo loaded (as the deploy's pre-deploy step does),
+    once per session; tests clone it."""
     from backend.core.config import Settings
     from backend.data.database import make_engine, upgrade
+    from backend.demo.load import load_postgres
 
     template = f"{TEMPLATE_DB}_{os.getpid()}"
     with _admin_connect(pg_admin_url) as conn:
@@ -54,6 +56,7 @@ def pg_template(pg_admin_url: str) -> str:
     url = with_database(pg_admin_url, template)
     engine = make_engine(Settings(), url=to_sqlalchemy(url))
     upgrade(engine)
+    load_postgres(engine)
     engine.dispose()
     return template
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from backend.core.config import Settings
+from backend.data.database import make_engine
+from backend.demo.load import load_postgres, load_sqlite
 from backend.demo.target import DemoTargets
 from backend.targets.target import QueryTarget
 from psycopg import sql
@@ -22,7 +24,9 @@ from tests.support.keys import new_encryption_key
 @pytest.fixture(scope="session")
 def demo_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueryTarget]:
     """The generated demo in its embedded SQLite file, opened read-only as the app does."""
-    demo = DemoTargets(Settings(data_dir=tmp_path_factory.mktemp("demo-sqlite")))
+    data_dir = tmp_path_factory.mktemp("demo-sqlite")
+    load_sqlite(data_dir)
+    demo = DemoTargets(Settings(data_dir=data_dir))
     yield demo.target()
     demo.dispose()
 
@@ -36,6 +40,9 @@ def demo_postgres(pg_admin_url: str) -> Iterator[QueryTarget]:
     settings = Settings(
         database_url=with_database(pg_admin_url, name), encryption_key=new_encryption_key()
     )
+    engine = make_engine(settings)
+    load_postgres(engine)
+    engine.dispose()
     demo = DemoTargets(settings)
     yield demo.target()
     demo.dispose()

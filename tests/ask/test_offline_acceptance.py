@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from backend.ask.charts import validate_chart
-from backend.demo.data import EXAMPLE_QUESTIONS
+from backend.demo.catalogue import EXAMPLE_QUESTIONS
 from backend.engines.base import Request
 from backend.engines.offline.engine import OfflineEngine
 from backend.safety.executor import run_readonly

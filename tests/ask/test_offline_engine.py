@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from backend.core.dialects import Dialect
 from backend.engines.base import Request, Turn, Unanswerable
 from backend.engines.offline.engine import OfflineEngine
 from backend.safety.executor import run_readonly
@@ -73,7 +74,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueryTarget]:
     yield QueryTarget(
         key="shop",
         engine=engine,
-        dialect="sqlite",
+        dialect=Dialect.SQLITE,
         db_schema=None,
         schema_info=introspect(engine, dialect="sqlite"),
         enabled_tables=None,
@@ -223,8 +224,8 @@ def test_only_enabled_tables_are_used(demo_sqlite: QueryTarget) -> None:
     loans_only: SchemaInfo = demo_sqlite.schema_info.only(frozenset({"loans"}))
     question = "Top 10 states by average loan amount"
     with pytest.raises(Unanswerable, match="'states'"):
-        OfflineEngine().draft(Request(question, loans_only, "sqlite"))
-    knowing_all = Request(question, loans_only, "sqlite", full_schema=demo_sqlite.schema_info)
+        OfflineEngine().draft(Request(question, loans_only, Dialect.SQLITE))
+    knowing_all = Request(question, loans_only, Dialect.SQLITE, full_schema=demo_sqlite.schema_info)
     with pytest.raises(TableDisabled) as caught:
         OfflineEngine().draft(knowing_all)
     assert caught.value.extra == {"tables": ["borrowers"]}

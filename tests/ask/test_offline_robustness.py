@@ -3,6 +3,7 @@ or says which words it could not map: never another error (which would be a 500)
 
 from __future__ import annotations
 
+from backend.core.dialects import Dialect
 from backend.engines.base import Request, Unanswerable
 from backend.engines.offline.engine import OfflineEngine
 from backend.safety.executor import run_readonly
@@ -36,7 +37,7 @@ def test_any_question_is_answered_or_refused_by_name(
     refusal: str | None
     try:
         draft = OfflineEngine().draft(
-            Request(question, demo_sqlite.enabled_schema(), "sqlite", None)
+            Request(question, demo_sqlite.enabled_schema(), Dialect.SQLITE, None)
         )
     except Unanswerable as error:
         refusal = error.detail
@@ -47,7 +48,7 @@ def test_any_question_is_answered_or_refused_by_name(
         return
     sql = check_sql(
         draft.sql,
-        dialect="sqlite",
+        dialect=Dialect.SQLITE,
         enabled_tables=None,
         all_tables=[t.name for t in demo_sqlite.schema_info.tables],
     )

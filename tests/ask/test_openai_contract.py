@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backend.ask.service import Asker, AskInput, AskServices, ask
+from backend.ask.service import AskInput, AskServices, ask
 from backend.core.config import Settings
 from backend.core.errors import AppError, InvalidInput
+from backend.core.principal import Principal
 from backend.data.database import transaction
 from backend.data.models import QueryRecord, User
 from backend.engines.base import LlmFailed, Unanswerable
@@ -38,11 +39,12 @@ from tests.support.fake_openai import (
     sql_answer,
     transcription,
 )
+from tests.support.targets import demo_only
 
 KEY = "test-key-for-the-fake"
 GOOD_SQL = "SELECT grade, COUNT(*) AS loans FROM loans GROUP BY grade ORDER BY grade"
 BAR = {"type": "bar", "x": "grade", "y": "loans", "color": None, "title": "Loans by grade"}
-ANON = Asker(user_id=None, anon_id="contract-test", client_ip="127.0.0.1")
+ANON = Principal(user_id=None, anon_id="contract-test", client_ip="127.0.0.1")
 
 
 def settings_for(fake: FakeOpenAI, tmp_path: Path, **overrides: Any) -> Settings:
@@ -65,16 +67,16 @@ def services_for(
     return AskServices(
         settings=settings,
         sessions=sessions,
-        demo=lambda: target,
-        connections=None,
+        targets=demo_only(target),
         engine=OpenAIEngine(settings),
     )
 
 
 def ask_demo(
-    services: AskServices, question: str, asker: Asker = ANON, **kw: Any
+    services: AskServices, question: str, asker: Principal = ANON, **kw: Any
 ) -> dict[str, Any]:
-    return ask(services, asker, AskInput(question=question, sql=None, **kw))
+    answer = ask(services, asker, AskInput(question=question, sql=None, **kw))
+    return answer.model_dump(mode="json")
 
 
 def system_prompt(request: dict[str, Any]) -> str:
@@ -300,7 +302,7 @@ def test_follow_ups_and_liked_examples_reach_the_prompt(
             )
         )
         user_id = user.id
-    asker = Asker(user_id=user_id, anon_id=None, client_ip="127.0.0.1")
+    asker = Principal(user_id=user_id, anon_id=None, client_ip="127.0.0.1")
     services = services_for(settings, app_sessions, demo_sqlite)
     fake_openai.script(sql_answer(GOOD_SQL), insights_answer(["a"], []))
     first = ask_demo(services, "Loans per grade?", asker)
@@ -315,7 +317,7 @@ def test_follow_ups_and_liked_examples_reach_the_prompt(
     assert "GROUP BY grade" in roles[1][1]
     assert roles[-1] == ("user", "only the first one")
 
-    stranger = Asker(user_id=None, anon_id="someone-else", client_ip="10.0.0.9")
+    stranger = Principal(user_id=None, anon_id="someone-else", client_ip="10.0.0.9")
     with pytest.raises(AppError) as caught:
         ask_demo(services, "again", stranger, conversation_id=first["conversation_id"])
     assert caught.value.status_code == 404

@@ -6,22 +6,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from backend.ask.service import Asker, AskInput, AskServices, ask
+from backend.ask.service import AskInput, AskServices, ask
 from backend.core.config import Settings
 from backend.core.errors import QuotaExceeded
+from backend.core.principal import Principal
 from backend.engines.base import Unanswerable
 from backend.engines.offline.engine import OfflineEngine
 from backend.targets.target import QueryTarget
 from sqlalchemy.orm import Session, sessionmaker
 
-VISITOR = Asker(user_id=None, anon_id="pipeline-visitor", client_ip="192.0.2.7")
+from tests.support.targets import demo_only
+
+VISITOR = Principal(user_id=None, anon_id="pipeline-visitor", client_ip="192.0.2.7")
 
 
 def services(
     tmp_path: Path, sessions: sessionmaker[Session], target: QueryTarget, **kw: int
 ) -> AskServices:
     settings = Settings.model_validate({"data_dir": tmp_path, **kw})
-    return AskServices(settings, sessions, lambda: target, None, OfflineEngine())
+    return AskServices(settings, sessions, demo_only(target), OfflineEngine())
 
 
 def test_truncation_is_reported_with_the_cap(
@@ -32,11 +35,11 @@ def test_truncation_is_reported_with_the_cap(
         VISITOR,
         AskInput(question=None, sql="SELECT loan_id, grade FROM loans"),
     )
-    assert answer["truncated"] is True
-    assert answer["row_count"] == 25
-    assert answer["row_cap"] == 25
-    assert len(answer["rows"]) == 25
-    assert any("cut off" in line for line in answer["insights"])
+    assert answer.truncated is True
+    assert answer.row_count == 25
+    assert answer.row_cap == 25
+    assert len(answer.rows) == 25
+    assert any("cut off" in line for line in answer.insights)
 
 
 def test_only_answers_use_up_the_allowance(
@@ -46,9 +49,9 @@ def test_only_answers_use_up_the_allowance(
     with pytest.raises(Unanswerable):
         ask(pipeline, VISITOR, AskInput(question="churn by galaxy", sql=None))
     answer = ask(pipeline, VISITOR, AskInput(question="How many loans?", sql=None))
-    assert answer["rows"] == [[50_000]]
-    assert answer["quota"] == {"remaining": 0, "limit": 1, "period": "lifetime"}
-    same_address = Asker(user_id=None, anon_id="another-tab", client_ip=VISITOR.client_ip)
+    assert answer.rows == [[50_000]]
+    assert answer.quota.model_dump() == {"remaining": 0, "limit": 1, "period": "lifetime"}
+    same_address = Principal(user_id=None, anon_id="another-tab", client_ip=VISITOR.client_ip)
     with pytest.raises(QuotaExceeded) as caught:
         ask(pipeline, same_address, AskInput(question="How many loans?", sql=None))
     assert caught.value.extra["signup"] is True

@@ -67,7 +67,6 @@ def test_railway_style_urls_become_psycopg3_urls() -> None:
     for scheme in ("postgres", "postgresql"):
         settings = Settings(database_url=f"{scheme}://u:p@host:5432/app", encryption_key=key)
         assert settings.sqlalchemy_url == "postgresql+psycopg://u:p@host:5432/app"
-        assert settings.dialect == "postgresql"
 
 
 def test_port_takes_precedence_over_api_port(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,12 +27,14 @@ def own_server() -> Iterator[PostgresServer]:
     """A PostgreSQL server of this test alone, since the test stops it."""
     from backend.core.config import Settings, normalize_database_url
     from backend.data.database import make_engine, upgrade
+    from backend.demo.load import load_postgres
 
     with throwaway_server() as server:
         with psycopg.connect(server.url(), autocommit=True) as conn:
             conn.execute("CREATE DATABASE app")
         engine = make_engine(Settings(), url=normalize_database_url(server.url("app")))
         upgrade(engine)
+        load_postgres(engine)
         engine.dispose()
         yield server
 

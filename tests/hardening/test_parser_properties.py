@@ -88,7 +88,7 @@ def test_url_and_env_forms_describe_the_same_connection_without_the_password(
     if "'" not in password and "\\" not in password:
         assert parse(None, env, "require") == from_url
     assert from_url.password == password
-    assert from_url.describe()["password"] == "••••"
+    assert from_url.describe().password == "••••"
     assert from_url.display_url() == f"postgresql://{user}:••••@{host}:{port}/{db}"
 
 
@@ -124,11 +124,11 @@ def test_the_guard_never_lets_a_write_through(
 ) -> None:
     statement = prefix + case(write) + suffix  # type: ignore[operator]
     with pytest.raises(SqlRefused):
-        check_sql(statement, dialect="postgresql", enabled_tables=None, all_tables=TABLES)
+        check_sql(statement, dialect="postgres", enabled_tables=None, all_tables=TABLES)
 
 
 @PROPERTIES
-@given(st.text(max_size=300), st.sampled_from(["postgresql", "sqlite"]))
+@given(st.text(max_size=300), st.sampled_from(["postgres", "sqlite"]))
 def test_the_guard_accepts_or_refuses_any_text(sql: str, dialect: str) -> None:
     try:
         checked = check_sql(sql, dialect=dialect, enabled_tables=None, all_tables=TABLES)
@@ -150,7 +150,7 @@ def test_reads_pass_and_stay_reads(column: str, table: str, limit: int, literal:
     sql = f"SELECT {column}, COUNT(*) FROM {table} WHERE {column} <> {quoted} GROUP BY 1"
     sql += f" LIMIT {limit}"
     try:
-        checked = check_sql(sql, dialect="postgresql", enabled_tables=None, all_tables=TABLES)
+        checked = check_sql(sql, dialect="postgres", enabled_tables=None, all_tables=TABLES)
     except SqlRefused:
         checked = None
     if checked is None:
@@ -158,5 +158,5 @@ def test_reads_pass_and_stay_reads(column: str, table: str, limit: int, literal:
         assert not literal.isprintable()
         return
     assert checked.upper().startswith("SELECT")
-    again = check_sql(checked, dialect="postgresql", enabled_tables=None, all_tables=TABLES)
+    again = check_sql(checked, dialect="postgres", enabled_tables=None, all_tables=TABLES)
     assert again == checked

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from backend.core.config import Settings
+from backend.demo.load import load_sqlite
 from backend.demo.target import DemoTargets
 from backend.targets.target import QueryTarget
 from psycopg import sql
@@ -54,6 +55,7 @@ def pg_demo(module_pg_url: str) -> Iterator[QueryTarget]:
 @pytest.fixture(scope="module")
 def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueryTarget]:
     data_dir = tmp_path_factory.mktemp("demo-data")
+    load_sqlite(data_dir)
     demo = DemoTargets(Settings(data_dir=data_dir))
     yield demo.target()
     demo.dispose()

@@ -8,7 +8,8 @@ the result's shape.
 from __future__ import annotations
 
 import pytest
-from backend.ask.charts import ChartSpec, suggest_chart, validate_chart
+from backend.ask.charts import suggest_chart, validate_chart
+from contract.ask import Chart as ChartSpec
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from backend.demo import data as demo_data
-from backend.demo.target import DemoTargets
+from backend.core.config import Settings
+from backend.data.database import make_engine
+from backend.demo import catalogue, generate, load
+from backend.demo.target import DemoTargets, DemoUnavailable
 from backend.safety.executor import DatabaseUnreachable, QueryFailed, run_readonly
 from backend.safety.guard import SqlRefused
 from backend.targets.target import QueryTarget
@@ -36,18 +38,18 @@ from tests.support.processes import clean_env, free_port
 
 
 @pytest.fixture(scope="module")
-def dataset() -> demo_data.DemoDataset:
-    return demo_data.generate()
+def dataset() -> generate.DemoDataset:
+    return generate.generate()
 
 
-def test_same_seed_same_rows_other_seed_other_rows(dataset: demo_data.DemoDataset) -> None:
-    again = demo_data.generate()
+def test_same_seed_same_rows_other_seed_other_rows(dataset: generate.DemoDataset) -> None:
+    again = generate.generate()
     assert again.checksum() == dataset.checksum()
     assert again.loans[:50] == dataset.loans[:50]
-    assert demo_data.generate(2000, seed=7).checksum() != demo_data.generate(2000).checksum()
+    assert generate.generate(2000, seed=7).checksum() != generate.generate(2000).checksum()
 
 
-def test_size_and_coverage(dataset: demo_data.DemoDataset) -> None:
+def test_size_and_coverage(dataset: generate.DemoDataset) -> None:
     assert len(dataset.loans) == 50_000
     assert 30_000 < len(dataset.borrowers) < 50_000  # some borrowers have several loans
     months_2023 = {loan[2].month for loan in dataset.loans if loan[2].year == 2023}
@@ -62,7 +64,7 @@ def test_size_and_coverage(dataset: demo_data.DemoDataset) -> None:
     }
 
 
-def test_worse_grades_pay_more_and_default_more(dataset: demo_data.DemoDataset) -> None:
+def test_worse_grades_pay_more_and_default_more(dataset: generate.DemoDataset) -> None:
     by_grade: dict[str, list[tuple[object, ...]]] = defaultdict(list)
     for loan in dataset.loans:
         by_grade[str(loan[7])].append(loan)
@@ -76,7 +78,7 @@ def test_worse_grades_pay_more_and_default_more(dataset: demo_data.DemoDataset) 
     assert 8 < default_rates[1] * 100 + default_rates[2] * 100 < 40  # B and C: a few percent each
 
 
-def test_income_and_amount_move_together(dataset: demo_data.DemoDataset) -> None:
+def test_income_and_amount_move_together(dataset: generate.DemoDataset) -> None:
     income = {b[0]: float(b[2]) for b in dataset.borrowers}
     pairs = [(income[loan[1]], float(loan[3])) for loan in dataset.loans]
     correlation = statistics.correlation([p[0] for p in pairs], [p[1] for p in pairs])
@@ -91,11 +93,11 @@ def test_postgres_load_is_read_only_for_the_demo_role(
     with psycopg.connect(module_pg_url, autocommit=True) as conn:
         count = conn.execute("SELECT count(*) FROM demo.loans").fetchone()
         role = conn.execute(
-            "SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (demo_data.DEMO_READ_ROLE,)
+            "SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (catalogue.DEMO_READ_ROLE,)
         ).fetchone()
         assert count == (50_000,)
         assert role == (False,)
-        conn.execute(f"SET ROLE {demo_data.DEMO_READ_ROLE}")
+        conn.execute(f"SET ROLE {catalogue.DEMO_READ_ROLE}")
         assert conn.execute("SELECT count(*) FROM demo.borrowers").fetchone() is not None
         for write in (
             "INSERT INTO demo.loans (loan_id) VALUES (-1)",
@@ -108,18 +110,20 @@ def test_postgres_load_is_read_only_for_the_demo_role(
 
 
 def test_postgres_load_is_idempotent_and_follows_the_version(pg_url: str) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA demo CASCADE")  # the test databases come with the demo loaded
     engine = create_engine(to_sqlalchemy(pg_url))
-    small = demo_data.generate(500)
+    small = generate.generate(500)
     try:
-        first = demo_data.load_postgres(engine, dataset=small)
-        second = demo_data.load_postgres(engine, dataset=small)
+        first = load.load_postgres(engine, dataset=small)
+        second = load.load_postgres(engine, dataset=small)
         assert first.loaded is True
         assert second.loaded is False
-        assert second.read_role == demo_data.DEMO_READ_ROLE
+        assert second.read_role == catalogue.DEMO_READ_ROLE
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute("UPDATE demo.loans SET term = 36 WHERE loan_id = 1")  # a marker row
             conn.execute("COMMENT ON SCHEMA demo IS 'eaa-demo v0'")  # an older generator
-        third = demo_data.load_postgres(engine, dataset=demo_data.generate(300))
+        third = load.load_postgres(engine, dataset=generate.generate(300))
         assert third.loaded is True
         with psycopg.connect(pg_url, autocommit=True) as conn:
             assert conn.execute("SELECT count(*) FROM demo.loans").fetchone() == (300,)
@@ -128,11 +132,11 @@ def test_postgres_load_is_idempotent_and_follows_the_version(pg_url: str) -> Non
 
 
 def test_sqlite_load_is_idempotent_and_read_only(tmp_path: Path) -> None:
-    small = demo_data.generate(400)
-    first = demo_data.load_sqlite(tmp_path, dataset=small)
-    path = demo_data.sqlite_path(tmp_path)
+    small = generate.generate(400)
+    first = load.load_sqlite(tmp_path, dataset=small)
+    path = load.sqlite_path(tmp_path)
     stamp = path.stat().st_mtime_ns
-    second = demo_data.load_sqlite(tmp_path, dataset=small)
+    second = load.load_sqlite(tmp_path, dataset=small)
     assert (first.loaded, second.loaded) == (True, False)
     assert path.stat().st_mtime_ns == stamp
     assert [p.name for p in tmp_path.iterdir()] == ["demo.sqlite"]  # no partial file left
@@ -163,18 +167,18 @@ def test_load_demo_command(tmp_path: Path) -> None:
     assert os.access(tmp_path / "data" / "demo.sqlite", os.R_OK)
 
 
-def test_dates_span_the_documented_window(dataset: demo_data.DemoDataset) -> None:
+def test_dates_span_the_documented_window(dataset: generate.DemoDataset) -> None:
     dates = [loan[2] for loan in dataset.loans]
     assert min(dates) >= dt.date(2019, 1, 1)
     assert max(dates) <= dt.date(2024, 6, 30)
-    assert len(demo_data.EXAMPLE_QUESTIONS) >= 12
+    assert len(catalogue.EXAMPLE_QUESTIONS) >= 12
     for required in (
         "What is the default rate by grade?",
         "Top 10 states by average loan amount",
         "Monthly loan volume in 2023",
         "How many loans per purpose?",
     ):
-        assert required in demo_data.EXAMPLE_QUESTIONS
+        assert required in catalogue.EXAMPLE_QUESTIONS
 
 
 @pytest.mark.parametrize("already_member", [False, True], ids=["not-a-member", "member"])
@@ -186,7 +190,7 @@ def test_a_login_that_cannot_grant_roles_still_gets_a_read_only_demo(
     carry the load."""
     suffix = uuid.uuid4().hex[:8]
     login, database = f"limited_{suffix}", f"limited_db_{suffix}"
-    reader = sql.Identifier(demo_data.DEMO_READ_ROLE)
+    reader = sql.Identifier(catalogue.DEMO_READ_ROLE)
     with psycopg.connect(pg_admin_url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(login)))
         admin.execute(
@@ -196,7 +200,7 @@ def test_a_login_that_cannot_grant_roles_still_gets_a_read_only_demo(
         )
         if already_member:
             exists = admin.execute(
-                "SELECT 1 FROM pg_roles WHERE rolname = %s", (demo_data.DEMO_READ_ROLE,)
+                "SELECT 1 FROM pg_roles WHERE rolname = %s", (catalogue.DEMO_READ_ROLE,)
             ).fetchone()
             if not exists:
                 admin.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(reader))
@@ -205,11 +209,14 @@ def test_a_login_that_cannot_grant_roles_still_gets_a_read_only_demo(
     settings = pg_settings(url.render_as_string(hide_password=False))
     try:
         with caplog.at_level(logging.WARNING, logger="backend.demo"):
+            engine = make_engine(settings)
+            load.load_postgres(engine)
+            engine.dispose()
             demo = DemoTargets(settings)
             target = demo.target()
         assert ("read-only role" in caplog.text) is not already_member
         whoami = run_readonly(target, "SELECT current_user", row_cap=1, timeout_seconds=5)
-        assert whoami.rows == [[demo_data.DEMO_READ_ROLE if already_member else login]]
+        assert whoami.rows == [[catalogue.DEMO_READ_ROLE if already_member else login]]
         with pytest.raises(SqlRefused, match="change data"):
             run_readonly(target, "SELECT * FROM loans FOR UPDATE", row_cap=1, timeout_seconds=5)
         with pytest.raises(QueryFailed):  # the server-side cursor admits only a query
@@ -234,3 +241,20 @@ def test_an_unreachable_database_makes_the_demo_unreachable_not_broken() -> None
     assert unavailable.value.code == "database_unreachable"
     assert "retry" in unavailable.value.detail
     demo.dispose()
+
+
+def test_the_demo_target_only_opens_it_never_loads_it(tmp_path: Path, pg_url: str) -> None:
+    """Loading (DROP SCHEMA, CREATE ROLE) is the operator's step: a demo question on a server
+    where nobody ran ``load-demo`` answers 503 demo_unavailable and changes nothing."""
+    embedded = DemoTargets(Settings(data_dir=tmp_path))
+    with pytest.raises(DemoUnavailable, match="load-demo") as refused:
+        embedded.target()
+    assert refused.value.status_code == 503
+    assert not load.sqlite_path(tmp_path).exists()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA demo CASCADE")
+    on_postgres = DemoTargets(pg_settings(pg_url))
+    with pytest.raises(DemoUnavailable, match="load-demo"):
+        on_postgres.target()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        assert conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'demo'").fetchone() is None

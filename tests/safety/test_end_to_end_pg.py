@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import pytest
 from backend.core.errors import AppError
-from backend.demo.data import DEMO_READ_ROLE
+from backend.demo.catalogue import DEMO_READ_ROLE
 from backend.safety.executor import QueryTimeout, run_readonly
 from backend.safety.guard import SqlRefused, check_sql
 from backend.targets.target import QueryTarget

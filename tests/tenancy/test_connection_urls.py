@@ -27,9 +27,9 @@ def test_url_is_parsed_and_the_password_masked() -> None:
     assert spec.password == "s3cr@t"
     assert spec.ssl_mode == "require"
     described = spec.describe()
-    assert described["password"] == MASK
+    assert described.password == MASK
     assert "s3cr" not in str(described)
-    assert described["display_url"] == f"postgresql://ana:{MASK}@db.example.com:6543/sales"
+    assert described.display_url == f"postgresql://ana:{MASK}@db.example.com:6543/sales"
 
 
 def test_env_content_with_database_url_or_pg_variables() -> None:

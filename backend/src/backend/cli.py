@@ -64,16 +64,16 @@ def _migrate(settings: Settings, _: argparse.Namespace) -> int:
 
 def _load_demo(settings: Settings, _: argparse.Namespace) -> int:
     """Generate the demo loans data and load it (a no-op when this version is already there)."""
-    from backend.demo import data as demo_data
+    from backend.demo import load
 
     if settings.embedded:
-        report = demo_data.load_sqlite(settings.data_dir)
+        report = load.load_sqlite(settings.data_dir)
     else:
         from backend.data.database import make_engine
 
         engine = make_engine(settings)
         try:
-            report = demo_data.load_postgres(engine)
+            report = load.load_postgres(engine)
         finally:
             engine.dispose()
     state = "loaded" if report.loaded else "already up to date"

@@ -8,28 +8,23 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from backend.accounts import router as auth
-from backend.accounts.providers import build_auth
-from backend.api.errors import install_error_handlers
+from backend.accounts import router as accounts
+from backend.api.errors import ERROR_RESPONSES, install_error_handlers
 from backend.api.middleware import (
     BodyLimitMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
 )
 from backend.api.rate_limits import limit_by_address
-from backend.ask import router as query
+from backend.ask import router as ask
 from backend.connections import router as connections
-from backend.connections.service import ConnectionRegistry
 from backend.core.config import Environment, Settings, load_settings
-from backend.core.crypto import load_keyring
-from backend.data.database import known_revisions, make_engine, make_session_factory
-from backend.demo.target import DemoTargets
-from backend.engines import LazyEngine
 from backend.health import router as health
-from backend.health.service import HealthService
 from backend.history import router as history
+from backend.plans import router as plans
 from backend.version import __version__
-from backend.voice import router as transcribe
+from backend.voice import router as voice
+from backend.wiring import build_services
 
 # Endpoints taking uploads larger than MAX_BODY_BYTES (voice recordings up to 10 MB).
 UPLOAD_LIMITS = {"/api/transcribe": 11 * 1024 * 1024}
@@ -37,17 +32,12 @@ UPLOAD_LIMITS = {"/api/transcribe": 11 * 1024 * 1024}
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
-    engine = make_engine(settings)
-    keyring = load_keyring(settings)
-    registry = ConnectionRegistry(settings, keyring)
-    demo = DemoTargets(settings)  # opened on the first demo question, not at start-up
+    services = build_services(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        registry.dispose()
-        demo.dispose()
-        engine.dispose()
+        services.dispose()
 
     app = FastAPI(
         title="Executive Analytics Assistant API",
@@ -57,17 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         redoc_url=None,
         dependencies=[Depends(limit_by_address)],
+        responses=ERROR_RESPONSES,
     )
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.sessions = make_session_factory(engine)
-    app.state.auth = build_auth(settings, app.state.sessions, keyring)
-    app.state.connections = registry
-    app.state.demo = demo
-    app.state.question_engine = LazyEngine(settings)  # offline unless OPENAI_API_KEY is set
-    app.state.health = HealthService(
-        engine, known=known_revisions(), version=__version__, commit=settings.commit_sha
-    )
+    app.state.services = services
     # Added innermost first: body limit, CORS, security headers, request id + access log.
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=UPLOAD_LIMITS
@@ -86,10 +68,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
-    app.include_router(health.router, prefix="/api")
-    app.include_router(auth.router, prefix="/api")
-    app.include_router(connections.router, prefix="/api")
-    app.include_router(history.router, prefix="/api")
-    app.include_router(query.router, prefix="/api")
-    app.include_router(transcribe.router, prefix="/api")
+    for module in (health, plans, accounts, connections, history, ask, voice):
+        app.include_router(module.router, prefix="/api")
     return app

@@ -10,154 +10,28 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from contract.accounts import Profile, TokenPair
+from contract.ask import Answer, Examples, Transcript
+from contract.connections import (
+    Connection,
+    ConnectionList,
+    ConnectionTest,
+    ParsedConnection,
+    SslMode,
+)
+from contract.history import HistoryPage
+from contract.plans import Plans
+from pydantic import BaseModel, ValidationError
 
 from frontend.errors import BackendError
 
 __all__ = ["BackendClient", "BackendError", "BackendStatus", "Identity"]
 
-SslMode = Literal["require", "prefer", "disable"]
 _IDEMPOTENT = frozenset({"GET", "PUT", "DELETE", "HEAD"})
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-M = TypeVar("M", bound=_Model)
-
-
-class ChartSpec(_Model):
-    type: str = "none"
-    x: str | None = None
-    y: str | None = None
-    color: str | None = None
-    title: str = ""
-
-
-class Quota(_Model):
-    remaining: int | None = None
-    limit: int | None = None
-    period: str = ""
-
-
-class Timings(_Model):
-    sql_ms: float = 0.0
-    run_ms: float = 0.0
-    chart_ms: float = 0.0
-    insights_ms: float = 0.0
-    total_ms: float = 0.0
-
-
-class QueryResult(_Model):
-    id: str | int
-    conversation_id: str | None = None
-    question: str | None = None
-    sql: str
-    columns: list[str]
-    rows: list[list[Any]]
-    row_count: int
-    truncated: bool = False
-    row_cap: int | None = None
-    chart: ChartSpec | None = None
-    explanation: str = ""
-    insights: list[str] = Field(default_factory=list)
-    recommendations: list[str] = Field(default_factory=list)
-    timings: Timings = Field(default_factory=Timings)
-    engine: str = ""
-    quota: Quota = Field(default_factory=Quota)
-
-
-class TableSummary(_Model):
-    name: str
-    description: str = ""
-    columns: list[str] = Field(default_factory=list)
-
-
-class DatabaseSummary(_Model):
-    name: str
-    description: str = ""
-    tables: list[TableSummary] = Field(default_factory=list)
-
-
-class Examples(_Model):
-    database: DatabaseSummary
-    questions: list[str]
-
-
-class User(_Model):
-    id: str
-    email: str
-
-
-class Tokens(_Model):
-    access_token: str
-    refresh_token: str
-    expires_in: int = 0
-    user: User
-
-
-class Me(_Model):
-    id: str
-    email: str
-    plan: str = "free"
-    quota: Quota = Field(default_factory=Quota)
-
-
-class ParsedConnection(_Model):
-    dialect: str
-    host: str | None = None
-    port: int | None = None
-    database: str | None = None
-    username: str | None = None
-    display_url: str
-
-
-class ConnectionTest(_Model):
-    ok: bool
-    dialect: str = ""
-    display_url: str = ""
-    table_count: int = 0
-
-
-class ConnectionTable(_Model):
-    name: str
-    enabled: bool
-    row_estimate: int | None = None
-
-
-class Connection(_Model):
-    id: str
-    name: str
-    dialect: str
-    ssl_mode: str
-    display_url: str
-    created_at: str | None = None
-    scanned_at: str | None = None
-    tables: list[ConnectionTable] = Field(default_factory=list)
-
-
-class HistoryItem(_Model):
-    id: str | int
-    question: str | None = None
-    sql: str | None = None
-    row_count: int | None = None
-    truncated: bool = False
-    status: str = ""
-    created_at: str = ""
-    connection_id: str | None = None
-    conversation_id: str | None = None
-    feedback: int | None = None
-
-
-class HistoryPage(_Model):
-    items: list[HistoryItem]
-    page: int
-    page_size: int
-    total: int
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -297,43 +171,45 @@ class BackendClient:
         sql: str | None = None,
         connection_id: str = "demo",
         conversation_id: str | None = None,
-    ) -> QueryResult:
+    ) -> Answer:
         body = {
             "question": question,
             "sql": sql,
             "connection_id": connection_id,
             "conversation_id": conversation_id,
         }
-        return self._typed(QueryResult, "POST", "/api/query", identity, json=body)
+        return self._typed(Answer, "POST", "/api/query", identity, json=body)
 
     def examples(self, identity: Identity | None = None) -> Examples:
         return self._typed(Examples, "GET", "/api/examples", identity)
+
+    def plans(self) -> Plans:
+        return self._typed(Plans, "GET", "/api/plans")
 
     def transcribe(self, identity: Identity, audio_path: str | Path) -> str:
         path = Path(audio_path)
         with path.open("rb") as audio:
             files = {"audio": (path.name, audio, "application/octet-stream")}
-            body = self._json("POST", "/api/transcribe", identity, files=files)
-        return str(body.get("text", ""))
+            return self._typed(Transcript, "POST", "/api/transcribe", identity, files=files).text
 
     # --- auth ---------------------------------------------------------------------------
-    def register(self, email: str, password: str) -> Tokens:
+    def register(self, email: str, password: str) -> TokenPair:
         body = {"email": email, "password": password}
-        return self._typed(Tokens, "POST", "/api/auth/register", json=body)
+        return self._typed(TokenPair, "POST", "/api/auth/register", json=body)
 
-    def login(self, email: str, password: str) -> Tokens:
+    def login(self, email: str, password: str) -> TokenPair:
         body = {"email": email, "password": password}
-        return self._typed(Tokens, "POST", "/api/auth/login", json=body)
+        return self._typed(TokenPair, "POST", "/api/auth/login", json=body)
 
-    def refresh(self, refresh_token: str) -> Tokens:
+    def refresh(self, refresh_token: str) -> TokenPair:
         body = {"refresh_token": refresh_token}
-        return self._typed(Tokens, "POST", "/api/auth/refresh", json=body)
+        return self._typed(TokenPair, "POST", "/api/auth/refresh", json=body)
 
     def logout(self, identity: Identity) -> None:
         self._request("POST", "/api/auth/logout", identity)
 
-    def me(self, identity: Identity) -> Me:
-        return self._typed(Me, "GET", "/api/auth/me", identity)
+    def me(self, identity: Identity) -> Profile:
+        return self._typed(Profile, "GET", "/api/auth/me", identity)
 
     def delete_me(self, identity: Identity) -> None:
         self._request("DELETE", "/api/auth/me", identity)
@@ -364,11 +240,7 @@ class BackendClient:
         return self._typed(Connection, "POST", "/api/connections", identity, json=body)
 
     def list_connections(self, identity: Identity) -> list[Connection]:
-        body = self._json("GET", "/api/connections", identity)
-        try:
-            return [Connection.model_validate(item) for item in body.get("items", [])]
-        except ValidationError as error:
-            raise BackendError("server_error", "Unexpected answer shape.") from error
+        return self._typed(ConnectionList, "GET", "/api/connections", identity).items
 
     def get_connection(self, identity: Identity, connection_id: str) -> Connection:
         return self._typed(Connection, "GET", f"/api/connections/{connection_id}", identity)
@@ -391,12 +263,12 @@ class BackendClient:
         params = {"page": page, "page_size": page_size}
         return self._typed(HistoryPage, "GET", "/api/history", identity, params=params)
 
-    def rerun(self, identity: Identity, history_id: str | int) -> QueryResult:
-        return self._typed(QueryResult, "POST", f"/api/history/{history_id}/rerun", identity)
+    def rerun(self, identity: Identity, history_id: str) -> Answer:
+        return self._typed(Answer, "POST", f"/api/history/{history_id}/rerun", identity)
 
-    def feedback(self, identity: Identity, history_id: str | int, value: int) -> None:
+    def feedback(self, identity: Identity, history_id: str, value: int) -> None:
         path = f"/api/history/{history_id}/feedback"
         self._request("PUT", path, identity, json={"value": value})
 
-    def history_csv(self, identity: Identity, history_id: str | int) -> bytes:
+    def history_csv(self, identity: Identity, history_id: str) -> bytes:
         return self._request("GET", f"/api/history/{history_id}/csv", identity).content

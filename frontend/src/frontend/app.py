@@ -9,7 +9,7 @@ import gradio as gr
 from frontend.api_client import BackendClient, BackendStatus
 from frontend.errors import BackendError
 from frontend.pages import auth, connections, history, landing, workspace
-from frontend.pages.workspace import connection_choices, quota_text
+from frontend.plans import PlansCache
 from frontend.session import Session, after_error, call_signed_in, clean, signed_in
 from frontend.shell import (
     TAB_CONNECTIONS,
@@ -19,6 +19,7 @@ from frontend.shell import (
     TAB_WORKSPACE,
     Shell,
 )
+from frontend.views.account import account_line, connection_choices, quota_text
 
 STATUS_REFRESH_SECONDS = 5.0
 SESSION_STORAGE_KEY = "eaa-session"
@@ -38,16 +39,17 @@ def account_view(
     """Header line, quota line, the workspace's database choices, and the session."""
     choices, session = connection_choices(client, clean(session))
     if not signed_in(session):
-        return auth.account_line(session), "", choices, session
+        return account_line(session), "", choices, session
     try:
         me, session = call_signed_in(client, session, client.me)
     except BackendError as error:
         session = after_error(session, error)
-        return auth.account_line(session), "", choices, session
-    return auth.account_line(session), quota_text(me.quota, is_signed_in=True), choices, session
+        return account_line(session), "", choices, session
+    return account_line(session), quota_text(me.quota, is_signed_in=True), choices, session
 
 
 def build_app(client: BackendClient, *, session_secret: str | None = None) -> gr.Blocks:
+    plans = PlansCache(client)
     # Files handed to visitors (CSV exports) leave Gradio's cache after an hour.
     with gr.Blocks(title="Executive Analytics Assistant", delete_cache=(3600, 3600)) as app:
         session = gr.BrowserState(None, storage_key=SESSION_STORAGE_KEY, secret=session_secret)
@@ -82,6 +84,11 @@ def build_app(client: BackendClient, *, session_secret: str | None = None) -> gr
             button.click(lambda t=target: go(t), outputs=tabs, api_visibility="private")
         auth.wire_sign_out(client, shell, sign_out)
 
+        def show_session(current: Session | None) -> Any:
+            """The header from the session alone: no backend call."""
+            is_in = signed_in(current)
+            return account_line(current), gr.Button(visible=not is_in), gr.Button(visible=is_in)
+
         def refresh_account(current: Session | None, picked: str | None) -> Any:
             line, quota, choices, current = account_view(client, current)
             is_in = signed_in(current)
@@ -96,15 +103,34 @@ def build_app(client: BackendClient, *, session_secret: str | None = None) -> gr
                 current,
             )
 
-        account_outputs = [account, sign_in, sign_out, space.view.quota, space.connection]
+        header = [account, sign_in, sign_out]
         for event in shell.session_events:
+            event.then(show_session, inputs=session, outputs=header, api_visibility="private")
+        for event in shell.account_events:
             event.then(
                 refresh_account,
                 inputs=[session, space.connection],
-                outputs=[*account_outputs, auth_page.notice, session],
+                outputs=[*header, space.view.quota, space.connection, auth_page.notice, session],
                 api_visibility="private",
             )
 
+        def show_plans() -> Any:
+            """Limits and prices as the backend states them (cached for a minute)."""
+            current = plans.get()
+            limits = current.limits if current else None
+            return (
+                landing.pricing_html(current),
+                gr.Button(landing.start_label(current)),
+                auth.free_plan(current),
+                gr.Textbox(max_length=limits.max_question_chars if limits else None),
+                workspace.signup_pitch(limits),
+            )
+
+        app.load(
+            show_plans,
+            outputs=[home.pricing, home.pricing_start, auth_page.plan, space.question, space.pitch],
+            api_name="plans",
+        )
         timer = gr.Timer(STATUS_REFRESH_SECONDS)
 
         def refresh() -> str:

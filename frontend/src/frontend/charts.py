@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, get_args
 
 import plotly.graph_objects as go
+from contract.ask import ChartType
 
-CHART_TYPES = ("bar", "line", "scatter", "pie", "histogram")
+CHART_TYPES = tuple(kind for kind in get_args(ChartType) if kind != "none")
 _NEEDS_Y = frozenset({"bar", "line", "scatter", "pie"})
 PALETTE = ["#7c8cff", "#34d399", "#fbbf24", "#f472b6", "#38bdf8", "#a78bfa", "#fb7185"]
 

@@ -11,7 +11,9 @@ import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from frontend.api_client import BackendClient, Identity, Tokens
+from contract.accounts import TokenPair
+
+from frontend.api_client import BackendClient, Identity
 from frontend.errors import SESSION_EXPIRED, BackendError, friendly_message
 
 T = TypeVar("T")
@@ -35,7 +37,7 @@ def signed_in(session: Session | None) -> bool:
     return bool((session or {}).get("access_token"))
 
 
-def with_tokens(session: Session | None, tokens: Tokens) -> Session:
+def with_tokens(session: Session | None, tokens: TokenPair) -> Session:
     return {
         **anonymous(session),
         "access_token": tokens.access_token,

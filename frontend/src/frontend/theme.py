@@ -69,6 +69,7 @@ CSS = """
   object-fit: cover; object-position: top; }
 #run-status { font-family: ui-monospace, monospace; }
 #signup-prompt { border: 1px solid #6366f1; border-radius: 12px; padding: 12px; }
+#csv-file { display: none !important; }
 @media (max-width: 640px) {
   .hero { padding: 28px 4px 12px; }
   .gradio-container { padding: 0 6px !important; }

@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
+from contract.accounts import TokenPair as PublicTokens
+from contract.accounts import UserRef
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
@@ -37,14 +38,13 @@ class TokenPair:
     user_id: str
     email: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "access_token": self.access_token,
-            "refresh_token": self.refresh_token,
-            "token_type": "bearer",
-            "expires_in": self.expires_in,
-            "user": {"id": self.user_id, "email": self.email},
-        }
+    def public(self) -> PublicTokens:
+        return PublicTokens(
+            access_token=self.access_token,
+            refresh_token=self.refresh_token,
+            expires_in=self.expires_in,
+            user=UserRef(id=self.user_id, email=self.email),
+        )
 
 
 @dataclass(frozen=True)

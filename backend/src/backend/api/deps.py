@@ -1,46 +1,45 @@
-"""Request-scoped dependencies as named ``Annotated`` aliases, so route signatures stay short."""
+"""Request-scoped dependencies as named ``Annotated`` aliases, so route signatures stay short.
+
+Routes reach the app's shared parts only through ``ServicesDep`` (built once in
+``wiring.build_services``), never through ``app.state`` directly.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from backend.accounts.sessions import AuthUser
 from backend.api.middleware import identify
 from backend.api.rate_limits import limit_principal
 from backend.core.config import Settings
 from backend.core.errors import InvalidInput, Unauthorized
+from backend.core.principal import Principal
 from backend.data.database import transaction
+from backend.wiring import AppServices
 
 _ANON_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
-@dataclass(frozen=True)
-class Principal:
-    """Who is asking: a signed-in user, or an anonymous visitor known by id and address."""
-
-    user_id: str | None
-    anon_id: str | None
-    client_ip: str
-    email: str | None = None
-
-    @property
-    def is_anonymous(self) -> bool:
-        return self.user_id is None
+def get_services(request: Request) -> AppServices:
+    services: AppServices = request.app.state.services
+    return services
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+ServicesDep = Annotated[AppServices, Depends(get_services)]
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def get_settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+def get_session(services: ServicesDep) -> Iterator[Session]:
     """The request owns the transaction: commit on success, roll back on any error."""
-    with transaction(request.app.state.sessions) as session:
+    with transaction(services.sessions) as session:
         yield session
 
 
@@ -64,35 +63,44 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def get_principal(request: Request) -> Principal:
-    """Signed-in users send ``Authorization: Bearer``; anonymous visitors ``X-Anonymous-ID``.
+BearerToken = Annotated[str | None, Depends(bearer_token)]
 
-    A bearer token is verified (signature, expiry, live session) on every request, in its own
-    short unit of work so no app-database connection is held for the rest of the request (the
-    ask pipeline opens its own). The user is also kept on ``request.state.auth_user``.
+
+def get_auth_user(request: Request, services: ServicesDep, token: BearerToken) -> AuthUser | None:
+    """The signed-in user behind ``Authorization: Bearer``, or None without the header.
+
+    The token is verified (signature, expiry, live session) on every request, in its own short
+    unit of work, so no app-database connection is held for the rest of the request.
     """
+    if token is None:
+        return None
+    with transaction(services.sessions) as session:
+        user = services.auth.authenticate(session, token)
+    identify(request, user.user_id)
+    limit_principal(request, user_id=user.user_id, anon_id=None)
+    return user
+
+
+MaybeUser = Annotated[AuthUser | None, Depends(get_auth_user)]
+
+
+def get_principal(request: Request, user: MaybeUser) -> Principal:
+    """Signed-in users send ``Authorization: Bearer``; anonymous visitors ``X-Anonymous-ID``."""
     anon_id = request.headers.get("X-Anonymous-ID")
     if anon_id is not None and not _ANON_ID.fullmatch(anon_id):
         raise InvalidInput("X-Anonymous-ID must be 8-64 letters, digits, '-' or '_'")
-    token = bearer_token(request)
-    if token is None:
+    if user is None:
         limit_principal(request, user_id=None, anon_id=anon_id)
-        return Principal(user_id=None, anon_id=anon_id, client_ip=client_ip(request))
-    with transaction(request.app.state.sessions) as session:
-        user = request.app.state.auth.authenticate(session, token)
-    request.state.auth_user = user
-    identify(request, user.user_id)
-    limit_principal(request, user_id=user.user_id, anon_id=None)
     return Principal(
-        user_id=user.user_id, anon_id=anon_id, client_ip=client_ip(request), email=user.email
+        user_id=user.user_id if user else None, anon_id=anon_id, client_ip=client_ip(request)
     )
 
 
-def get_current_user(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-    if principal.user_id is None:
+def get_current_user(user: MaybeUser) -> AuthUser:
+    if user is None:
         raise Unauthorized("Sign in to use this; send 'Authorization: Bearer <access token>'.")
-    return principal
+    return user
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
-CurrentUser = Annotated[Principal, Depends(get_current_user)]
+CurrentUser = Annotated[AuthUser, Depends(get_current_user)]

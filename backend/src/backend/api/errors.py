@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from contract.errors import ErrorBody
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -13,6 +14,25 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from backend.core.errors import AppError, ServiceUnavailable, TooManyRequests
 
 log = logging.getLogger("backend.errors")
+
+ResponseDocs = dict[int | str, dict[str, object]]
+
+
+def documented(**descriptions: str) -> ResponseDocs:
+    """OpenAPI ``responses=`` for a route: each status (``e404="not_found: …"``) answers the one
+    error body."""
+    return {
+        int(status.removeprefix("e")): {"model": ErrorBody, "description": text}
+        for status, text in descriptions.items()
+    }
+
+
+# What any route may answer: bad input, rate limits, an unavailable app database.
+ERROR_RESPONSES = documented(
+    e422="invalid_input: the request is malformed (the detail names what failed)",
+    e429="rate_limited: too many requests; see Retry-After",
+    e503="unavailable: the service's database is unavailable; see Retry-After",
+)
 
 
 def _body(code: str, detail: str, **extra: object) -> dict[str, object]:

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from backend.core.config import Settings
 from backend.data.database import transaction
 from backend.usage import rate_limit
+from backend.wiring import AppServices
 
 WINDOW_SECONDS = 60
 EXEMPT_PATHS = frozenset({"/api/health"})
 
 
+def _services(request: Request) -> AppServices:
+    services: AppServices = request.app.state.services
+    return services
+
+
 def _count(request: Request, keys: list[str], limit: int) -> None:
     if limit <= 0 or not keys:
         return
-    with transaction(request.app.state.sessions) as session:
+    with transaction(_services(request).sessions) as session:
         rate_limit.hit(session, keys, limit=limit, window_seconds=WINDOW_SECONDS)
 
 
@@ -27,7 +32,7 @@ def limit_by_address(request: Request) -> None:
     """App-wide dependency: requests per minute from one client address."""
     if request.url.path in EXEMPT_PATHS:
         return
-    settings: Settings = request.app.state.settings
+    settings = _services(request).settings
     address = request.client.host if request.client else "unknown"
     _count(request, [f"ip:{address}"], settings.rate_limit_per_minute)
 
@@ -37,6 +42,6 @@ def limit_principal(request: Request, *, user_id: str | None, anon_id: str | Non
 
     Called where the principal is resolved, since only then is the caller known.
     """
-    settings: Settings = request.app.state.settings
+    settings = _services(request).settings
     key = f"user:{user_id}" if user_id else f"anon:{anon_id}" if anon_id else None
     _count(request, [key] if key else [], settings.rate_limit_user_per_minute)

@@ -9,31 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from contract.ask import Chart as ChartSpec
+from contract.ask import ChartType
 
-ChartType = Literal["bar", "line", "scatter", "pie", "histogram", "none"]
-CHART_TYPES: tuple[ChartType, ...] = ("bar", "line", "scatter", "pie", "histogram", "none")
+CHART_TYPES: tuple[ChartType, ...] = get_args(ChartType)
 PIE_MAX_SLICES = 8
 BAR_MAX_CATEGORIES = 50
 
 _DATE_LIKE = re.compile(r"^\d{4}(-\d{2}(-\d{2}([ T].*)?)?)?$|^\d{4}-Q[1-4]$")
 _YEAR_NAME = re.compile(r"year", re.IGNORECASE)
 _SHARE_NAME = re.compile(r"(share|pct|percent|ratio|proportion|count|total|sum|volume)", re.I)
-
-
-class ChartSpec(BaseModel):
-    """What to draw: a type from the fixed list and the result columns on each axis."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    type: ChartType = "none"
-    x: str | None = None
-    y: str | None = None
-    color: str | None = None
-    title: str = Field(default="", max_length=200)
-
 
 NO_CHART = ChartSpec(type="none")
 

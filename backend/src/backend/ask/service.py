@@ -12,48 +12,40 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import select
+from contract.ask import Answer, Chart
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.ask import repository
 from backend.ask.charts import suggest_chart, validate_chart
 from backend.core.config import Settings
-from backend.core.errors import AppError, Forbidden, InvalidInput, NotFound, QuotaExceeded
+from backend.core.errors import AppError, InvalidInput, NotFound
+from backend.core.principal import Principal
 from backend.data.database import transaction
-from backend.data.models import Conversation, QueryRecord
 from backend.engines.base import Draft, Engine, Request, Turn, Usage
 from backend.engines.commentary import summarize
 from backend.safety.errors import SqlRefused
 from backend.safety.executor import QueryFailed, ResultSet, run_readonly
 from backend.targets.target import DEMO_TARGET, QueryTarget
-from backend.usage import quota
+from backend.usage.allowance import allowance_for
+
+if TYPE_CHECKING:
+    from backend.wiring import AppServices
 
 log = logging.getLogger(__name__)
 
-HISTORY_TURNS = 10
 LIKED_EXAMPLES = 3
 EDITED_SQL_EXPLANATION = "Your SQL, checked and run read-only."
 
 
-class SignupRequired(Forbidden):
-    code = "signup_required"
-
-
-class ConnectionSource(Protocol):
-    def target(self, session: Session, user_id: str, connection_id: str) -> QueryTarget: ...
-
-
-@dataclass(frozen=True)
-class Asker:
-    """Who asks: a signed-in user or an anonymous visitor (by browser id and address)."""
-
-    user_id: str | None
-    anon_id: str | None
-    client_ip: str
+class TargetSource(Protocol):
+    def resolve(
+        self, session: Session, principal: Principal, connection_id: str
+    ) -> QueryTarget: ...
 
 
 @dataclass(frozen=True)
@@ -68,9 +60,13 @@ class AskInput:
 class AskServices:
     settings: Settings
     sessions: sessionmaker[Session]
-    demo: Callable[[], QueryTarget]
-    connections: ConnectionSource | None
+    targets: TargetSource
     engine: Engine
+
+
+def services_for(app: AppServices) -> AskServices:
+    """The pipeline's view of the app's shared parts (the engine is built on first use)."""
+    return AskServices(app.settings, app.sessions, app.targets, app.question_engine.get())
 
 
 @dataclass
@@ -88,15 +84,6 @@ class _Timer:
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             self.timings[name] = round(self.timings.get(name, 0.0) + elapsed, 2)
-
-
-@dataclass(frozen=True)
-class _Allowance:
-    subjects: list[str]
-    limit: int
-    period: str
-    message: str
-    extra: dict[str, Any]
 
 
 def validate_input(settings: Settings, payload: AskInput) -> AskInput:
@@ -123,113 +110,30 @@ def validate_input(settings: Settings, payload: AskInput) -> AskInput:
     return AskInput(question, sql, payload.connection_id, payload.conversation_id)
 
 
-def _allowance(settings: Settings, asker: Asker) -> _Allowance:
-    if asker.user_id is not None:
-        return _Allowance(
-            [f"user:{asker.user_id}"],
-            settings.free_monthly_quota,
-            quota.monthly_period(),
-            f"You have used this month's {settings.free_monthly_quota} free questions; "
-            "the allowance renews on the 1st of next month.",
-            {},
-        )
-    subjects = [f"ip:{asker.client_ip}"]
-    if asker.anon_id:
-        subjects.insert(0, f"anon:{asker.anon_id}")
-    return _Allowance(
-        subjects,
-        settings.anonymous_free_questions,
-        quota.LIFETIME,
-        "You have used your free question on the demo. Sign up for a free account to keep "
-        f"asking ({settings.free_monthly_quota} questions a month, and your own databases).",
-        {"signup": True},
-    )
-
-
-def _check_allowance(session: Session, allowance: _Allowance) -> None:
-    for subject in allowance.subjects:
-        left = quota.remaining(session, subject, limit=allowance.limit, period=allowance.period)
-        if left <= 0:
-            raise QuotaExceeded(
-                allowance.message,
-                extra={"remaining": 0, "limit": allowance.limit, **allowance.extra},
-            )
-
-
-def _take_allowance(session: Session, allowance: _Allowance) -> int:
-    try:
-        return quota.consume(
-            session,
-            allowance.subjects,
-            limit=allowance.limit,
-            period=allowance.period,
-            message=allowance.message,
-        )
-    except QuotaExceeded as error:
-        raise QuotaExceeded(error.detail, extra={**error.extra, **allowance.extra}) from None
-
-
-def _resolve_target(
-    services: AskServices, session: Session, asker: Asker, connection_id: str
-) -> QueryTarget:
-    if connection_id == DEMO_TARGET:
-        return services.demo()
-    if asker.user_id is None:
-        raise SignupRequired("Sign up to ask questions of your own databases.")
-    if services.connections is None:
-        raise NotFound("No such connection.")
-    return services.connections.target(session, asker.user_id, connection_id)
-
-
-def _owns(conversation: Conversation, asker: Asker) -> bool:
-    if asker.user_id is not None:
-        return conversation.user_id == asker.user_id
-    return (
-        conversation.user_id is None
-        and bool(asker.anon_id)
-        and conversation.anon_id == asker.anon_id
-    )
-
-
 def _history(
-    session: Session, asker: Asker, conversation_id: str | None, connection_key: str | None
+    session: Session,
+    principal: Principal,
+    conversation_id: str | None,
+    connection_key: str | None,
+    turns: int,
 ) -> list[Turn]:
-    """The earlier turns of the asker's own conversation on the same database, oldest first."""
+    """The earlier turns of the caller's own conversation on the same database, oldest first."""
     if conversation_id is None:
         return []
-    conversation = session.get(Conversation, conversation_id)
-    if (
-        conversation is None
-        or not _owns(conversation, asker)
-        or conversation.connection_id != connection_key
-    ):
+    if repository.owned_conversation(session, principal, conversation_id, connection_key) is None:
         raise NotFound("No such conversation (it may belong to another database or account).")
-    records = session.scalars(
-        select(QueryRecord)
-        .where(QueryRecord.conversation_id == conversation_id, QueryRecord.status == "ok")
-        .order_by(QueryRecord.created_at.desc())
-        .limit(HISTORY_TURNS)
-    ).all()
-    return [Turn(r.question, r.sql) for r in reversed(records)]
+    return [
+        Turn(r.question, r.sql) for r in repository.recent_turns(session, conversation_id, turns)
+    ]
 
 
-def _liked_examples(session: Session, asker: Asker, connection_key: str | None) -> list[Turn]:
+def _liked_examples(
+    session: Session, principal: Principal, connection_key: str | None
+) -> list[Turn]:
     """Question→SQL pairs this user marked helpful on the same database (few-shot examples)."""
-    if asker.user_id is None:
+    if principal.user_id is None:
         return []
-    records = session.scalars(
-        select(QueryRecord)
-        .where(
-            QueryRecord.user_id == asker.user_id,
-            QueryRecord.connection_id.is_(None)
-            if connection_key is None
-            else QueryRecord.connection_id == connection_key,
-            QueryRecord.feedback == 1,
-            QueryRecord.question.is_not(None),
-        )
-        .order_by(QueryRecord.created_at.desc())
-        .limit(LIKED_EXAMPLES)
-    ).all()
+    records = repository.liked(session, principal.user_id, connection_key, LIKED_EXAMPLES)
     return [Turn(r.question, r.sql) for r in records]
 
 
@@ -274,28 +178,30 @@ def _run_checked(
             usage = usage + draft.usage
 
 
-def _chart(draft: Draft, result: ResultSet) -> dict[str, Any]:
+def _chart(draft: Draft, result: ResultSet) -> Chart:
     """The engine's chart if it fits the result (or it chose none), else one from its shape."""
     spec = validate_chart(draft.chart, result.columns)
     if spec.type == "none" and draft.chart is not None and draft.chart.get("type") == "none":
-        return spec.model_dump()
+        return spec
     if spec.type == "none":
         spec = suggest_chart(result.columns, result.rows, title=spec.title)
-    return spec.model_dump()
+    return spec
 
 
-def ask(services: AskServices, asker: Asker, payload: AskInput) -> dict[str, Any]:
+def ask(services: AskServices, principal: Principal, payload: AskInput) -> Answer:
     """Answer one question (or run edited SQL) and record it; see the module docstring."""
     started = time.perf_counter()
     settings = services.settings
     payload = validate_input(settings, payload)
-    allowance = _allowance(settings, asker)
+    allowance = allowance_for(settings, principal)
     with transaction(services.sessions) as session:
-        target = _resolve_target(services, session, asker, payload.connection_id)
+        target = services.targets.resolve(session, principal, payload.connection_id)
         key = _connection_key(target)
-        history = _history(session, asker, payload.conversation_id, key)
-        _check_allowance(session, allowance)
-        examples = _liked_examples(session, asker, key) if payload.question else []
+        history = _history(
+            session, principal, payload.conversation_id, key, settings.conversation_turns
+        )
+        allowance.check(session)
+        examples = _liked_examples(session, principal, key) if payload.question else []
     timer = _Timer()
     request = None
     try:
@@ -323,7 +229,7 @@ def ask(services: AskServices, asker: Asker, payload: AskInput) -> dict[str, Any
             commentary = services.engine.comment(payload.question or "", sql, summary)
         usage = usage + commentary.usage
     except AppError as error:
-        _record_failure(services, asker, payload, key, error, timer)
+        _record_failure(services, principal, payload, key, error, timer)
         log.info("question failed: %s (engine %s)", error.code, services.engine.name)
         raise
     timer.timings["total_ms"] = round((time.perf_counter() - started) * 1000, 2)
@@ -333,11 +239,13 @@ def ask(services: AskServices, asker: Asker, payload: AskInput) -> dict[str, Any
         "llm_calls": usage.llm_calls,
     }
     with transaction(services.sessions) as session:
-        remaining = _take_allowance(session, allowance)
-        conversation_id = payload.conversation_id or _new_conversation(session, asker, key)
-        record = QueryRecord(
-            user_id=asker.user_id,
-            anon_id=asker.anon_id,
+        remaining = allowance.take(session)
+        conversation_id = payload.conversation_id or repository.new_conversation(
+            session, principal, key
+        )
+        record_id = repository.record(
+            session,
+            principal,
             conversation_id=conversation_id,
             connection_id=key,
             question=payload.question,
@@ -345,16 +253,13 @@ def ask(services: AskServices, asker: Asker, payload: AskInput) -> dict[str, Any
             status="ok",
             row_count=result.row_count,
             truncated=result.truncated,
-            chart=chart,
+            chart=chart.model_dump(),
             # History keeps the shape of the answer, never the user's rows (re-run on demand).
             summary={k: v for k, v in summary.items() if k != "rows"},
             timings=timer.timings,
             tokens=tokens,
             engine=services.engine.name,
         )
-        session.add(record)
-        session.flush()
-        record_id = record.id
     log.info(
         "question answered: engine %s, %d rows, %d LLM calls, %.1f ms",
         services.engine.name,
@@ -362,42 +267,35 @@ def ask(services: AskServices, asker: Asker, payload: AskInput) -> dict[str, Any
         usage.llm_calls,
         timer.timings["total_ms"],
     )
-    return {
-        "id": record_id,
-        "conversation_id": conversation_id,
-        "question": payload.question,
-        "sql": sql,
-        "columns": result.columns,
-        "rows": result.rows,
-        "row_count": result.row_count,
-        "truncated": result.truncated,
-        "row_cap": settings.query_row_cap,
-        "chart": chart,
-        "explanation": draft.explanation,
-        "insights": commentary.insights,
-        "recommendations": commentary.recommendations,
-        "timings": {
-            name: timer.timings.get(name, 0.0)
-            for name in ("sql_ms", "run_ms", "chart_ms", "insights_ms", "total_ms")
-        },
-        "tokens": tokens,
-        "engine": services.engine.name,
-        "quota": {"remaining": remaining, "limit": allowance.limit, "period": allowance.period},
-    }
-
-
-def _new_conversation(session: Session, asker: Asker, connection_key: str | None) -> str:
-    conversation = Conversation(
-        user_id=asker.user_id, anon_id=asker.anon_id, connection_id=connection_key
+    return Answer.model_validate(
+        {
+            "id": record_id,
+            "conversation_id": conversation_id,
+            "question": payload.question,
+            "sql": sql,
+            "columns": result.columns,
+            "rows": result.rows,
+            "row_count": result.row_count,
+            "truncated": result.truncated,
+            "row_cap": settings.query_row_cap,
+            "chart": chart.model_dump(),
+            "explanation": draft.explanation,
+            "insights": commentary.insights,
+            "recommendations": commentary.recommendations,
+            "timings": {
+                name: timer.timings.get(name, 0.0)
+                for name in ("sql_ms", "run_ms", "chart_ms", "insights_ms", "total_ms")
+            },
+            "tokens": tokens,
+            "engine": services.engine.name,
+            "quota": {"remaining": remaining, "limit": allowance.limit, "period": allowance.period},
+        }
     )
-    session.add(conversation)
-    session.flush()
-    return conversation.id
 
 
 def _record_failure(
     services: AskServices,
-    asker: Asker,
+    principal: Principal,
     payload: AskInput,
     connection_key: str | None,
     error: AppError,
@@ -405,17 +303,15 @@ def _record_failure(
 ) -> None:
     """Failures are kept too (status "error"), in their own unit of work."""
     with transaction(services.sessions) as session:
-        session.add(
-            QueryRecord(
-                user_id=asker.user_id,
-                anon_id=asker.anon_id,
-                conversation_id=payload.conversation_id,
-                connection_id=connection_key,
-                question=payload.question,
-                sql=timer.last_sql or payload.sql,
-                status="error",
-                error=f"{error.code}: {error.detail}"[:2000],
-                timings=timer.timings,
-                engine=services.engine.name,
-            )
+        repository.record(
+            session,
+            principal,
+            conversation_id=payload.conversation_id,
+            connection_id=connection_key,
+            question=payload.question,
+            sql=timer.last_sql or payload.sql,
+            status="error",
+            error=f"{error.code}: {error.detail}"[:2000],
+            timings=timer.timings,
+            engine=services.engine.name,
         )

@@ -8,8 +8,8 @@ and connection id as associated data; responses show ``display_url`` with the pa
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
+from contract.connections import Connection as PublicConnection
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -19,6 +19,7 @@ from backend.connections.pools import PoolCache, make_target_engine
 from backend.connections.urls import ConnectionSpec, parse, vet_destination
 from backend.core.config import Settings
 from backend.core.crypto import DecryptionFailed, KeyRing
+from backend.core.dialects import Dialect
 from backend.core.errors import AppError, InvalidInput
 from backend.data.models import Connection, ConnectionTable, new_id
 from backend.data.ownership import load_owned
@@ -26,8 +27,7 @@ from backend.targets.introspect import introspect
 from backend.targets.schema_info import SchemaInfo
 from backend.targets.target import QueryTarget
 
-DIALECT = "postgres"  # sqlglot's name for PostgreSQL
-MAX_CONNECTIONS_PER_USER = 20
+DIALECT = Dialect.POSTGRES
 
 
 class ConnectionFailed(AppError):
@@ -59,26 +59,28 @@ def _scan(engine: Engine, spec: ConnectionSpec) -> SchemaInfo:
         raise _connect_error(error, spec) from None
 
 
-def _public(row: Connection, tables: list[ConnectionTable]) -> dict[str, Any]:
+def _public(row: Connection, tables: list[ConnectionTable]) -> PublicConnection:
     info = SchemaInfo.from_dict(row.schema_cache) if row.schema_cache else None
     estimates = {t.name: t.row_estimate for t in info.tables} if info else {}
-    return {
-        "id": row.id,
-        "name": row.name,
-        "dialect": row.dialect,
-        "ssl_mode": row.ssl_mode,
-        "display_url": row.display_url,
-        "created_at": row.created_at.isoformat(),
-        "scanned_at": row.scanned_at.isoformat() if row.scanned_at else None,
-        "tables": [
-            {
-                "name": t.table_name,
-                "enabled": t.enabled,
-                "row_estimate": estimates.get(t.table_name),
-            }
-            for t in sorted(tables, key=lambda t: t.table_name)
-        ],
-    }
+    return PublicConnection.model_validate(
+        {
+            "id": row.id,
+            "name": row.name,
+            "dialect": row.dialect,
+            "ssl_mode": row.ssl_mode,
+            "display_url": row.display_url,
+            "created_at": row.created_at.isoformat(),
+            "scanned_at": row.scanned_at.isoformat() if row.scanned_at else None,
+            "tables": [
+                {
+                    "name": t.table_name,
+                    "enabled": t.enabled,
+                    "row_estimate": estimates.get(t.table_name),
+                }
+                for t in sorted(tables, key=lambda t: t.table_name)
+            ],
+        }
+    )
 
 
 class ConnectionRegistry:
@@ -87,6 +89,7 @@ class ConnectionRegistry:
     def __init__(self, settings: Settings, keyring: KeyRing) -> None:
         self._keyring = keyring
         self._allow_private = settings.connections_allow_private_hosts
+        self._max_per_user = settings.max_connections_per_user
         self._app_database = make_url(settings.sqlalchemy_url)
         self._pools = PoolCache()
 
@@ -107,12 +110,12 @@ class ConnectionRegistry:
     # -- CRUD ----------------------------------------------------------------------------------
     def create(
         self, session: Session, user_id: str, name: str, spec: ConnectionSpec
-    ) -> dict[str, Any]:
+    ) -> PublicConnection:
         info = self.test(spec)  # before touching the app database: no connection held meanwhile
         owned = session.execute(select(Connection.id).where(Connection.user_id == user_id)).all()
-        if len(owned) >= MAX_CONNECTIONS_PER_USER:
+        if len(owned) >= self._max_per_user:
             raise InvalidInput(
-                f"You can keep at most {MAX_CONNECTIONS_PER_USER} connections; delete one first."
+                f"You can keep at most {self._max_per_user} connections; delete one first."
             )
         connection_id = new_id()
         row = Connection(
@@ -131,19 +134,19 @@ class ConnectionRegistry:
         self._store_scan(session, row, info)
         return self.get(session, user_id, connection_id)
 
-    def list_owned(self, session: Session, user_id: str) -> list[dict[str, Any]]:
+    def list_owned(self, session: Session, user_id: str) -> list[PublicConnection]:
         rows = session.execute(
             select(Connection).where(Connection.user_id == user_id).order_by(Connection.created_at)
         ).scalars()
         return [_public(row, self._tables(session, row.id)) for row in rows]
 
-    def get(self, session: Session, user_id: str, connection_id: str) -> dict[str, Any]:
+    def get(self, session: Session, user_id: str, connection_id: str) -> PublicConnection:
         row = self._owned(session, user_id, connection_id)
         return _public(row, self._tables(session, row.id))
 
     def set_enabled(
         self, session: Session, user_id: str, connection_id: str, enabled: list[str]
-    ) -> dict[str, Any]:
+    ) -> PublicConnection:
         row = self._owned(session, user_id, connection_id)
         tables = self._tables(session, row.id)
         unknown = set(enabled) - {t.table_name for t in tables}
@@ -154,7 +157,7 @@ class ConnectionRegistry:
         session.flush()
         return _public(row, tables)
 
-    def rescan(self, session: Session, user_id: str, connection_id: str) -> dict[str, Any]:
+    def rescan(self, session: Session, user_id: str, connection_id: str) -> PublicConnection:
         row = self._owned(session, user_id, connection_id)
         engine = self._engine(row)
         self._store_scan(session, row, _scan(engine, self._spec(row)))

@@ -14,16 +14,15 @@ import ipaddress
 import json
 import socket
 from dataclasses import asdict, dataclass
-from typing import Literal
 
+from contract.connections import SSL_MODES, ParsedConnection
 from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from backend.core.dialects import Dialect
 from backend.core.errors import InvalidInput
 
-SslMode = Literal["require", "prefer", "disable"]
-SSL_MODES: tuple[str, ...] = ("require", "prefer", "disable")
 MASK = "••••"
 _POSTGRES = {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg2"}
 _FILE_BASED = {"sqlite", "sqlite+pysqlite", "duckdb"}
@@ -42,7 +41,7 @@ class ConnectionSpec:
     username: str
     password: str | None
     ssl_mode: str
-    dialect: str = "postgresql"
+    dialect: str = Dialect.POSTGRES.value
 
     def sqlalchemy_url(self) -> URL:
         socket_dir = self.host.startswith("/")
@@ -61,17 +60,19 @@ class ConnectionSpec:
         where = f"{self.host}:{self.port}" if not self.host.startswith("/") else self.host
         return f"postgresql://{self.username}{password}@{where}/{self.database}"
 
-    def describe(self) -> dict[str, object]:
-        return {
-            "dialect": self.dialect,
-            "host": self.host,
-            "port": self.port,
-            "database": self.database,
-            "username": self.username,
-            "password": MASK if self.password else None,
-            "ssl_mode": self.ssl_mode,
-            "display_url": self.display_url(),
-        }
+    def describe(self) -> ParsedConnection:
+        return ParsedConnection.model_validate(
+            {
+                "dialect": self.dialect,
+                "host": self.host,
+                "port": self.port,
+                "database": self.database,
+                "username": self.username,
+                "password": MASK if self.password else None,
+                "ssl_mode": self.ssl_mode,
+                "display_url": self.display_url(),
+            }
+        )
 
     def to_secret(self) -> bytes:
         return json.dumps(asdict(self)).encode()

@@ -45,6 +45,10 @@ class Environment(enum.StrEnum):
 
 
 _POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+psycopg"}
+# Hard ceilings of the configurable lengths: request bodies are refused beyond them before any
+# setting is consulted, and the SQL guard never parses more (parsing cost grows with length).
+QUESTION_CHARS_CEILING = 20_000
+SQL_CHARS_CEILING = 100_000
 
 
 def normalize_database_url(raw: str) -> str:
@@ -133,12 +137,15 @@ class Settings(BaseSettings):
     query_row_cap: int = Field(default=5000, ge=1, le=1_000_000)
     query_timeout_seconds: float = Field(default=15.0, gt=0, le=600)
     csv_row_cap: int = Field(default=100_000, ge=1, le=10_000_000)
-    max_question_chars: int = Field(default=1000, ge=10, le=20_000)
-    max_sql_chars: int = Field(default=20_000, ge=100, le=1_000_000)
+    max_question_chars: int = Field(default=1000, ge=10, le=QUESTION_CHARS_CEILING)
+    max_sql_chars: int = Field(default=20_000, ge=100, le=SQL_CHARS_CEILING)
+    # Earlier turns of a conversation a follow-up is read with (both engines see the same).
+    conversation_turns: int = Field(default=10, ge=1, le=50)
 
     # Freemium.
     free_monthly_quota: int = Field(default=100, ge=0)
     anonymous_free_questions: int = Field(default=1, ge=0)
+    max_connections_per_user: int = Field(default=20, ge=1, le=1000)
 
     # Request rate limits per minute, shared by all replicas (0 turns a limit off). The address
     # limit covers everyone behind one address, e.g. the frontend server, so it is the larger.
@@ -219,10 +226,6 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'app.sqlite').resolve()}"
-
-    @property
-    def dialect(self) -> str:
-        return "postgresql" if self.sqlalchemy_url.startswith("postgresql") else "sqlite"
 
     @property
     def llm_enabled(self) -> bool:

@@ -1,6 +1,8 @@
 """The demo database as a ``QueryTarget``: built on first use, then shared by every request.
 
-Start-up stays fast because nothing is opened until a demo question arrives. The target's engine
+Start-up stays fast because nothing is opened until a demo question arrives. The target only
+opens and verifies the loaded copy; loading (DROP SCHEMA, CREATE ROLE) is the operator's step
+(``demo.load``), never part of a web request. The target's engine
 can only read: on PostgreSQL its connections switch to the read-only role (when the loader could
 create it) and see only schema ``demo``; on SQLite the file is opened ``mode=ro`` with
 ``query_only`` on.
@@ -19,14 +21,21 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import QueuePool
 
 from backend.core.config import Settings
+from backend.core.dialects import Dialect
 from backend.core.errors import ServiceUnavailable
 from backend.data.database import make_engine
-from backend.demo import data as demo_data
+from backend.demo import catalogue, load
 from backend.safety.executor import DatabaseUnreachable
 from backend.targets.introspect import introspect
 from backend.targets.target import DEMO_TARGET, QueryTarget
 
 log = logging.getLogger(__name__)
+
+
+NOT_LOADED = (
+    "The demo database has not been loaded on this server yet (its operator runs "
+    "`python -m backend load-demo`); please try again later."
+)
 
 
 class DemoUnavailable(ServiceUnavailable):
@@ -42,7 +51,7 @@ class DemoTargets:
         self._target: QueryTarget | None = None
 
     def target(self) -> QueryTarget:
-        """The demo target, loading the data first if this database has never had it."""
+        """The demo target; ``DemoUnavailable`` until the operator has loaded this version."""
         if self._target is None:
             with self._lock:
                 if self._target is None:
@@ -57,11 +66,13 @@ class DemoTargets:
 
     def _build(self) -> QueryTarget:
         embedded = self._settings.embedded
-        dialect, schema = ("sqlite", None) if embedded else ("postgres", demo_data.DEMO_SCHEMA)
+        dialect, schema = (
+            (Dialect.SQLITE, None) if embedded else (Dialect.POSTGRES, catalogue.DEMO_SCHEMA)
+        )
         engine = self._sqlite_engine() if embedded else make_engine(self._settings)
         try:
             if not embedded:
-                self._prepare_postgres(engine)
+                self._open_postgres(engine)
             info = introspect(engine, dialect=dialect, db_schema=schema)
         except (OSError, sqlite3.Error, psycopg.Error, DatabaseError) as error:
             engine.dispose()
@@ -83,10 +94,9 @@ class DemoTargets:
         )
 
     def _sqlite_engine(self) -> Engine:
-        path = demo_data.sqlite_path(self._settings.data_dir)
-        if not demo_data.sqlite_is_current(path):
-            report = demo_data.load_sqlite(self._settings.data_dir)
-            log.info("demo data loaded into %s in %.2f s", path.name, report.seconds)
+        path = load.sqlite_path(self._settings.data_dir)
+        if not load.sqlite_is_current(path):
+            raise DemoUnavailable(NOT_LOADED)
         uri = f"file:{path.resolve()}?mode=ro"
 
         def connect() -> sqlite3.Connection:
@@ -97,16 +107,17 @@ class DemoTargets:
         return create_engine("sqlite://", creator=connect, poolclass=QueuePool, pool_size=4)
 
     @staticmethod
-    def _prepare_postgres(engine: Engine) -> None:
-        """Load the demo if this database lacks it, then make the engine's logins read-only."""
-        report = demo_data.load_postgres(engine)
-        if report.loaded:
-            log.info("demo data loaded into schema demo in %.2f s", report.seconds)
-        if report.read_role is None:
+    def _open_postgres(engine: Engine) -> None:
+        """Check this version of the demo is there, then make the engine's logins read-only."""
+        current, role = load.postgres_status(engine)
+        if not current:
+            engine.dispose()
+            raise DemoUnavailable(NOT_LOADED)
+        if role is None:
             log.warning("demo queries run without the read-only role")
             return
-        event.listen(engine, "connect", _switch_role(report.read_role))
-        engine.dispose()  # connections opened by the loader ran as the app's own role
+        event.listen(engine, "connect", _switch_role(role))
+        engine.dispose()  # the connection that checked ran as the app's own role
 
 
 def _switch_role(role: str) -> Any:

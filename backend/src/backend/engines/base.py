@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from backend.core.dialects import Dialect
 from backend.core.errors import AppError
 from backend.targets.schema_info import SchemaInfo
 
@@ -75,7 +76,7 @@ class Request:
 
     question: str
     schema: SchemaInfo  # only the tables the user enabled
-    dialect: str  # sqlglot dialect: "postgres" or "sqlite"
+    dialect: Dialect
     db_schema: str | None = None  # qualify table names with it (PostgreSQL schema)
     history: Sequence[Turn] = ()
     examples: Sequence[Turn] = ()  # liked question→SQL pairs of the same connection

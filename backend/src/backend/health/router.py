@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from contract.health import Health
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
-
-from backend.health.service import DatabaseState, HealthService
+from backend.api.deps import ServicesDep
 
 router = APIRouter(tags=["health"])
-
-
-class Health(BaseModel):
-    status: Literal["ok", "degraded"]
-    version: str
-    commit: str | None
-    database: DatabaseState
 
 
 @router.get(
@@ -24,9 +15,8 @@ class Health(BaseModel):
     response_model=Health,
     responses={503: {"model": Health, "description": "database unreachable or schema behind"}},
 )
-def health(request: Request, response: Response) -> Health:
-    service: HealthService = request.app.state.health
-    report = service.check()
+def health(services: ServicesDep, response: Response) -> Health:
+    report = services.health.check()
     if report.database != "ok":
         response.status_code = 503
         response.headers["Retry-After"] = "5"

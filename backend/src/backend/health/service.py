@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
+from contract.health import DatabaseState
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.data.database import current_revision
-
-DatabaseState = Literal["ok", "unreachable", "behind"]
 
 
 @dataclass(frozen=True)

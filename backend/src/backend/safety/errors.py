@@ -10,8 +10,6 @@ from collections.abc import Iterable
 
 from backend.core.errors import AppError
 
-MAX_SQL_CHARS = 100_000
-
 
 class SqlRefused(AppError):
     status_code = 400

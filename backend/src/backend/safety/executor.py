@@ -30,6 +30,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql as pg_sql
 from sqlalchemy import exc as sa_exc
 
+from backend.core.dialects import Dialect
 from backend.core.errors import AppError, ServiceUnavailable
 from backend.safety.errors import SqlRefused
 from backend.targets.target import QueryTarget
@@ -123,9 +124,7 @@ def stream_readonly(
 def _open_cursor(
     target: QueryTarget, sql: str, timeout_seconds: float
 ) -> Iterator[tuple[list[str], Fetch]]:
-    if target.dialect not in {"sqlite", "postgres", "postgresql"}:
-        raise SqlRefused(f"Queries on {target.dialect} databases are not supported yet.")
-    opener = _open_sqlite if target.dialect == "sqlite" else _open_postgres
+    opener = _open_sqlite if target.dialect is Dialect.SQLITE else _open_postgres
     with _translate_errors(timeout_seconds), opener(target, sql, timeout_seconds) as opened:
         yield opened
 

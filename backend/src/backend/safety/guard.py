@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 import sqlglot
 from sqlglot import exp
 
-from backend.safety.errors import MAX_SQL_CHARS, SqlRefused, TableDisabled
+from backend.core.config import SQL_CHARS_CEILING
+from backend.core.dialects import Dialect
+from backend.safety.errors import SqlRefused, TableDisabled
 
 if TYPE_CHECKING:
     from backend.targets.target import QueryTarget
 
 __all__ = [
-    "MAX_SQL_CHARS",
     "SAFE_FUNCTIONS",
     "SqlRefused",
     "TableDisabled",
@@ -37,12 +38,9 @@ MAX_TABLES_NAMED = 12  # an unknown table's message lists this many usable ones 
 # sqlglot warns when it falls back to a raw "Command"; the guard refuses those anyway.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
-# sqlglot dialect names, with the aliases other parts of the app use.
-_DIALECTS = {"postgres": "postgres", "postgresql": "postgres", "sqlite": "sqlite", "mysql": "mysql"}
-
 # Schemas a table may be qualified with when the target names none of its own.
-_DEFAULT_SCHEMAS = {"postgres": {"public"}, "sqlite": {"main"}, "mysql": set()}
-_CATALOG_SCHEMAS = {"pg_catalog", "information_schema", "pg_toast", "mysql", "performance_schema"}
+_DEFAULT_SCHEMAS: dict[str, set[str]] = {Dialect.POSTGRES: {"public"}, Dialect.SQLITE: {"main"}}
+_CATALOG_SCHEMAS = {"pg_catalog", "information_schema", "pg_toast"}
 
 # Side-effect-free functions. Typed sqlglot functions are named by their class key (``count``,
 # ``timestamptrunc``); functions sqlglot does not model are named as written (lower-case).
@@ -141,9 +139,10 @@ def check_sql(
     ones the user allows (None: all of them); ``db_schema`` the schema a table may be
     qualified with. Raises ``SqlRefused`` or ``TableDisabled``.
     """
-    read = _DIALECTS.get(dialect.lower())
-    if read is None:
-        raise SqlRefused(f"Queries on {dialect} databases are not supported.")
+    try:
+        read = Dialect(dialect)
+    except ValueError:
+        raise SqlRefused(f"Queries on {dialect} databases are not supported.") from None
     _check_text(sql)
     tree = _parse_single(sql, read)
     _check_shape(tree)
@@ -169,8 +168,8 @@ def check_for_target(sql: str, target: QueryTarget) -> str:
 def _check_text(sql: str) -> None:
     if not sql or not sql.strip():
         raise SqlRefused("The SQL is empty.")
-    if len(sql) > MAX_SQL_CHARS:
-        raise SqlRefused(f"The SQL is longer than {MAX_SQL_CHARS:,} characters.")
+    if len(sql) > SQL_CHARS_CEILING:
+        raise SqlRefused(f"The SQL is longer than {SQL_CHARS_CEILING:,} characters.")
     for char in sql:
         if char in "\t\n\r":
             continue

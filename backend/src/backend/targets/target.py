@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from backend.core.dialects import Dialect
 from backend.targets.schema_info import SchemaInfo
 
 DEMO_TARGET = "demo"
@@ -15,7 +16,7 @@ DEMO_TARGET = "demo"
 class QueryTarget:
     key: str  # DEMO_TARGET or a connection id
     engine: Engine  # read-only by construction (a read-only role or file), pooled
-    dialect: str  # sqlglot dialect name: "postgres", "sqlite", "mysql"
+    dialect: Dialect
     db_schema: str | None  # PostgreSQL schema holding the tables (the demo's is "demo")
     schema_info: SchemaInfo  # cached introspection of every table
     enabled_tables: frozenset[str] | None  # None: every table is enabled

@@ -1,32 +1,29 @@
-"""Speech to text for the question box (thin; rules in services.transcription)."""
+"""Speech to text for the question box (thin; rules in ``voice.service``)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
+from contract.ask import Transcript
 from fastapi import APIRouter, File, UploadFile
-from pydantic import BaseModel
 
 from backend.api.deps import SettingsDep
+from backend.api.errors import documented
 from backend.voice.service import MAX_AUDIO_BYTES, transcribe
 
 router = APIRouter(tags=["ask"])
 
 
-class Transcript(BaseModel):
-    text: str
-
-
 @router.post(
     "/transcribe",
     response_model=Transcript,
-    responses={
-        400: {"description": "http_error: the multipart body is malformed"},
-        413: {"description": "payload_too_large: the upload exceeds the size limit"},
-        422: {"description": "invalid_input: empty, too large, too long or not audio"},
-        502: {"description": "llm_failed: the transcription service failed"},
-        503: {"description": "voice_unavailable: no OpenAI API key is configured"},
-    },
+    responses=documented(
+        e400="http_error: the multipart body is malformed",
+        e413="payload_too_large: the upload exceeds the size limit",
+        e422="invalid_input: empty, too large, too long or not audio",
+        e502="llm_failed: the transcription service failed",
+        e503="voice_unavailable: no OpenAI API key is configured",
+    ),
 )
 def transcribe_audio(
     audio: Annotated[UploadFile, File(description="a recording of at most 60 s / 10 MB")],

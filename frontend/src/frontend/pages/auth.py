@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
+from contract.plans import Plans
 
 from frontend.api_client import BackendClient
 from frontend.errors import BackendError, friendly_message
@@ -37,15 +38,18 @@ def sign_out(client: BackendClient, session: Session | None) -> Session:
     return anonymous(session, "You are signed out.")
 
 
-def account_line(session: Session | None) -> str:
-    if signed_in(session):
-        return f"Signed in as `{(session or {}).get('email', '')}`"
-    return "Not signed in — try one demo question free"
+def free_plan(plans: Plans | None) -> str:
+    """The free tier's features as the backend states them."""
+    tier = next((tier for tier in plans.tiers if tier.available), None) if plans else None
+    if tier is None:
+        return "### Free plan\n- Demo loans database, history and CSV export"
+    return f"### {tier.name} plan\n" + "\n".join(f"- {feature}" for feature in tier.features)
 
 
 @dataclass(frozen=True)
 class AuthPage:
     notice: gr.Markdown
+    plan: gr.Markdown  # filled from the backend's plans on page load
 
 
 def build(client: BackendClient, shell: Shell) -> AuthPage:
@@ -64,10 +68,7 @@ def build(client: BackendClient, shell: Shell) -> AuthPage:
             )
             submit = gr.Button("Create account", variant="primary", elem_id="auth-submit")
         with gr.Column(scale=1, min_width=260):
-            gr.Markdown(
-                "### Free plan\n- 100 questions a month\n- 1 database of your own\n"
-                "- Demo loans database, history and CSV export"
-            )
+            plan = gr.Markdown(free_plan(None))
 
     mode.change(
         lambda picked: gr.Button("Create account" if picked == "signup" else "Sign in"),
@@ -84,7 +85,7 @@ def build(client: BackendClient, shell: Shell) -> AuthPage:
         return new_session, message, tab, ""
 
     for trigger in (submit.click, password.submit):
-        shell.changes_session(
+        shell.changes_account(
             trigger(
                 submit_form,
                 inputs=[shell.session, mode, email, password],
@@ -93,11 +94,11 @@ def build(client: BackendClient, shell: Shell) -> AuthPage:
                 api_visibility="public" if trigger == submit.click else "private",
             )
         )
-    return AuthPage(notice)
+    return AuthPage(notice, plan)
 
 
 def wire_sign_out(client: BackendClient, shell: Shell, button: gr.Button) -> None:
-    shell.changes_session(
+    shell.changes_account(
         button.click(
             lambda session: (sign_out(client, session), gr.Tabs(selected=TAB_HOME)),
             inputs=shell.session,

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from contract.connections import Connection, SslMode
 
-from frontend.api_client import BackendClient, Connection, SslMode
+from frontend.api_client import BackendClient
 from frontend.errors import BackendError, friendly_message
 from frontend.session import Session, after_error, call_signed_in, signed_in
 from frontend.shell import Shell
@@ -163,7 +164,7 @@ def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
         picker = gr.Dropdown(choices=choices, value=created.id)
         return text, picker, tables_update(created), "", session
 
-    shell.changes_session(
+    shell.changes_account(
         save.click(
             save_and_list,
             inputs=[shell.session, name, url, env_file, ssl_mode],
@@ -222,7 +223,7 @@ def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
             api_name=name_,
         )
         if action == "delete":
-            shell.changes_session(
+            shell.changes_account(
                 event.then(
                     lambda: gr.Row(visible=False), outputs=confirm_row, api_visibility="private"
                 )

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
+from contract.history import HistoryPage
 
-from frontend.api_client import BackendClient, HistoryPage
+from frontend.api_client import BackendClient
 from frontend.errors import BackendError, friendly_message
-from frontend.pages.workspace import ResultView
 from frontend.session import (
     EXPIRED_NOTICE,
     Session,
@@ -19,6 +19,7 @@ from frontend.session import (
     signed_in,
 )
 from frontend.shell import TAB_SIGNIN, TAB_WORKSPACE, Shell
+from frontend.views.result import ResultView
 
 PAGE_SIZE = 10
 HEADERS = ["When", "Question", "Rows", "Status", "Feedback"]
@@ -119,4 +120,4 @@ def build(client: BackendClient, shell: Shell, view: ResultView, tab: gr.Tab) ->
         yield {shell.tabs: gr.Tabs(selected=TAB_WORKSPACE), shell.session: session}
         yield from view.run(client, shell, session, lambda who: client.rerun(who, history_id))
 
-    view.wire(client, shell, rerun.click, rerun_item, [shell.session, item], "rerun")
+    view.wire(rerun.click, shell, rerun_item, [shell.session, item], "rerun")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
+from contract.plans import Plans
 
 from frontend.api_client import BackendClient
 
@@ -35,18 +37,27 @@ FEATURES = """
 </div>
 """
 
-PRICING = """
-<h2 class="section-title">Pricing</h2>
-<div class="grid" id="pricing">
-  <div class="card featured"><h3>Free</h3><div class="price">$0</div>
-    <ul><li>100 questions a month</li><li>1 database</li><li>Demo loans database</li>
-    <li>CSV export and history</li></ul></div>
-  <div class="card"><h3>Pro</h3><div class="price">Coming soon</div>
-    <ul><li>More questions</li><li>Several databases</li><li>Team sharing</li></ul></div>
-  <div class="card"><h3>Enterprise</h3><div class="price">Contact us</div>
-    <ul><li>Single sign-on</li><li>Private deployment</li><li>Support agreement</li></ul></div>
-</div>
-"""
+
+def pricing_html(plans: Plans | None) -> str:
+    """The tiers as the backend states them (its limits are the ones it enforces)."""
+    if plans is None:
+        return '<h2 class="section-title">Pricing</h2><p>Plans are loading…</p>'
+    cards = []
+    for tier in plans.tiers:
+        features = "".join(f"<li>{html.escape(item)}</li>" for item in tier.features)
+        featured = " featured" if tier.available else ""
+        cards.append(
+            f'<div class="card{featured}"><h3>{html.escape(tier.name)}</h3>'
+            f'<div class="price">{html.escape(tier.price)}</div><ul>{features}</ul></div>'
+        )
+    grid = f'<div class="grid" id="pricing">{"".join(cards)}</div>'
+    return f'<h2 class="section-title">Pricing</h2>{grid}'
+
+
+def start_label(plans: Plans | None) -> str:
+    if plans is None:
+        return "Start free"
+    return f"Start free — {plans.limits.free_monthly_quota} questions a month"
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,7 @@ class LandingPage:
     start_free: gr.Button
     try_one: gr.Button
     pricing_start: gr.Button
+    pricing: gr.HTML  # filled from the backend's plans on page load
 
 
 def build(client: BackendClient) -> LandingPage:
@@ -76,7 +88,7 @@ def build(client: BackendClient) -> LandingPage:
         )
     else:
         gr.Markdown("_Ask a question on the demo loans database to see the workspace._")
-    gr.HTML(PRICING)
+    pricing = gr.HTML(pricing_html(None))
     with gr.Row(elem_id="pricing-cta"):
-        pricing_start = gr.Button("Start free — 100 questions a month", variant="primary")
-    return LandingPage(start_free, try_one, pricing_start)
+        pricing_start = gr.Button(start_label(None), variant="primary")
+    return LandingPage(start_free, try_one, pricing_start, pricing)

@@ -1,0 +1,37 @@
+"""A past answer as CSV, built when the user asks for it: the stored SQL runs again through the
+same guard and read-only executor (with the connection's current table choices), streamed.
+
+Cells a spreadsheet would run as formulas get a leading quote.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from backend.safety.executor import JsonScalar
+
+# Spreadsheets run cells starting with these as formulas; such text cells get a leading quote.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FLUSH_EVERY = 500
+
+
+def _cell(value: JsonScalar) -> JsonScalar:
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_lines(header: list[JsonScalar], rows: Iterator[list[JsonScalar]]) -> Iterator[str]:
+    """The header and rows as CSV text, in chunks (memory stays flat)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_cell(v) for v in header])
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([_cell(v) for v in row])
+        if count % _FLUSH_EVERY == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

@@ -1,0 +1,63 @@
+"""The app's long-lived parts, built in one place and handed to routes through ``api.deps``.
+
+Everything here is shared by every request and holds no per-user state: the app database,
+the auth provider, the user-database pools, the demo, the question engine and the health check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.accounts.providers import AuthProvider, build_auth
+from backend.connections.service import ConnectionRegistry
+from backend.core.config import Settings
+from backend.core.crypto import load_keyring
+from backend.data.database import known_revisions, make_engine, make_session_factory
+from backend.demo.target import DemoTargets
+from backend.engines import LazyEngine
+from backend.health.service import HealthService
+from backend.targets.resolver import TargetResolver
+from backend.version import __version__
+
+
+@dataclass(frozen=True)
+class AppServices:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    auth: AuthProvider
+    connections: ConnectionRegistry
+    demo: DemoTargets
+    targets: TargetResolver
+    question_engine: LazyEngine  # offline unless OPENAI_API_KEY is set; built on first use
+    health: HealthService
+
+    def dispose(self) -> None:
+        self.connections.dispose()
+        self.demo.dispose()
+        self.engine.dispose()
+
+
+def build_services(settings: Settings) -> AppServices:
+    """Nothing here connects anywhere: pools and the demo open on first use."""
+    engine = make_engine(settings)
+    keyring = load_keyring(settings)
+    sessions = make_session_factory(engine)
+    connections = ConnectionRegistry(settings, keyring)
+    demo = DemoTargets(settings)
+    return AppServices(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        auth=build_auth(settings, sessions, keyring),
+        connections=connections,
+        demo=demo,
+        targets=TargetResolver(demo, connections),
+        question_engine=LazyEngine(settings),
+        health=HealthService(
+            engine, known=known_revisions(), version=__version__, commit=settings.commit_sha
+        ),
+    )

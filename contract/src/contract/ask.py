@@ -1,0 +1,87 @@
+"""Asking: the question body, the answer, and the demo's example questions."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from contract.base import ApiModel
+
+JsonScalar = str | int | float | bool | None
+ChartType = Literal["bar", "line", "scatter", "pie", "histogram", "none"]
+Engine = Literal["offline", "openai"]
+DEMO_CONNECTION = "demo"
+
+
+class Chart(ApiModel):
+    """What to draw: a type from the fixed list and result columns; never code."""
+
+    type: ChartType = "none"
+    x: str | None = None
+    y: str | None = None
+    color: str | None = None
+    title: str = Field(default="", max_length=200)
+
+
+class Timings(ApiModel):
+    sql_ms: float = 0.0
+    run_ms: float = 0.0
+    chart_ms: float = 0.0
+    insights_ms: float = 0.0
+    total_ms: float = 0.0
+
+
+class Tokens(ApiModel):
+    prompt: int = 0
+    completion: int = 0
+    llm_calls: int = 0
+
+
+class Quota(ApiModel):
+    """What is left of the caller's allowance after this answer (None: no limit applies)."""
+
+    remaining: int | None = None
+    limit: int | None = None
+    period: str = ""
+
+
+class Answer(ApiModel):
+    id: str
+    conversation_id: str
+    question: str | None
+    sql: str
+    columns: list[str]
+    rows: list[list[JsonScalar]]
+    row_count: int
+    truncated: bool
+    row_cap: int
+    chart: Chart | None
+    explanation: str
+    insights: list[str]
+    recommendations: list[str]
+    timings: Timings
+    tokens: Tokens
+    engine: Engine
+    quota: Quota
+
+
+class ExampleTable(ApiModel):
+    name: str
+    description: str
+    columns: list[str]
+
+
+class ExampleDatabase(ApiModel):
+    name: str
+    description: str
+    tables: list[ExampleTable]
+
+
+class Examples(ApiModel):
+    database: ExampleDatabase
+    questions: list[str] = Field(min_length=1)
+
+
+class Transcript(ApiModel):
+    text: str

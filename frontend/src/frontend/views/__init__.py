@@ -1,0 +1,1 @@
+"""Pieces of the page shared by several tabs (the result view, the account line)."""

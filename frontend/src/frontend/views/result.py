@@ -1,0 +1,274 @@
+"""The result view shared by the Workspace and History tabs: steps, SQL, table, chart, insights
+and the CSV download. Handlers are plain functions of the client and their inputs.
+
+The CSV is made only when the visitor clicks Download (one more run of the SQL on their
+database, through the backend's guarded export), never in advance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import gradio as gr
+from contract.ask import Answer, Timings
+
+from frontend.api_client import BackendClient, Identity
+from frontend.charts import ChartSpecError, build_figure
+from frontend.downloads import answer_csv
+from frontend.errors import BackendError, friendly_message
+from frontend.session import Session, after_error, call_signed_in, signed_in
+from frontend.shell import TAB_SIGNIN, Shell
+from frontend.views.account import quota_text
+
+PAGE_SIZE = 25
+_STEPS = (("SQL", "sql_ms"), ("Run", "run_ms"), ("Chart", "chart_ms"), ("Insights", "insights_ms"))
+DOWNLOAD_ID = "csv-file"
+
+Call = Callable[[Identity], Answer]
+
+
+@dataclass(frozen=True)
+class AskRequest:
+    """What was asked, where: kept so a refusal over disabled tables can enable them and ask
+    again."""
+
+    field: str  # "question" or "sql"
+    text: str
+    connection_id: str
+    conversation_id: str | None = None
+    tables: tuple[str, ...] = ()
+
+    def call(self, client: BackendClient) -> Call:
+        return lambda who: client.query(
+            who,
+            connection_id=self.connection_id,
+            conversation_id=self.conversation_id,
+            **{self.field: self.text},
+        )
+
+
+def progress_line(done: int, timings: Timings | None = None) -> str:
+    """One line per run: finished steps with the backend's timing, the current one pending."""
+    parts = []
+    for index, (label, name) in enumerate(_STEPS):
+        if index < done:
+            took = f" {getattr(timings, name):.0f} ms" if timings else ""
+            parts.append(f"✓ {label}{took}")
+        elif index == done:
+            parts.append(f"▸ {label}…")
+        else:
+            parts.append(f"○ {label}")
+    if done >= len(_STEPS) and timings:
+        parts.append(f"total {timings.total_ms:.0f} ms")
+    return " · ".join(parts)
+
+
+def table_page(answer: Answer | None, page: int) -> tuple[dict[str, Any], str, int]:
+    """Rows of ``page`` (1-based, clamped) as Dataframe data, a label, and the page shown."""
+    if answer is None:
+        return {"headers": [], "data": []}, "", 1
+    rows = answer.rows
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    start = (page - 1) * PAGE_SIZE
+    label = (
+        f"Rows {start + 1}–{min(start + PAGE_SIZE, len(rows))} of {len(rows)} · page {page}/{pages}"
+        if rows
+        else "No rows matched."
+    )
+    return {"headers": answer.columns, "data": rows[start : start + PAGE_SIZE]}, label, page
+
+
+def truncation_notice(answer: Answer) -> str:
+    if not answer.truncated:
+        return ""
+    return (
+        f"⚠ Showing the first {answer.row_cap:,} rows — the result was cut at the row cap. "
+        "Add a filter or an aggregate to see everything."
+    )
+
+
+def insights_markdown(answer: Answer) -> str:
+    lines = [answer.explanation] if answer.explanation else []
+    if answer.insights:
+        lines += ["### Insights", *[f"- {item}" for item in answer.insights]]
+    if answer.recommendations:
+        lines += ["### Recommendations", *[f"- {item}" for item in answer.recommendations]]
+    return "\n".join(lines)
+
+
+def chart_for(answer: Answer) -> tuple[Any, str]:
+    """The figure, or None plus a short note when the spec can't be drawn from this result."""
+    spec = answer.chart.model_dump() if answer.chart else None
+    try:
+        return build_figure(spec, answer.columns, answer.rows), ""
+    except ChartSpecError as error:
+        return None, f"No chart for this result ({error})."
+
+
+@dataclass
+class ResultView:
+    """The components a result renders into."""
+
+    status: gr.Markdown
+    message: gr.Markdown
+    sql: gr.Code
+    table: gr.Dataframe
+    page_label: gr.Markdown
+    notice: gr.Markdown
+    chart: gr.Plot
+    insights: gr.Markdown
+    csv: gr.DownloadButton  # hidden by CSS: gets the file made on click, then clicked by script
+    quota: gr.Markdown
+    signup: gr.Column
+    enable: gr.Button
+    download: gr.Button
+    result: gr.State  # the Answer shown
+    page: gr.State
+    conversation: gr.State
+    pending: gr.State  # the AskRequest a refusal offers to retry
+
+    def outputs(self, shell: Shell) -> list[Any]:
+        return [
+            self.status,
+            self.message,
+            self.sql,
+            self.table,
+            self.page_label,
+            self.notice,
+            self.chart,
+            self.insights,
+            self.csv,
+            self.quota,
+            self.signup,
+            self.enable,
+            self.download,
+            self.result,
+            self.page,
+            self.conversation,
+            self.pending,
+            shell.session,
+            shell.tabs,
+        ]
+
+    def run(
+        self,
+        client: BackendClient,
+        shell: Shell,
+        session: Session,
+        call: Call,
+        request: AskRequest | None = None,
+    ) -> Iterator[dict[Any, Any]]:
+        """Steps of one query as successive UI updates (SQL → run → chart → insights), from
+        one backend call."""
+        # Every yield names the session: a browser-state output left out of a partial update
+        # would be overwritten in the browser by the update marker itself.
+        yield {
+            shell.session: session,
+            self.status: progress_line(0),
+            self.message: "",
+            self.notice: "",
+            self.chart: None,
+            self.insights: "",
+            self.csv: gr.DownloadButton(value=None),
+            self.download: gr.Button(visible=False),
+            self.signup: gr.Column(visible=False),
+            self.enable: gr.Button(visible=False),
+        }
+        try:
+            answer, session = call_signed_in(client, session, call)
+        except BackendError as error:
+            yield self.failure(shell, session, error, request)
+            return
+        data, label, page = table_page(answer, 1)
+        # Each step's update carries everything shown so far: Gradio may skip an intermediate
+        # yield when the browser lags behind, and the last one must then still show it all.
+        shown: dict[Any, Any] = {
+            shell.session: session,
+            self.status: progress_line(2, answer.timings),
+            self.sql: answer.sql,
+            self.table: data,
+            self.page_label: label,
+            self.notice: truncation_notice(answer),
+            self.result: answer,
+            self.page: page,
+            self.conversation: answer.conversation_id,
+        }
+        yield dict(shown)
+        figure, chart_note = chart_for(answer)
+        shown |= {self.status: progress_line(3, answer.timings), self.chart: figure}
+        yield dict(shown)
+        shown |= {
+            self.status: progress_line(4, answer.timings),
+            self.insights: insights_markdown(answer)
+            + (f"\n\n_{chart_note}_" if chart_note else ""),
+            self.quota: quota_text(answer.quota, is_signed_in=signed_in(session)),
+            self.download: gr.Button(visible=True),
+        }
+        yield dict(shown)
+
+    def wire(
+        self,
+        trigger: Callable[..., Any],
+        shell: Shell,
+        handler: Callable[..., Iterator[dict[Any, Any]]],
+        inputs: list[Any],
+        api_name: str | None,
+    ) -> None:
+        """Run ``handler`` into this view."""
+        event = trigger(
+            handler,
+            inputs=inputs,
+            outputs=self.outputs(shell),
+            api_name=api_name,
+            api_visibility="public" if api_name else "private",
+        )
+        shell.changes_session(event)
+
+    def wire_download(self, client: BackendClient, shell: Shell) -> None:
+        """Download: make the CSV now, hand it to the hidden file button, and click it."""
+
+        def make_csv(session: Session, answer: Answer | None) -> Any:
+            if answer is None:
+                return gr.skip(), "⚠ Ask a question first.", session
+            try:
+                path, session = answer_csv(client, session, answer)
+            except BackendError as error:
+                return gr.skip(), f"⚠ {friendly_message(error)}", after_error(session, error)
+            return gr.DownloadButton(value=path), gr.skip(), session
+
+        event = self.download.click(
+            make_csv,
+            inputs=[shell.session, self.result],
+            outputs=[self.csv, self.message, shell.session],
+            api_name="download_csv",
+        ).then(
+            None,
+            js=f"() => document.querySelector('#{DOWNLOAD_ID}')?.click()",
+            api_visibility="private",
+        )
+        shell.changes_session(event)
+
+    def failure(
+        self,
+        shell: Shell,
+        session: Session,
+        error: BackendError,
+        request: AskRequest | None = None,
+    ) -> dict[Any, Any]:
+        update: dict[Any, Any] = {
+            shell.session: after_error(session, error),
+            self.status: "",
+            self.message: f"⚠ {friendly_message(error)}",
+            self.signup: gr.Column(visible=error.wants_signup),
+        }
+        tables = tuple(str(name) for name in error.extra.get("tables", []))
+        if error.code == "table_disabled" and tables and request:
+            update[self.pending] = replace(request, tables=tables)
+            label = f"Enable {', '.join(tables)} and ask again"
+            update[self.enable] = gr.Button(label, visible=True)
+        if error.session_expired:
+            update[shell.tabs] = gr.Tabs(selected=TAB_SIGNIN)
+        return update
