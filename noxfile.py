@@ -1,7 +1,8 @@
 """One entry point for developers and CI: ``nox -l`` lists the sessions.
 
-Every session installs from ``uv.lock`` (``uv sync --frozen``), so local runs, CI and the
-deploy use the same versions; ``-R`` reuses an existing environment without reinstalling.
+Every session installs its own dependency group from ``uv.lock`` (``uv sync --frozen``), so
+local runs, CI and the deploy use the same versions, and an import a package does not declare
+fails instead of passing on what another group pulled in; ``-R`` reuses an environment.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ nox.options.sessions = ["lint", "tests"]
 PYTHON = "3.11"
 
 
-def sync(session: nox.Session, *args: str) -> None:
-    """Install the locked dependency set into this session's environment."""
+def sync(session: nox.Session, group: str) -> None:
+    """Install the locked dependency group ``group`` (and nothing else) into the session."""
     session.run_install(
         "uv",
         "sync",
         "--frozen",
-        "--all-packages",
-        *args,
+        "--no-default-groups",
+        "--group",
+        group,
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location, "UV_PYTHON_DOWNLOADS": "never"},
         silent=True,
     )
@@ -34,7 +36,7 @@ def sync(session: nox.Session, *args: str) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """Ruff (lint + format check) and mypy over both services, the tests and the tooling."""
-    sync(session)
+    sync(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
@@ -45,21 +47,21 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The test suite against a real PostgreSQL (throwaway server or TEST_DATABASE_URL)."""
-    sync(session)
+    sync(session, "test")
     session.run("pytest", *(session.posargs or ["tests"]))
 
 
 @nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
     """Run benchmarks/*.py against baselines and rewrite the table in docs/benchmarks.md."""
-    sync(session)
+    sync(session, "run")
     session.run("python", "-m", "benchmarks", *session.posargs)
 
 
 @nox.session(python=PYTHON, default=False)
 def serve(session: nox.Session) -> None:
     """Run backend (:8000) and frontend (:7860) on embedded defaults; Ctrl-C stops both."""
-    sync(session)
+    sync(session, "run")
     session.run(
         "python", "scripts/serve.py", *session.posargs, env={"DATA_DIR": os.path.abspath("data")}
     )
@@ -68,12 +70,12 @@ def serve(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def smoke(session: nox.Session) -> None:
     """Start each service with the deploy's start command and wait for its health check."""
-    sync(session)
+    sync(session, "run")
     session.run("python", "-m", "scripts.smoke")
 
 
 @nox.session(python=PYTHON)
 def rehearsal(session: nox.Session) -> None:
     """Replay each service's Nixpacks build, pre-deploy, start and SIGTERM (docs/benchmarks.md)."""
-    sync(session)
+    sync(session, "run")
     session.run("python", "-m", "scripts.rehearsal")

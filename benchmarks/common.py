@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.processes import clean_env, free_port
+from devkit.processes import clean_env, free_port
 
 
 @dataclass(frozen=True)

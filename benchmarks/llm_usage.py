@@ -17,7 +17,7 @@ import httpx
 from backend.engines.schema_context import estimate_tokens
 
 from benchmarks.common import Figure, Service, median, percentile
-from tests.support.fake_openai import FakeOpenAI, insights_answer, sql_answer
+from devkit.fake_openai import FakeOpenAI, insights_answer, sql_answer
 
 FAKE_KEY = "fake-key-for-the-local-stand-in"  # not a secret: the fake accepts anything
 

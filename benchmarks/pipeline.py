@@ -17,7 +17,7 @@ import psycopg
 from backend.demo.catalogue import EXAMPLE_QUESTIONS
 
 from benchmarks.common import Figure, percentile
-from tests.ask.test_offline_acceptance import EXPECTED, normalise
+from devkit.demo_answers import EXPECTED, normalise
 
 DEMO_SCHEMA = "demo"
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks.common import Figure
-from tests.support.processes import REPO_ROOT
+from devkit.processes import REPO_ROOT
 
 REPORT = REPO_ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"

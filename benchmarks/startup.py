@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.common import Figure, median, started
-from tests.support.processes import REPO_ROOT, backend_command, frontend_command
+from devkit.processes import REPO_ROOT, backend_command, frontend_command
 
 # uvicorn.run in a one-line program, as the backend's own serve command does.
 BASELINE_FASTAPI = [

@@ -43,9 +43,9 @@ import httpx
 import psycopg
 
 from scripts.deploy_config import REPO_ROOT, ServiceDeploy, load_services
-from tests.support.keys import new_encryption_key
-from tests.support.postgres import throwaway_server
-from tests.support.processes import clean_env, free_port, wait_http
+from devkit.keys import new_encryption_key
+from devkit.postgres import throwaway_server
+from devkit.processes import clean_env, free_port, wait_http
 
 MEMORY_LIMIT_BYTES = 512 * 1024 * 1024
 BENCHMARKS = REPO_ROOT / "docs" / "benchmarks.md"

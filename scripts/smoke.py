@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from scripts.deploy_config import ServiceDeploy, load_services
-from tests.support.processes import free_port, run_service
+from devkit.processes import free_port, run_service
 
 
 def service_env(service: ServiceDeploy, work: Path, backend_url: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from tests.support.postgres import throwaway_server
+from devkit.postgres import throwaway_server
 
 TEMPLATE_DB = "eaa_test_template"
 

@@ -17,8 +17,8 @@ from psycopg import sql
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import with_database
-from tests.support.fake_openai import FakeOpenAI, running_fake_openai
-from tests.support.keys import new_encryption_key
+from devkit.fake_openai import FakeOpenAI, running_fake_openai
+from devkit.keys import new_encryption_key
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ from backend.voice.service import VoiceUnavailable, transcribe
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.support.fake_openai import (
+from devkit.fake_openai import (
     FakeOpenAI,
     Reply,
     completion,
@@ -39,7 +39,7 @@ from tests.support.fake_openai import (
     sql_answer,
     transcription,
 )
-from tests.support.targets import demo_only
+from devkit.targets import demo_only
 
 KEY = "test-key-for-the-fake"
 GOOD_SQL = "SELECT grade, COUNT(*) AS loans FROM loans GROUP BY grade ORDER BY grade"

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 
 from tests.ask.test_query_api import QUIET, register
-from tests.support.keys import new_encryption_key
-from tests.support.processes import backend_command, run_service
+from devkit.keys import new_encryption_key
+from devkit.processes import backend_command, run_service
 from tests.tenancy.conftest import UserDatabase, user_db
 
 __all__ = ["user_db"]  # the tenancy fixture: a database with regions and sales tables

@@ -15,7 +15,7 @@ from backend.engines.offline.engine import OfflineEngine
 from backend.targets.target import QueryTarget
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.support.targets import demo_only
+from devkit.targets import demo_only
 
 VISITOR = Principal(user_id=None, anon_id="pipeline-visitor", client_ip="192.0.2.7")
 

@@ -14,15 +14,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.fake_openai import (
+from devkit.fake_openai import (
     FakeOpenAI,
     insights_answer,
     silent_wav,
     sql_answer,
     transcription,
 )
-from tests.support.keys import new_encryption_key
-from tests.support.processes import backend_command, run_service
+from devkit.keys import new_encryption_key
+from devkit.processes import backend_command, run_service
 
 ANSWER_KEYS = {
     "id", "conversation_id", "question", "sql", "columns", "rows", "row_count", "truncated",

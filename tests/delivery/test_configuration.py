@@ -18,7 +18,7 @@ from tests.delivery.settings_catalog import (
     secret_names,
     template_sections,
 )
-from tests.support.keys import new_encryption_key
+from devkit.keys import new_encryption_key
 
 TEMPLATE = REPO_ROOT / ".env.production.example"
 DOC = REPO_ROOT / "docs" / "configuration.md"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.processes import backend_command, run_service
+from devkit.processes import backend_command, run_service
 
 QUESTION = {"question": "How many loans per purpose?"}
 

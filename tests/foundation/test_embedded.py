@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 from gradio_client import Client
 
-from tests.support.processes import backend_command, frontend_command, run_service
+from devkit.processes import backend_command, frontend_command, run_service
 
 
 def test_backend_and_frontend_run_on_embedded_defaults(work_dir: Path) -> None:

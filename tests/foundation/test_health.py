@@ -8,8 +8,8 @@ import httpx
 import psycopg
 
 from tests.conftest import with_database
-from tests.support.keys import new_encryption_key
-from tests.support.processes import backend_command, run_service
+from devkit.keys import new_encryption_key
+from devkit.processes import backend_command, run_service
 
 
 def backend_env(pg_url: str) -> dict[str, str]:

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from tests.support.keys import new_encryption_key
-from tests.support.processes import clean_env
+from devkit.keys import new_encryption_key
+from devkit.processes import clean_env
 
 SECRET = "sk-test-" + "Zq9" * 10
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from gradio_client import Client
 
-from tests.support.processes import (
+from devkit.processes import (
     RunningProcess,
     backend_command,
     frontend_command,
@@ -29,6 +29,7 @@ from tests.support.processes import (
 class Stack:
     backend_url: str
     frontend_url: str
+    backend: RunningProcess
 
     def client(self) -> Any:
         """A fresh gradio_client session (its own gr.State values)."""
@@ -65,7 +66,7 @@ def running_stack(work: Path, backend_env: Mapping[str, str]) -> Iterator[Stack]
         ) as backend,
         running_frontend(backend.base_url, work) as frontend,
     ):
-        yield Stack(backend.base_url, frontend.base_url)
+        yield Stack(backend.base_url, frontend.base_url, backend)
 
 
 def running_frontend(backend_url: str, work: Path) -> AbstractContextManager[RunningProcess]:

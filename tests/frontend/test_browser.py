@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from tests.frontend.conftest import Stack
-from tests.support.processes import REPO_ROOT
+from devkit.processes import REPO_ROOT
 
 pytestmark = pytest.mark.browser
 

@@ -17,7 +17,7 @@ from gradio_client import Client, handle_file
 
 from tests.frontend.conftest import anonymous_id, running_frontend, running_stack
 from tests.frontend.test_handlers import DEMO_QUESTION, collect
-from tests.support.fake_openai import (
+from devkit.fake_openai import (
     FakeOpenAI,
     error,
     running_fake_openai,

@@ -14,7 +14,7 @@ from gradio_client import Client
 
 from tests.frontend.conftest import anonymous_id
 from tests.frontend.test_handlers import DEMO_QUESTION, ask
-from tests.support.processes import backend_command, frontend_command, run_service
+from devkit.processes import backend_command, frontend_command, run_service
 
 
 def _visitor(frontend_url: str, forwarded_for: str) -> Any:

@@ -10,8 +10,8 @@ from typing import Any, Protocol
 
 import pytest
 
-from tests.support.keys import new_encryption_key
-from tests.support.processes import RunningProcess, backend_command, run_service
+from devkit.keys import new_encryption_key
+from devkit.processes import RunningProcess, backend_command, run_service
 
 
 def backend_env(database_url: str, work_dir: Path, key: str, **extra: str) -> dict[str, str]:

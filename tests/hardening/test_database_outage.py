@@ -18,8 +18,8 @@ import psycopg
 import pytest
 
 from tests.hardening.conftest import BackendStarter
-from tests.support.postgres import PostgresServer, throwaway_server
-from tests.support.processes import RunningProcess
+from devkit.postgres import PostgresServer, throwaway_server
+from devkit.processes import RunningProcess
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.processes import free_port, frontend_command, run_service
+from devkit.processes import free_port, frontend_command, run_service
 
 
 def test_sigterm_closes_the_frontend_and_exits_zero(work_dir: Path) -> None:

@@ -24,8 +24,8 @@ from psycopg import sql
 
 from tests.conftest import with_database
 from tests.hardening.conftest import backend_env
-from tests.support.keys import new_encryption_key
-from tests.support.processes import RunningProcess, backend_command, run_service
+from devkit.keys import new_encryption_key
+from devkit.processes import RunningProcess, backend_command, run_service
 
 EXAMPLES = 25
 FUZZ_SETTINGS = settings(

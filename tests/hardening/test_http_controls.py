@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.hardening.conftest import BackendStarter, json_lines
-from tests.support.processes import RunningProcess
+from devkit.processes import RunningProcess
 
 ALLOWED = "https://app.example.com"
 

@@ -15,7 +15,7 @@ import uuid
 import httpx
 
 from tests.hardening.conftest import BackendStarter
-from tests.support.fake_openai import Reply, error, insights_answer, running_fake_openai, sql_answer
+from devkit.fake_openai import Reply, error, insights_answer, running_fake_openai, sql_answer
 
 SQL = "SELECT grade, COUNT(*) AS loans FROM loans GROUP BY grade ORDER BY grade"
 QUESTION = "How many loans per grade?"

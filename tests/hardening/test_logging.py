@@ -19,7 +19,7 @@ from backend.core.logging import REDACTED, SecretRedactor, configure_logging
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.support.keys import new_encryption_key
+from devkit.keys import new_encryption_key
 
 FAKE_OPENAI_KEY = "sk-test-" + "x1y2z3" * 6
 

@@ -12,7 +12,7 @@ import re
 import subprocess
 from urllib.parse import urlsplit
 
-from tests.support.processes import REPO_ROOT
+from devkit.processes import REPO_ROOT
 
 _SHAPES = {
     "private key": re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),

@@ -18,7 +18,7 @@ from backend.targets.target import QueryTarget
 from psycopg import sql
 
 from tests.conftest import with_database
-from tests.support.keys import new_encryption_key
+from devkit.keys import new_encryption_key
 
 CANARY_ROWS = [(1, "alpha", 10), (2, "bravo", 20), (3, "charlie", 30)]
 

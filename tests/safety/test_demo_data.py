@@ -34,7 +34,7 @@ from sqlalchemy.exc import OperationalError
 
 from tests.conftest import to_sqlalchemy, with_database
 from tests.safety.conftest import pg_settings
-from tests.support.processes import clean_env, free_port
+from devkit.processes import clean_env, free_port
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 
 from tests.conftest import to_sqlalchemy
-from tests.support.processes import free_port
+from devkit.processes import free_port
 
 
 @pytest.mark.parametrize("demo", ["pg_demo", "sqlite_demo"])

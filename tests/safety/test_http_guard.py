@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.processes import backend_command, run_service
+from devkit.processes import backend_command, run_service
 
 HEADERS = {"X-Anonymous-ID": "safety-test-visitor"}
 

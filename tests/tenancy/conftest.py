@@ -20,8 +20,8 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from tests.conftest import with_database
-from tests.support.keys import new_encryption_key
-from tests.support.processes import RunningProcess, backend_command, run_service
+from devkit.keys import new_encryption_key
+from devkit.processes import RunningProcess, backend_command, run_service
 
 
 @dataclass(frozen=True)

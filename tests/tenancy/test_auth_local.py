@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.processes import backend_command, run_service
+from devkit.processes import backend_command, run_service
 from tests.tenancy.conftest import backend_env, bearer, new_password, register
 
 

@@ -14,7 +14,7 @@ import pytest
 from backend.core.config import Settings
 from backend.core.crypto import DecryptionFailed, KeyRing, load_keyring
 
-from tests.support.keys import new_encryption_key
+from devkit.keys import new_encryption_key
 
 CONTEXT = b"connection\x00user-a\x00conn-1"
 

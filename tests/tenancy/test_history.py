@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.processes import backend_command, run_service
+from devkit.processes import backend_command, run_service
 from tests.tenancy.conftest import UserDatabase, backend_env, bearer, register
 from tests.tenancy.test_connections import add_connection
 

@@ -15,7 +15,7 @@ from tests.tenancy.conftest import UserDatabase, bearer, register
 from tests.tenancy.test_connections import add_connection
 
 SALES_BY_REGION = "SELECT region_id, SUM(amount) AS total FROM sales GROUP BY region_id ORDER BY 1"
-NOT_OWNER_SCOPED = {"/api/health", "/api/examples", "/api/transcribe"}
+NOT_OWNER_SCOPED = {"/api/health", "/api/examples", "/api/plans", "/api/transcribe"}
 
 
 class Walker:

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from tests.support.keys import new_encryption_key
-from tests.support.processes import backend_command, run_service
+from devkit.keys import new_encryption_key
+from devkit.processes import backend_command, run_service
 from tests.tenancy.conftest import UserDatabase, backend_env, bearer, register
 from tests.tenancy.test_connections import add_connection
 

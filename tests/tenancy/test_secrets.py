@@ -14,8 +14,8 @@ import httpx
 import psycopg
 from sqlalchemy.engine import make_url
 
-from tests.support.keys import new_encryption_key
-from tests.support.processes import backend_command, run_service
+from devkit.keys import new_encryption_key
+from devkit.processes import backend_command, run_service
 from tests.tenancy.conftest import UserDatabase, backend_env, new_password
 
 ISSUING = {"/api/auth/register", "/api/auth/login", "/api/auth/refresh"}

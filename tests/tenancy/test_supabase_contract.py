@@ -18,8 +18,8 @@ import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from tests.support.fake_supabase import FakeGoTrue, fake_supabase
-from tests.support.processes import RunningProcess, backend_command, free_port, run_service
+from devkit.fake_supabase import FakeGoTrue, fake_supabase
+from devkit.processes import RunningProcess, backend_command, free_port, run_service
 from tests.tenancy.conftest import backend_env, new_password
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 # Variables a developer's shell might carry that would change what the product does.
 _PRODUCT_VARS = (
