@@ -22,15 +22,15 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from devkit.fake_openai import running_fake_openai
+from devkit.keys import new_encryption_key
+from devkit.postgres import throwaway_server
+from devkit.processes import REPO_ROOT, backend_command, frontend_command
 
 from benchmarks import llm_usage, pipeline, startup, throughput
 from benchmarks.common import Figure, Service, percentile, started
 from benchmarks.load_test import run_load
 from benchmarks.report import render, write_report
-from devkit.fake_openai import running_fake_openai
-from devkit.keys import new_encryption_key
-from devkit.postgres import throwaway_server
-from devkit.processes import REPO_ROOT, backend_command, frontend_command
 
 LOAD_USERS = 50
 

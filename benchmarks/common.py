@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-
 from devkit.processes import clean_env, free_port
 
 

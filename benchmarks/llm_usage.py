@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 from backend.engines.schema_context import estimate_tokens
+from devkit.fake_openai import FakeOpenAI, insights_answer, sql_answer
 
 from benchmarks.common import Figure, Service, median, percentile
-from devkit.fake_openai import FakeOpenAI, insights_answer, sql_answer
 
 FAKE_KEY = "fake-key-for-the-local-stand-in"  # not a secret: the fake accepts anything
 

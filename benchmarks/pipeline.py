@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import psycopg
 from backend.demo.catalogue import EXAMPLE_QUESTIONS
+from devkit.demo_answers import EXPECTED, normalise
 
 from benchmarks.common import Figure, percentile
-from devkit.demo_answers import EXPECTED, normalise
 
 DEMO_SCHEMA = "demo"
 

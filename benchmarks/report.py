@@ -6,8 +6,9 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.common import Figure
 from devkit.processes import REPO_ROOT
+
+from benchmarks.common import Figure
 
 REPORT = REPO_ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"

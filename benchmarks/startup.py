@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
+from devkit.processes import REPO_ROOT, backend_command, frontend_command
 
 from benchmarks.common import Figure, median, started
-from devkit.processes import REPO_ROOT, backend_command, frontend_command
 
 # uvicorn.run in a one-line program, as the backend's own serve command does.
 BASELINE_FASTAPI = [

@@ -41,11 +41,11 @@ from pathlib import Path
 
 import httpx
 import psycopg
-
-from scripts.deploy_config import REPO_ROOT, ServiceDeploy, load_services
 from devkit.keys import new_encryption_key
 from devkit.postgres import throwaway_server
 from devkit.processes import clean_env, free_port, wait_http
+
+from scripts.deploy_config import REPO_ROOT, ServiceDeploy, load_services
 
 MEMORY_LIMIT_BYTES = 512 * 1024 * 1024
 BENCHMARKS = REPO_ROOT / "docs" / "benchmarks.md"

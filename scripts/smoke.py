@@ -13,8 +13,9 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from scripts.deploy_config import ServiceDeploy, load_services
 from devkit.processes import free_port, run_service
+
+from scripts.deploy_config import ServiceDeploy, load_services
 
 
 def service_env(service: ServiceDeploy, work: Path, backend_url: str) -> dict[str, str]:

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from devkit.postgres import throwaway_server
 from psycopg import sql
 from sqlalchemy.engine import make_url
-
-from devkit.postgres import throwaway_server
 
 TEMPLATE_DB = "eaa_test_template"
 

@@ -8,7 +8,6 @@ of a right answer, not of the same text.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,8 +18,8 @@ from backend.engines.offline.engine import OfflineEngine
 from backend.safety.executor import run_readonly
 from backend.safety.guard import check_for_target
 from backend.targets.target import QueryTarget
-
 from devkit.demo_answers import EXPECTED, normalise
+
 
 def offline_rows(target: QueryTarget, question: str) -> list[list[Any]]:
     draft = OfflineEngine().draft(

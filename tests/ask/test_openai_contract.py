@@ -26,9 +26,6 @@ from backend.engines.openai.engine import OpenAIEngine
 from backend.safety.executor import QueryFailed
 from backend.targets.target import QueryTarget
 from backend.voice.service import VoiceUnavailable, transcribe
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-
 from devkit.fake_openai import (
     FakeOpenAI,
     Reply,
@@ -40,6 +37,8 @@ from devkit.fake_openai import (
     transcription,
 )
 from devkit.targets import demo_only
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 KEY = "test-key-for-the-fake"
 GOOD_SQL = "SELECT grade, COUNT(*) AS loans FROM loans GROUP BY grade ORDER BY grade"

@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-
-from tests.ask.test_query_api import QUIET, register
 from devkit.keys import new_encryption_key
 from devkit.processes import backend_command, run_service
+
+from tests.ask.test_query_api import QUIET, register
 from tests.tenancy.conftest import UserDatabase, user_db
 
 __all__ = ["user_db"]  # the tenancy fixture: a database with regions and sales tables

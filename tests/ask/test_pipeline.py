@@ -13,9 +13,8 @@ from backend.core.principal import Principal
 from backend.engines.base import Unanswerable
 from backend.engines.offline.engine import OfflineEngine
 from backend.targets.target import QueryTarget
-from sqlalchemy.orm import Session, sessionmaker
-
 from devkit.targets import demo_only
+from sqlalchemy.orm import Session, sessionmaker
 
 VISITOR = Principal(user_id=None, anon_id="pipeline-visitor", client_ip="192.0.2.7")
 

@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from devkit.fake_openai import (
     FakeOpenAI,
     insights_answer,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from devkit.keys import new_encryption_key
 from pydantic_settings import BaseSettings
 
 from tests.delivery.conftest import REPO_ROOT
@@ -18,7 +19,6 @@ from tests.delivery.settings_catalog import (
     secret_names,
     template_sections,
 )
-from devkit.keys import new_encryption_key
 
 TEMPLATE = REPO_ROOT / ".env.production.example"
 DOC = REPO_ROOT / "docs" / "configuration.md"

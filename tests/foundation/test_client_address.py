@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-
 from devkit.processes import backend_command, run_service
 
 QUESTION = {"question": "How many loans per purpose?"}

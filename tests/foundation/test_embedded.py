@@ -6,9 +6,8 @@ import sqlite3
 from pathlib import Path
 
 import httpx
-from gradio_client import Client
-
 from devkit.processes import backend_command, frontend_command, run_service
+from gradio_client import Client
 
 
 def test_backend_and_frontend_run_on_embedded_defaults(work_dir: Path) -> None:

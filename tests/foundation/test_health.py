@@ -6,10 +6,10 @@ from pathlib import Path
 
 import httpx
 import psycopg
-
-from tests.conftest import with_database
 from devkit.keys import new_encryption_key
 from devkit.processes import backend_command, run_service
+
+from tests.conftest import with_database
 
 
 def backend_env(pg_url: str) -> dict[str, str]:

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from devkit.keys import new_encryption_key
 from devkit.processes import clean_env
 

@@ -15,14 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
-from gradio_client import Client
-
 from devkit.processes import (
     RunningProcess,
     backend_command,
     frontend_command,
     run_service,
 )
+from gradio_client import Client
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
+from devkit.processes import REPO_ROOT
 
 from tests.frontend.conftest import Stack
-from devkit.processes import REPO_ROOT
 
 pytestmark = pytest.mark.browser
 

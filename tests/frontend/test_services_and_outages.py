@@ -13,10 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gradio_client import Client, handle_file
-
-from tests.frontend.conftest import anonymous_id, running_frontend, running_stack
-from tests.frontend.test_handlers import DEMO_QUESTION, collect
 from devkit.fake_openai import (
     FakeOpenAI,
     error,
@@ -24,6 +20,10 @@ from devkit.fake_openai import (
     silent_wav,
     transcription,
 )
+from gradio_client import Client, handle_file
+
+from tests.frontend.conftest import anonymous_id, running_frontend, running_stack
+from tests.frontend.test_handlers import DEMO_QUESTION, collect
 
 FAKE_KEY = "key-for-the-local-fake"
 

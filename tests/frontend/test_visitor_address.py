@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from devkit.processes import backend_command, frontend_command, run_service
 from gradio_client import Client
 
 from tests.frontend.conftest import anonymous_id
 from tests.frontend.test_handlers import DEMO_QUESTION, ask
-from devkit.processes import backend_command, frontend_command, run_service
 
 
 def _visitor(frontend_url: str, forwarded_for: str) -> Any:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
-
 from devkit.keys import new_encryption_key
 from devkit.processes import RunningProcess, backend_command, run_service
 

@@ -16,10 +16,10 @@ from collections.abc import Iterator
 import httpx
 import psycopg
 import pytest
-
-from tests.hardening.conftest import BackendStarter
 from devkit.postgres import PostgresServer, throwaway_server
 from devkit.processes import RunningProcess
+
+from tests.hardening.conftest import BackendStarter
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import signal
 from pathlib import Path
 
 import httpx
-
 from devkit.processes import free_port, frontend_command, run_service
 
 

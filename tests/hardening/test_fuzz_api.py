@@ -18,14 +18,14 @@ import httpx
 import psycopg
 import pytest
 import schemathesis
+from devkit.keys import new_encryption_key
+from devkit.processes import RunningProcess, backend_command, run_service
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from psycopg import sql
 
 from tests.conftest import with_database
 from tests.hardening.conftest import backend_env
-from devkit.keys import new_encryption_key
-from devkit.processes import RunningProcess, backend_command, run_service
 
 EXAMPLES = 25
 FUZZ_SETTINGS = settings(

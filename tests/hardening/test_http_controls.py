@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from devkit.processes import RunningProcess
 
 from tests.hardening.conftest import BackendStarter, json_lines
-from devkit.processes import RunningProcess
 
 ALLOWED = "https://app.example.com"
 

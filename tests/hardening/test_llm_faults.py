@@ -13,9 +13,9 @@ import time
 import uuid
 
 import httpx
+from devkit.fake_openai import Reply, error, insights_answer, running_fake_openai, sql_answer
 
 from tests.hardening.conftest import BackendStarter
-from devkit.fake_openai import Reply, error, insights_answer, running_fake_openai, sql_answer
 
 SQL = "SELECT grade, COUNT(*) AS loans FROM loans GROUP BY grade ORDER BY grade"
 QUESTION = "How many loans per grade?"

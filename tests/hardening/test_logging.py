@@ -16,10 +16,9 @@ import pytest
 import structlog
 from backend.core.config import Settings
 from backend.core.logging import REDACTED, SecretRedactor, configure_logging
+from devkit.keys import new_encryption_key
 from hypothesis import given
 from hypothesis import strategies as st
-
-from devkit.keys import new_encryption_key
 
 FAKE_OPENAI_KEY = "sk-test-" + "x1y2z3" * 6
 

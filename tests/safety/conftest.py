@@ -15,10 +15,10 @@ from backend.core.config import Settings
 from backend.demo.load import load_sqlite
 from backend.demo.target import DemoTargets
 from backend.targets.target import QueryTarget
+from devkit.keys import new_encryption_key
 from psycopg import sql
 
 from tests.conftest import with_database
-from devkit.keys import new_encryption_key
 
 CANARY_ROWS = [(1, "alpha", 10), (2, "bravo", 20), (3, "charlie", 30)]
 

@@ -27,6 +27,7 @@ from backend.demo.target import DemoTargets, DemoUnavailable
 from backend.safety.executor import DatabaseUnreachable, QueryFailed, run_readonly
 from backend.safety.guard import SqlRefused
 from backend.targets.target import QueryTarget
+from devkit.processes import clean_env, free_port
 from psycopg import sql
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
@@ -34,7 +35,6 @@ from sqlalchemy.exc import OperationalError
 
 from tests.conftest import to_sqlalchemy, with_database
 from tests.safety.conftest import pg_settings
-from devkit.processes import clean_env, free_port
 
 
 @pytest.fixture(scope="module")

@@ -25,11 +25,11 @@ from backend.safety.executor import (
     stream_readonly,
 )
 from backend.targets.target import QueryTarget
+from devkit.processes import free_port
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 
 from tests.conftest import to_sqlalchemy
-from devkit.processes import free_port
 
 
 @pytest.mark.parametrize("demo", ["pg_demo", "sqlite_demo"])

@@ -12,7 +12,6 @@ import sqlite3
 from pathlib import Path
 
 import httpx
-
 from devkit.processes import backend_command, run_service
 
 HEADERS = {"X-Anonymous-ID": "safety-test-visitor"}

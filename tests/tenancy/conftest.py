@@ -16,12 +16,12 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from devkit.keys import new_encryption_key
+from devkit.processes import RunningProcess, backend_command, run_service
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from tests.conftest import with_database
-from devkit.keys import new_encryption_key
-from devkit.processes import RunningProcess, backend_command, run_service
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-
 from devkit.processes import backend_command, run_service
+
 from tests.tenancy.conftest import backend_env, bearer, new_password, register
 
 

@@ -15,10 +15,10 @@ import psycopg
 import pytest
 from backend.connections.service import sealing_context
 from backend.core.crypto import DecryptionFailed, KeyRing
-
-from tests.conftest import with_database
 from devkit.keys import new_encryption_key
 from devkit.processes import backend_command, clean_env, run_service
+
+from tests.conftest import with_database
 from tests.tenancy.conftest import UserDatabase, backend_env, bearer, register
 
 

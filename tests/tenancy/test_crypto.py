@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from backend.core.config import Settings
 from backend.core.crypto import DecryptionFailed, KeyRing, load_keyring
-
 from devkit.keys import new_encryption_key
 
 CONTEXT = b"connection\x00user-a\x00conn-1"

@@ -11,8 +11,8 @@ import io
 from pathlib import Path
 
 import httpx
-
 from devkit.processes import backend_command, run_service
+
 from tests.tenancy.conftest import UserDatabase, backend_env, bearer, register
 from tests.tenancy.test_connections import add_connection
 

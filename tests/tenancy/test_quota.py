@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 import psycopg
-
 from devkit.keys import new_encryption_key
 from devkit.processes import backend_command, run_service
+
 from tests.tenancy.conftest import UserDatabase, backend_env, bearer, register
 from tests.tenancy.test_connections import add_connection
 

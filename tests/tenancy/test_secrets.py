@@ -12,10 +12,10 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from sqlalchemy.engine import make_url
-
 from devkit.keys import new_encryption_key
 from devkit.processes import backend_command, run_service
+from sqlalchemy.engine import make_url
+
 from tests.tenancy.conftest import UserDatabase, backend_env, new_password
 
 ISSUING = {"/api/auth/register", "/api/auth/login", "/api/auth/refresh"}

@@ -17,9 +17,9 @@ import jwt
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-
 from devkit.fake_supabase import FakeGoTrue, fake_supabase
 from devkit.processes import RunningProcess, backend_command, free_port, run_service
+
 from tests.tenancy.conftest import backend_env, new_password
 
 
