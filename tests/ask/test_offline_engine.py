@@ -21,9 +21,10 @@ from backend.safety.guard import TableDisabled, check_sql
 from backend.targets.introspect import introspect
 from backend.targets.schema_info import SchemaInfo
 from backend.targets.target import QueryTarget
+from devkit.demo_answers import normalise
 from sqlalchemy import Engine, create_engine
 
-from tests.ask.test_offline_acceptance import normalise, offline_rows
+from tests.ask.test_offline_acceptance import offline_rows
 
 SHOP_DDL = """
 CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, name TEXT NOT NULL,

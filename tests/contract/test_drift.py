@@ -39,7 +39,7 @@ def _template(node: ast.expr, assigned: dict[str, ast.expr]) -> str:
         return node.value
     if isinstance(node, ast.JoinedStr):
         return "".join(
-            part.value if isinstance(part, ast.Constant) else "{param}"
+            str(part.value) if isinstance(part, ast.Constant) else "{param}"
             for part in node.values
             if isinstance(part, ast.Constant | ast.FormattedValue)
         )
