@@ -24,7 +24,7 @@
         pkgs.uv
         pkgs.python311Packages.nox # the test runner (pkgs.nox is an unrelated Nix helper)
         pkgs.ruff
-        pkgs.postgresql_16 # initdb, pg_ctl, postgres: the tests' throwaway server
+        pkgs.postgresql_18 # initdb, pg_ctl, postgres: the tests' throwaway server (Railway runs 18)
         pkgs.libpq # the client library, for psycopg's non-binary build
         pkgs.actionlint
       ];
@@ -34,7 +34,7 @@
       toolEnv = pkgs: {
         UV_PYTHON = (pythonFor pkgs).interpreter;
         UV_PYTHON_DOWNLOADS = "never";
-        PG_BINDIR = "${pkgs.postgresql_16}/bin";
+        PG_BINDIR = "${pkgs.postgresql_18}/bin";
       };
 
       # Prebuilt manylinux wheels (psycopg-binary, uvloop, numpy...) load these from the loader path.

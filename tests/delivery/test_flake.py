@@ -131,7 +131,7 @@ def test_dev_shell_pins_python_uv_and_postgres(nix: str, flake_dir: Path, stub_d
         "uv-stub",
         "nox-stub",
         "ruff-stub",
-        "postgresql-16-stub",
+        "postgresql-18-stub",
         "libpq-stub",
         "actionlint-stub",
     }
@@ -142,7 +142,7 @@ def test_dev_shell_pins_python_uv_and_postgres(nix: str, flake_dir: Path, stub_d
         "never"
     )
     assert evaluate(nix, flake_dir, stub_dir, "eval", "--raw", f"{shell}.PG_BINDIR").endswith(
-        "postgresql-16-stub/bin"
+        "postgresql-18-stub/bin"
     )
     assert "zlib-stub/lib" in evaluate(
         nix, flake_dir, stub_dir, "eval", "--raw", f"{shell}.LD_LIBRARY_PATH"

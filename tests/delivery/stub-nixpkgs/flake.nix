@@ -44,7 +44,7 @@
           python311Packages.nox = fake "nox-stub";
           uv = fake "uv-stub";
           ruff = fake "ruff-stub";
-          postgresql_16 = fake "postgresql-16-stub";
+          postgresql_18 = fake "postgresql-18-stub";
           libpq = fake "libpq-stub";
           actionlint = fake "actionlint-stub";
           railway = fake "railway-stub";
