@@ -27,6 +27,7 @@
         pkgs.postgresql_18 # initdb, pg_ctl, postgres: the tests' throwaway server (Railway runs 18)
         pkgs.libpq # the client library, for psycopg's non-binary build
         pkgs.actionlint
+        pkgs.nodejs # renders .railway/railway.ts with the Railway SDK (tests, deploy job)
       ];
 
       # uv uses the flake's interpreter and never downloads one; the test harness finds the

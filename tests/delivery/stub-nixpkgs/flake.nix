@@ -47,6 +47,7 @@
           postgresql_18 = fake "postgresql-18-stub";
           libpq = fake "libpq-stub";
           actionlint = fake "actionlint-stub";
+          nodejs = fake "nodejs-stub";
           railway = fake "railway-stub";
           nixpacks = fake "nixpacks-stub";
           nixfmt-tree = fake "nixfmt-tree-stub";
