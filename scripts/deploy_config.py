@@ -108,6 +108,10 @@ class ServiceDeploy:
     health_timeout_seconds: int
     draining_seconds: int
     overlap_seconds: int
+    # What the builder itself provides before the install commands (Railpack's `packages`,
+    # installed by mise); Nixpacks installs its uv inside its own install commands.
+    packages: dict[str, str]
+    python_version: str
 
     @property
     def venv(self) -> str:
@@ -130,11 +134,27 @@ class ServiceDeploy:
         )
 
 
-def _nixpacks_steps(file: Path) -> tuple[dict[str, str], list[str], list[str], str]:
+@dataclass(frozen=True)
+class _Steps:
+    variables: dict[str, str]
+    paths: list[str]
+    install_cmds: list[str]
+    start_cmd: str
+    packages: dict[str, str]
+    python_version: str
+
+
+def _nixpacks_steps(file: Path) -> _Steps:
     nixpacks = read_toml(file)
     variables = {key: str(value) for key, value in nixpacks.get("variables", {}).items()}
-    cmds = list(nixpacks["phases"]["install"]["cmds"])
-    return variables, [IMAGE_VENV["nixpacks"] + "/bin"], cmds, nixpacks["start"]["cmd"]
+    return _Steps(
+        variables=variables,
+        paths=[IMAGE_VENV["nixpacks"] + "/bin"],
+        install_cmds=list(nixpacks["phases"]["install"]["cmds"]),
+        start_cmd=nixpacks["start"]["cmd"],
+        packages={},
+        python_version=variables["NIXPACKS_PYTHON_VERSION"],
+    )
 
 
 def railpack_commands(step: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -150,7 +170,7 @@ def railpack_commands(step: dict[str, Any]) -> tuple[list[str], list[str]]:
     return shell, paths
 
 
-def _railpack_steps(file: Path) -> tuple[dict[str, str], list[str], list[str], str]:
+def _railpack_steps(file: Path) -> _Steps:
     railpack = read_json(file)
     cmds, paths = [], []
     for name in ("install", "build"):  # the Python provider's step order
@@ -163,8 +183,15 @@ def _railpack_steps(file: Path) -> tuple[dict[str, str], list[str], list[str], s
         **deploy.get("variables", {}),
         "UV_PROJECT_ENVIRONMENT": IMAGE_VENV["railpack"],  # uv's default: the project's .venv
     }
-    paths = list(dict.fromkeys([*deploy.get("paths", []), *paths]))
-    return variables, paths, cmds, deploy["startCommand"]
+    packages = dict(railpack.get("packages", {}))
+    return _Steps(
+        variables=variables,
+        paths=list(dict.fromkeys([*deploy.get("paths", []), *paths])),
+        install_cmds=cmds,
+        start_cmd=deploy["startCommand"],
+        packages=packages,
+        python_version=packages["python"],
+    )
 
 
 def load_service(
@@ -172,21 +199,22 @@ def load_service(
 ) -> ServiceDeploy:
     spec = (source or load_source(root / "deploy" / "services.toml")).services[name]
     file = root / spec.config_file(builder)
-    steps = _nixpacks_steps if builder == "nixpacks" else _railpack_steps
-    variables, paths, install_cmds, start = steps(file)
+    steps = (_nixpacks_steps if builder == "nixpacks" else _railpack_steps)(file)
     return ServiceDeploy(
         name=name,
         builder=builder,
         config_file=file,
-        variables=variables,
-        paths=paths,
-        install_cmds=install_cmds,
+        variables=steps.variables,
+        paths=steps.paths,
+        install_cmds=steps.install_cmds,
         pre_deploy_cmds=list(spec.pre_deploy),
-        start_cmd=start,
+        start_cmd=steps.start_cmd,
         health_path=spec.health_path,
         health_timeout_seconds=spec.health_timeout_seconds,
         draining_seconds=spec.draining_seconds,
         overlap_seconds=spec.overlap_seconds,
+        packages=steps.packages,
+        python_version=steps.python_version,
     )
 
 
