@@ -48,7 +48,7 @@ def test_template_lists_every_setting_the_service_reads(service: str) -> None:
 def test_template_lists_nothing_the_service_does_not_read(service: str) -> None:
     known = {name for names in env_names(SETTINGS_CLASSES[service]) for name in names}
     assert SECTIONS[service] - known - PLATFORM_VARIABLES == set()
-    assert PLATFORM_VARIABLES <= SECTIONS[service], "each service keeps its no-file settings"
+    assert SECTIONS[service] >= PLATFORM_VARIABLES, "each service keeps its no-file settings"
 
 
 def test_railway_injected_values_use_reference_variables() -> None:
@@ -104,4 +104,4 @@ def test_configuration_doc_describes_exactly_the_settings() -> None:
         assert preferred - documented == set(), f"document these {service} settings"
     known = {name for s in SETTINGS_CLASSES.values() for names in env_names(s) for name in names}
     assert documented - known - PLATFORM_VARIABLES == set(), "documented but read by nothing"
-    assert PLATFORM_VARIABLES <= documented, "document the platform variables too"
+    assert documented >= PLATFORM_VARIABLES, "document the platform variables too"

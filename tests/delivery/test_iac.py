@@ -1,4 +1,4 @@
-"""Railway infrastructure-as-code: .railway/railway.ts rendered offline by the SDK equals the source.
+"""Railway infrastructure-as-code: .railway/railway.ts, rendered offline by the SDK, is the source.
 
 Contract: the npm ``railway`` SDK (locked in .railway/package-lock.json) evaluates the file as
 ``railway config plan`` does (railwayapp/cli ``src/iac/eval.rs``: the SDK's context, the
@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from scripts.deploy_config import Source, ServiceSpec, load_source
+from scripts.deploy_config import ServiceSpec, Source, load_source
 from tests.delivery.conftest import REPO_ROOT, require_tool
 
 IAC_DIR = REPO_ROOT / ".railway"

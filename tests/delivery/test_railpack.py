@@ -62,7 +62,22 @@ STEP = {
     "deployOutputs": ArrayOf(FILTER),
 }
 PROVIDERS = frozenset(
-    "php golang java rust ruby elixir python deno dotnet node gleam cpp staticfile shell".split()
+    [
+        "php",
+        "golang",
+        "java",
+        "rust",
+        "ruby",
+        "elixir",
+        "python",
+        "deno",
+        "dotnet",
+        "node",
+        "gleam",
+        "cpp",
+        "staticfile",
+        "shell",
+    ]
 )
 RAILPACK: dict[str, Any] = {
     "$schema": str,
