@@ -155,8 +155,9 @@ def test_deploy_applies_the_iac_then_ships_the_tested_commit_backend_first() -> 
     services = [name for i in ups for name in re.findall(r"up --ci --service (\w+)", runs[i])]
     assert services == ["backend", "frontend"]
     assert install < iac < ups[0]
-    for i in ups:
-        assert '--set "COMMIT_SHA=${GITHUB_SHA}" --skip-deploys' in runs[i]
+    for i, service in zip(ups, services, strict=True):
+        assert 'variable set "COMMIT_SHA=${GITHUB_SHA}"' in runs[i]
+        assert f"--service {service} --skip-deploys" in runs[i]
         assert runs[i].index("COMMIT_SHA") < runs[i].index(" up --ci")
     for i in [iac, *ups]:
         assert steps[i]["env"] == {"RAILWAY_TOKEN": "${{ secrets.RAILWAY_TOKEN }}"}
