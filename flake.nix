@@ -66,7 +66,8 @@
     {
       devShells = forAllSystems (pkgs: {
         default = devShell pkgs;
-        # The deploy job needs only the Railway CLI, plus the Nixpacks builder for the image path.
+        # Nixpacks for other Nixpacks hosts (docs/deploy.md, path (c)) and a Railway CLI for
+        # manual work; the deploy job uses the CLI locked in .railway (IaC needs >= 5.42.1).
         deploy = pkgs.mkShell {
           name = "eaa-deploy";
           packages = optionalTool pkgs "railway" ++ optionalTool pkgs "nixpacks";
