@@ -24,9 +24,10 @@
         pkgs.uv
         pkgs.python311Packages.nox # the test runner (pkgs.nox is an unrelated Nix helper)
         pkgs.ruff
-        pkgs.postgresql_16 # initdb, pg_ctl, postgres: the tests' throwaway server
+        pkgs.postgresql_18 # initdb, pg_ctl, postgres: the tests' throwaway server (Railway runs 18)
         pkgs.libpq # the client library, for psycopg's non-binary build
         pkgs.actionlint
+        pkgs.nodejs # renders .railway/railway.ts with the Railway SDK (tests, deploy job)
       ];
 
       # uv uses the flake's interpreter and never downloads one; the test harness finds the
@@ -34,7 +35,7 @@
       toolEnv = pkgs: {
         UV_PYTHON = (pythonFor pkgs).interpreter;
         UV_PYTHON_DOWNLOADS = "never";
-        PG_BINDIR = "${pkgs.postgresql_16}/bin";
+        PG_BINDIR = "${pkgs.postgresql_18}/bin";
       };
 
       # Prebuilt manylinux wheels (psycopg-binary, uvloop, numpy...) load these from the loader path.
@@ -65,7 +66,8 @@
     {
       devShells = forAllSystems (pkgs: {
         default = devShell pkgs;
-        # The deploy job needs only the Railway CLI, plus the Nixpacks builder for the image path.
+        # Nixpacks for other Nixpacks hosts (docs/deploy.md, path (c)) and a Railway CLI for
+        # manual work; the deploy job uses the CLI locked in .railway (IaC needs >= 5.42.1).
         deploy = pkgs.mkShell {
           name = "eaa-deploy";
           packages = optionalTool pkgs "railway" ++ optionalTool pkgs "nixpacks";

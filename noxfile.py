@@ -8,6 +8,7 @@ fails instead of passing on what another group pulled in; ``-R`` reuses an envir
 from __future__ import annotations
 
 import os
+import shutil
 
 import nox
 
@@ -44,10 +45,28 @@ def lint(session: nox.Session) -> None:
     session.run("python", "scripts/audit_dependencies.py")
 
 
+def railway_sdk(session: nox.Session) -> None:
+    """The locked Railway IaC SDK that renders .railway/railway.ts (no install scripts: the
+    CLI's binary download is only needed by the deploy job)."""
+    if shutil.which("npm"):
+        session.run_install(
+            "npm",
+            "ci",
+            "--ignore-scripts",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            ".railway",
+            external=True,
+            silent=True,
+        )
+
+
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The test suite against a real PostgreSQL (throwaway server or TEST_DATABASE_URL)."""
     sync(session, "test")
+    railway_sdk(session)
     session.run("pytest", *(session.posargs or ["tests"]))
 
 
@@ -76,6 +95,6 @@ def smoke(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def rehearsal(session: nox.Session) -> None:
-    """Replay each service's Nixpacks build, pre-deploy, start and SIGTERM (docs/benchmarks.md)."""
+    """Replay each service's Nixpacks and Railpack builds, pre-deploy, start and SIGTERM."""
     sync(session, "run")
     session.run("python", "-m", "scripts.rehearsal")

@@ -1,13 +1,19 @@
-"""Deploy rehearsal: replay what Railway and Nixpacks run for each service, on this machine.
+"""Deploy rehearsal: replay each builder's install and start commands for each service, here.
 
-Run through ``nox -s rehearsal`` (part of CI). For each service, read from the deploy config:
-1. build: a fresh virtualenv made by the service's own Nixpacks install commands (``/opt/venv``
-   moved to a temporary folder), so only that service's locked dependency set is installed;
-2. release: the backend's ``preDeployCommand`` against a throwaway PostgreSQL;
-3. run: the start command with ``PORT`` set; the health check must answer within the configured
-   ``healthcheckTimeout``; resident memory must stay under the plan's 512 MB;
+Run through ``nox -s rehearsal`` (part of CI). For each builder (Nixpacks, Railpack) and each
+service, with the commands as declared by the builder's own file and deploy/services.toml:
+1. build: a fresh virtualenv made by the service's install commands (the image's ``/opt/venv``
+   or ``/app/.venv`` moved to a temporary folder), so only that service's locked dependency set
+   is installed; for Railpack, the uv its file pins comes first on PATH, as mise puts it;
+2. release: the backend's pre-deploy command against a throwaway PostgreSQL;
+3. run: the start command with ``PORT`` set; the health check must answer within the declared
+   timeout; resident memory must stay under the plan's 512 MB;
 4. stop: SIGTERM while a request is in flight; the request must complete and the process exit
-   within ``drainingSeconds``.
+   within the draining time.
+
+What it cannot check: whether Railway applies a file or a variable at all, the builders' base
+images (Nix's or mise's Python, apt packages), the pre-deploy container's network, the edge and
+the IaC apply. The tests in tests/delivery hold the files to the source of truth instead.
 
 Memory: where the machine allows it (root, or a delegated cgroup v1/v2 memory controller) the
 service runs in a memory cgroup capped at 512 MB, so the limit is enforced as on the platform.
@@ -45,7 +51,7 @@ from devkit.keys import new_encryption_key
 from devkit.postgres import throwaway_server
 from devkit.processes import clean_env, free_port, wait_http
 
-from scripts.deploy_config import REPO_ROOT, ServiceDeploy, load_services
+from scripts.deploy_config import BUILDERS, REPO_ROOT, ServiceDeploy, load_services
 
 MEMORY_LIMIT_BYTES = 512 * 1024 * 1024
 BENCHMARKS = REPO_ROOT / "docs" / "benchmarks.md"
@@ -60,6 +66,7 @@ class RehearsalFailed(RuntimeError):
 
 @dataclass
 class Figures:
+    builder: str
     service: str
     install_seconds: float
     pre_deploy_seconds: float | None
@@ -331,25 +338,57 @@ BEHAVIOUR: dict[str, tuple[Exercise, Stop]] = {
 }
 
 
+def builder_tools(service: ServiceDeploy, work: Path, env: dict[str, str]) -> None:
+    """Put what the builder provides before the install commands on ``env``'s PATH.
+
+    Railpack installs the ``packages`` of its file with mise; here the pinned uv goes into a
+    tools folder. Either builder's Python must be the declared minor version.
+    """
+    label = f"{service.builder} {service.name}"
+    if "uv" in service.packages:
+        tools = work / "tools"
+        run_steps(
+            f"{label} tools",
+            [
+                f"python -m venv {tools}",
+                f"{tools}/bin/pip install --quiet --disable-pip-version-check "
+                f"uv=={service.packages['uv']}",
+            ],
+            env,
+        )
+        env["PATH"] = f"{tools / 'bin'}{os.pathsep}{env['PATH']}"
+    found = subprocess.run(
+        ["bash", "-c", "python -c 'import sys; print(*sys.version_info[:2], sep=\".\")'"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if found != service.python_version:
+        raise RehearsalFailed(f"{label}: Python {found} here, {service.python_version} declared")
+
+
 def rehearse(service: ServiceDeploy, runtime: Mapping[str, str], work: Path) -> Figures:
     venv = work / "venv"
     replay = service.with_venv(venv)
     build_env = clean_env(replay.variables)
     build_env.pop("VIRTUAL_ENV", None)
-    install = run_steps(f"{service.name} install", replay.install_cmds, build_env)
+    builder_tools(replay, work, build_env)
+    label = f"{service.builder} {service.name}"
+    install = run_steps(f"{label} install", replay.install_cmds, build_env)
     run_env = {
         **build_env,
         **runtime,
-        "PATH": f"{venv / 'bin'}{os.pathsep}{build_env['PATH']}",
+        "PATH": os.pathsep.join([*replay.paths, build_env["PATH"]]),
     }
     pre_deploy = (
-        run_steps(f"{service.name} pre-deploy", replay.pre_deploy_cmds, run_env)
+        run_steps(f"{label} pre-deploy", replay.pre_deploy_cmds, run_env)
         if replay.pre_deploy_cmds
         else None
     )
     port = int(runtime["PORT"])
     exercise, stop = BEHAVIOUR[service.name]
-    cgroup = MemoryCgroup.create(f"eaa-rehearsal-{service.name}-{os.getpid()}")
+    cgroup = MemoryCgroup.create(f"eaa-rehearsal-{label.replace(' ', '-')}-{os.getpid()}")
     try:
         with started(replay, run_env, port, work / "service.log", cgroup) as (process, cold):
             watch = MemoryWatch(process.pid)
@@ -362,8 +401,9 @@ def rehearse(service: ServiceDeploy, runtime: Mapping[str, str], work: Path) -> 
         if cgroup:
             cgroup.remove()
     if peak > MEMORY_LIMIT_BYTES:
-        raise RehearsalFailed(f"{service.name} peaked at {peak / 2**20:.0f} MiB (limit 512 MiB)")
+        raise RehearsalFailed(f"{label} peaked at {peak / 2**20:.0f} MiB (limit 512 MiB)")
     return Figures(
+        service.builder,
         service.name,
         install,
         pre_deploy,
@@ -383,20 +423,23 @@ def render(figures: list[Figures], postgres_version: str) -> str:
         "",
         f"Measured {stamp} on {os.cpu_count()} CPU(s), {platform.system()} "
         f"{platform.machine()}, Python {platform.python_version()}, load average "
-        f"{os.getloadavg()[0]:.1f} (figures grow on a busy machine). Each service is built "
-        "with its own Nixpacks install commands, released with its pre-deploy command against "
+        f"{os.getloadavg()[0]:.1f} (figures grow on a busy machine). For each builder, each "
+        "service is built with the install commands of its own Nixpacks or Railpack file, "
+        "released with its pre-deploy command against "
         f"a throwaway PostgreSQL {postgres_version}, started with its start command and "
         "stopped with SIGTERM. "
-        "Peak memory is the kernel's resident high-water mark (limit 512 MiB).",
+        "Peak memory is the kernel's resident high-water mark (limit 512 MiB). Not checked "
+        "here: that Railway applies the files and variables, the builders' base images, the "
+        "pre-deploy container's network, the IaC apply (docs/deploy.md).",
         "",
-        "| service | install | pre-deploy | cold start → healthy (timeout) | peak RSS "
+        "| builder | service | install | pre-deploy | cold start → healthy (timeout) | peak RSS "
         "| 512 MiB limit | SIGTERM |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for item in figures:
         pre = f"{item.pre_deploy_seconds:.1f} s" if item.pre_deploy_seconds is not None else "—"
         lines.append(
-            f"| {item.service} | {item.install_seconds:.1f} s | {pre} | "
+            f"| {item.builder} | {item.service} | {item.install_seconds:.1f} s | {pre} | "
             f"{item.cold_start_seconds:.2f} s ({item.health_timeout_seconds} s) | "
             f"{item.peak_rss_bytes / 2**20:.0f} MiB | {item.memory_limit} | {item.shutdown} |"
         )
@@ -416,40 +459,48 @@ def write_benchmarks(section: str, path: Path = BENCHMARKS) -> None:
     path.write_text(text)
 
 
+def runtime_for(database_url: str, data_dir: Path) -> dict[str, dict[str, str]]:
+    """What Railway would inject or the operator set, per service, for one replay."""
+    backend_port = free_port()
+    return {
+        "backend": {
+            "PORT": str(backend_port),
+            "DATABASE_URL": database_url,
+            "ENCRYPTION_KEY": new_encryption_key(),
+            "APP_ENV": "production",
+            "DATA_DIR": str(data_dir),
+            # The warm-up asks several demo questions as one visitor (production allows 1).
+            "ANONYMOUS_FREE_QUESTIONS": "10",
+        },
+        "frontend": {
+            "PORT": str(free_port()),
+            "BACKEND_URL": f"http://127.0.0.1:{backend_port}",
+        },
+    }
+
+
 def main() -> int:
     if not Path("/proc/self/status").exists():
         print("REHEARSAL FAILED: it replays a Linux deploy and reads /proc; run it on Linux")
         return 1
-    services = load_services()
     figures = []
-    backend_port = free_port()
     with tempfile.TemporaryDirectory(prefix="eaa-rehearsal-") as tmp, throwaway_server() as pg:
         with psycopg.connect(pg.url(), autocommit=True) as admin:
-            admin.execute("CREATE DATABASE eaa_rehearsal")
+            for builder in BUILDERS:
+                admin.execute(f"CREATE DATABASE eaa_rehearsal_{builder}")
             row = admin.execute("SHOW server_version").fetchone()
         version = str(row[0]).split()[0] if row else "unknown"
-        database_url = pg.url("eaa_rehearsal")
-        runtime = {
-            "backend": {
-                "PORT": str(backend_port),
-                "DATABASE_URL": database_url,
-                "ENCRYPTION_KEY": new_encryption_key(),
-                "APP_ENV": "production",
-                "DATA_DIR": str(Path(tmp) / "data"),
-                # The warm-up asks several demo questions as one visitor (production allows 1).
-                "ANONYMOUS_FREE_QUESTIONS": "10",
-            },
-            "frontend": {
-                "PORT": str(free_port()),
-                "BACKEND_URL": f"http://127.0.0.1:{backend_port}",
-            },
-        }
         try:
-            for service in services:
-                work = Path(tmp) / service.name
-                work.mkdir()
-                figures.append(rehearse(service, runtime[service.name], work))
-                print(f"rehearsal ok: {figures[-1]}", flush=True)
+            for builder in BUILDERS:
+                # A fresh database per builder: each release migrates from nothing.
+                runtime = runtime_for(
+                    pg.url(f"eaa_rehearsal_{builder}"), Path(tmp) / builder / "data"
+                )
+                for service in load_services(builder):
+                    work = Path(tmp) / builder / service.name
+                    work.mkdir(parents=True)
+                    figures.append(rehearse(service, runtime[service.name], work))
+                    print(f"rehearsal ok: {figures[-1]}", flush=True)
         except RehearsalFailed as error:
             print(f"REHEARSAL FAILED: {error}", file=sys.stderr)
             return 1

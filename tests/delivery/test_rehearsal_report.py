@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from scripts.deploy_config import load_service
 from scripts.rehearsal import END_MARKER, START_MARKER, write_benchmarks
 
@@ -34,13 +36,17 @@ def test_section_is_appended_when_missing(tmp_path: Path) -> None:
     assert doc.read_text() == "# Benchmarks\n\nother figures\n\n" + section("first")
 
 
-def test_replay_moves_only_the_image_venv(tmp_path: Path) -> None:
-    backend = load_service("backend")
+@pytest.mark.parametrize(
+    ("builder", "image_venv"), [("nixpacks", "/opt/venv"), ("railpack", "/app/.venv")]
+)
+def test_replay_moves_only_the_image_venv(tmp_path: Path, builder: str, image_venv: str) -> None:
+    backend = load_service("backend", builder)
     moved = backend.with_venv(tmp_path / "venv")
-    assert "/opt/venv" not in " ".join(moved.install_cmds)
+    assert image_venv not in " ".join([*moved.install_cmds, *moved.paths])
     assert moved.variables["UV_PROJECT_ENVIRONMENT"] == str(tmp_path / "venv")
+    assert moved.paths[0] == str(tmp_path / "venv" / "bin")
     assert moved.start_cmd == backend.start_cmd
     assert moved.pre_deploy_cmds == backend.pre_deploy_cmds
-    assert [c.replace(str(tmp_path / "venv"), "/opt/venv") for c in moved.install_cmds] == (
+    assert [c.replace(str(tmp_path / "venv"), image_venv) for c in moved.install_cmds] == (
         backend.install_cmds
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no type stubs
 
-from scripts.deploy_config import load_services
+from scripts.deploy_config import load_service, load_source
 from tests.delivery.conftest import REPO_ROOT
 from tests.delivery.settings_catalog import SETTINGS_CLASSES, secret_names
 
@@ -61,12 +61,13 @@ def test_blueprint_has_the_three_parts_with_known_keys() -> None:
             assert len(set(item) & ENV_SOURCES) == 1, item
 
 
-def test_services_match_the_railway_deploy() -> None:
-    railway = {service.name: service for service in load_services()}
+def test_services_match_the_source_of_truth() -> None:
+    source = load_source().services
     for name, service in SERVICES.items():
-        assert service["healthCheckPath"] == railway[name].health_path
-        assert service["buildCommand"].endswith(f"uv sync --frozen --no-dev --package {name}")
-        assert "uv==" + railway[name].variables["NIXPACKS_UV_VERSION"] in service["buildCommand"]
+        assert service["healthCheckPath"] == source[name].health_path
+        assert service["buildCommand"].endswith(source[name].install)
+        uv = load_service(name, "nixpacks").variables["NIXPACKS_UV_VERSION"]
+        assert "uv==" + uv in service["buildCommand"]
         assert service["startCommand"].startswith("exec ")
         assert service["autoDeploy"] is False
     backend_pre = SERVICES["backend"]["preDeployCommand"]

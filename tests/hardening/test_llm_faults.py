@@ -1,6 +1,6 @@
 """The language model misbehaves while a real backend process serves questions.
 
-Contract: with the OpenAI stand-in (tests/support/fake_openai.py, the real wire format, reached
+Contract: with the OpenAI stand-in (devkit/src/devkit/fake_openai.py, the real wire format, reached
 through the official client inside the backend) answering 429, 500 or too slowly, each question
 either succeeds after the client's bounded retries or answers 502 ``llm_failed`` with a message
 a person understands, within a bounded time; failed questions do not use up the allowance; the

@@ -44,9 +44,10 @@
           python311Packages.nox = fake "nox-stub";
           uv = fake "uv-stub";
           ruff = fake "ruff-stub";
-          postgresql_16 = fake "postgresql-16-stub";
+          postgresql_18 = fake "postgresql-18-stub";
           libpq = fake "libpq-stub";
           actionlint = fake "actionlint-stub";
+          nodejs = fake "nodejs-stub";
           railway = fake "railway-stub";
           nixpacks = fake "nixpacks-stub";
           nixfmt-tree = fake "nixfmt-tree-stub";
