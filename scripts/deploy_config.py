@@ -72,6 +72,18 @@ class ServiceSpec:
     def config_file(self, builder: str) -> str:
         return self.nixpacks_config if builder == "nixpacks" else self.railpack_config
 
+    def release_settings(self) -> dict[str, int | str]:
+        """Health and restart settings, spelled as Railway's deploy keys (the railway.toml
+        ``[deploy]`` table and the IaC file both use them)."""
+        return {
+            "healthcheckPath": self.health_path,
+            "healthcheckTimeout": self.health_timeout_seconds,
+            "restartPolicyType": self.restart_policy,
+            "restartPolicyMaxRetries": self.restart_max_retries,
+            "overlapSeconds": self.overlap_seconds,
+            "drainingSeconds": self.draining_seconds,
+        }
+
 
 @dataclass(frozen=True)
 class Source:

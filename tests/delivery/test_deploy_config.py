@@ -133,14 +133,7 @@ def test_railway_toml_declares_exactly_the_source_of_truth(spec: ServiceSpec) ->
         "nixpacksConfigPath": spec.nixpacks_config,
         "watchPatterns": spec.watch_patterns,
     }
-    expected = {
-        "healthcheckPath": spec.health_path,
-        "healthcheckTimeout": spec.health_timeout_seconds,
-        "restartPolicyType": spec.restart_policy,
-        "restartPolicyMaxRetries": spec.restart_max_retries,
-        "overlapSeconds": spec.overlap_seconds,
-        "drainingSeconds": spec.draining_seconds,
-    }
+    expected: dict[str, Any] = dict(spec.release_settings())
     if spec.pre_deploy:
         expected["preDeployCommand"] = spec.pre_deploy
     # The start command lives in the builder files (and the IaC), not here.

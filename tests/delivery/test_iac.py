@@ -64,12 +64,7 @@ def declared_service(spec: ServiceSpec) -> dict[str, Any]:
     """What the IaC must declare for one service, built from the source of truth."""
     deploy: dict[str, Any] = {
         "startCommand": spec.start,
-        "healthcheckPath": spec.health_path,
-        "healthcheckTimeout": spec.health_timeout_seconds,
-        "restartPolicyType": spec.restart_policy,
-        "restartPolicyMaxRetries": spec.restart_max_retries,
-        "overlapSeconds": spec.overlap_seconds,
-        "drainingSeconds": spec.draining_seconds,
+        **spec.release_settings(),
         "limitOverride": {
             "containers": {"cpu": spec.vcpu, "memoryBytes": spec.memory_mb * 1024 * 1024}
         },

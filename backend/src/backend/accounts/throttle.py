@@ -14,14 +14,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import case, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.accounts.sessions import InvalidCredentials
 from backend.core.errors import TooManyRequests
 from backend.data.database import transaction
 from backend.data.models import LoginThrottle
+from backend.data.upsert import insert_for
 
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
@@ -56,9 +55,10 @@ def record_failure(factory: sessionmaker[Session], keys: list[str]) -> None:
     now = datetime.now(UTC)
     stale = LoginThrottle.first_failure_at < now - WINDOW
     with transaction(factory) as session:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         for key in keys:
-            statement = insert(LoginThrottle).values(key=key, failures=1, first_failure_at=now)
+            statement = insert_for(session, LoginThrottle).values(
+                key=key, failures=1, first_failure_at=now
+            )
             failures = session.execute(
                 statement.on_conflict_do_update(
                     index_elements=[LoginThrottle.key],

@@ -11,12 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from backend.core.errors import QuotaExceeded
 from backend.data.models import UsageCounter
+from backend.data.upsert import insert_for
 
 LIFETIME = "lifetime"
 
@@ -26,9 +25,7 @@ def monthly_period(now: datetime | None = None) -> str:
 
 
 def _ensure_row(session: Session, subject: str, period: str) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(UsageCounter).values(subject=subject, period=period, used=0)
+    statement = insert_for(session, UsageCounter).values(subject=subject, period=period, used=0)
     session.execute(statement.on_conflict_do_nothing())
 
 

@@ -13,12 +13,11 @@ import math
 import time
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from backend.core.errors import TooManyRequests
 from backend.data.models import RateLimitWindow
+from backend.data.upsert import insert_for
 
 
 def hit(
@@ -27,9 +26,10 @@ def hit(
     """Count one request against each key; raise ``TooManyRequests`` when any key is used up."""
     now = time.time() if now is None else now
     window_start = int(now // window_seconds) * window_seconds
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     for key in keys:
-        values = insert(RateLimitWindow).values(key=key, window_start=window_start, hits=1)
+        values = insert_for(session, RateLimitWindow).values(
+            key=key, window_start=window_start, hits=1
+        )
         statement = values.on_conflict_do_update(
             index_elements=[RateLimitWindow.key, RateLimitWindow.window_start],
             set_={"hits": RateLimitWindow.hits + 1},
