@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from backend.targets.target import QueryTarget
 from devkit.postgres import throwaway_server
 from psycopg import sql
 from sqlalchemy.engine import make_url
@@ -89,3 +90,18 @@ def work_dir(tmp_path: Path) -> Path:
     path = tmp_path / "work"
     path.mkdir()
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueryTarget]:
+    """The generated demo in its embedded SQLite file (loaded as `serve` does on embedded
+    defaults), opened read-only as the app does."""
+    from backend.core.config import Settings
+    from backend.demo.load import load_sqlite
+    from backend.demo.target import DemoTargets
+
+    data_dir = tmp_path_factory.mktemp("demo-sqlite")
+    load_sqlite(data_dir)
+    demo = DemoTargets(Settings(data_dir=data_dir))
+    yield demo.target()
+    demo.dispose()

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from backend.core.config import Settings
 from backend.data.database import make_engine
-from backend.demo.load import load_postgres, load_sqlite
+from backend.demo.load import load_postgres
 from backend.demo.target import DemoTargets
 from backend.targets.target import QueryTarget
 from devkit.fake_openai import FakeOpenAI, running_fake_openai
@@ -19,16 +19,6 @@ from psycopg import sql
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import with_database
-
-
-@pytest.fixture(scope="session")
-def demo_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueryTarget]:
-    """The generated demo in its embedded SQLite file, opened read-only as the app does."""
-    data_dir = tmp_path_factory.mktemp("demo-sqlite")
-    load_sqlite(data_dir)
-    demo = DemoTargets(Settings(data_dir=data_dir))
-    yield demo.target()
-    demo.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from devkit.fake_openai import (
 )
 from devkit.keys import new_encryption_key
 from devkit.processes import backend_command, run_service
+from devkit.users import register as sign_up
 
 ANSWER_KEYS = {
     "id", "conversation_id", "question", "sql", "columns", "rows", "row_count", "truncated",
@@ -68,11 +69,8 @@ def anon(anon_id: str | None = None) -> dict[str, str]:
 
 
 def register(api: httpx.Client) -> dict[str, str]:
-    email = f"ask-{uuid.uuid4().hex[:8]}@example.com"
-    body = {"email": email, "password": "Pw-" + uuid.uuid4().hex}
-    response = api.post("/api/auth/register", json=body)
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    """A new account's Authorization header."""
+    return sign_up(api).headers
 
 
 @pytest.mark.parametrize("mode", ["embedded", "postgres"])

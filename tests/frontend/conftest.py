@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from devkit.processes import (
     RunningProcess,
@@ -21,6 +20,7 @@ from devkit.processes import (
     frontend_command,
     run_service,
 )
+from devkit.users import register
 from gradio_client import Client
 
 
@@ -36,18 +36,11 @@ class Stack:
 
     def register(self) -> dict[str, str]:
         """A new account, returned as the session dict the page keeps in the browser."""
-        email = f"user-{secrets.token_hex(4)}@example.com"
-        response = httpx.post(
-            self.backend_url + "/api/auth/register",
-            json={"email": email, "password": "correct horse battery staple"},
-            timeout=30,
-        )
-        assert response.status_code == 201, response.text
-        body = response.json()
+        account = register(self.backend_url)
         return {
-            "access_token": body["access_token"],
-            "refresh_token": body["refresh_token"],
-            "email": email,
+            "access_token": account.access_token,
+            "refresh_token": account.refresh_token,
+            "email": account.email,
             "anon_id": anonymous_id(),
         }
 

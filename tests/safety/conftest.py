@@ -12,7 +12,6 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from backend.core.config import Settings
-from backend.demo.load import load_sqlite
 from backend.demo.target import DemoTargets
 from backend.targets.target import QueryTarget
 from devkit.keys import new_encryption_key
@@ -48,15 +47,6 @@ def module_pg_url(pg_admin_url: str, pg_template: str) -> Iterator[str]:
 def pg_demo(module_pg_url: str) -> Iterator[QueryTarget]:
     """The demo target on PostgreSQL, built exactly as the app builds it."""
     demo = DemoTargets(pg_settings(module_pg_url))
-    yield demo.target()
-    demo.dispose()
-
-
-@pytest.fixture(scope="module")
-def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueryTarget]:
-    data_dir = tmp_path_factory.mktemp("demo-data")
-    load_sqlite(data_dir)
-    demo = DemoTargets(Settings(data_dir=data_dir))
     yield demo.target()
     demo.dispose()
 

@@ -142,14 +142,14 @@ def test_sqlite_load_is_idempotent_and_read_only(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["demo.sqlite"]  # no partial file left
 
 
-def test_sqlite_demo_target_opens_the_file_read_only(sqlite_demo: QueryTarget) -> None:
-    with sqlite_demo.engine.connect() as conn:
+def test_demo_sqlite_target_opens_the_file_read_only(demo_sqlite: QueryTarget) -> None:
+    with demo_sqlite.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA query_only").scalar() == 1
         conn.exec_driver_sql("PRAGMA query_only = OFF")  # even then the file is mode=ro
         with pytest.raises(OperationalError, match="readonly"):
             conn.exec_driver_sql("DELETE FROM loans")
         conn.exec_driver_sql("PRAGMA query_only = ON")
-    assert sqlite_demo.schema_info.table("loans") is not None
+    assert demo_sqlite.schema_info.table("loans") is not None
 
 
 def test_load_demo_command(tmp_path: Path) -> None:

@@ -36,16 +36,16 @@ def demo_file(target: QueryTarget) -> Path:
 @pytest.mark.parametrize(
     "sql", [*SQLITE_ATTACKS.values(), *OUTSIDE.values()], ids=[*SQLITE_ATTACKS, *OUTSIDE]
 )
-def test_raw_attacks_change_nothing(sql: str, sqlite_demo: QueryTarget, tmp_path: Path) -> None:
-    path = demo_file(sqlite_demo)
+def test_raw_attacks_change_nothing(sql: str, demo_sqlite: QueryTarget, tmp_path: Path) -> None:
+    path = demo_file(demo_sqlite)
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     siblings = sorted(p.name for p in path.parent.iterdir())
     with pytest.raises(AppError):
-        run_readonly(sqlite_demo, sql.format(dir=tmp_path), row_cap=5, timeout_seconds=2)
+        run_readonly(demo_sqlite, sql.format(dir=tmp_path), row_cap=5, timeout_seconds=2)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
     assert sorted(p.name for p in path.parent.iterdir()) == siblings
     assert list(tmp_path.iterdir()) == []
-    after = run_readonly(sqlite_demo, "SELECT count(*) FROM loans", row_cap=1, timeout_seconds=5)
+    after = run_readonly(demo_sqlite, "SELECT count(*) FROM loans", row_cap=1, timeout_seconds=5)
     assert after.rows == [[50_000]]
 
 
@@ -61,6 +61,6 @@ def test_raw_attacks_change_nothing(sql: str, sqlite_demo: QueryTarget, tmp_path
         "SELECT * FROM pragma_table_info('loans')",
     ],
 )
-def test_the_authorizer_explains_its_refusal(sql: str, sqlite_demo: QueryTarget) -> None:
+def test_the_authorizer_explains_its_refusal(sql: str, demo_sqlite: QueryTarget) -> None:
     with pytest.raises(SqlRefused, match="read-only connection does not allow"):
-        run_readonly(sqlite_demo, sql, row_cap=1, timeout_seconds=5)
+        run_readonly(demo_sqlite, sql, row_cap=1, timeout_seconds=5)

@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from tests.conftest import to_sqlalchemy
 
 
-@pytest.mark.parametrize("demo", ["pg_demo", "sqlite_demo"])
+@pytest.mark.parametrize("demo", ["pg_demo", "demo_sqlite"])
 def test_row_cap_reports_truncation(demo: str, request: pytest.FixtureRequest) -> None:
     target: QueryTarget = request.getfixturevalue(demo)
     capped = run_readonly(target, "SELECT loan_id FROM loans", row_cap=100, timeout_seconds=10)
@@ -48,7 +48,7 @@ def test_row_cap_reports_truncation(demo: str, request: pytest.FixtureRequest) -
     assert capped.elapsed_ms > 0
 
 
-@pytest.mark.parametrize("demo", ["pg_demo", "sqlite_demo"])
+@pytest.mark.parametrize("demo", ["pg_demo", "demo_sqlite"])
 def test_values_come_back_json_safe(demo: str, request: pytest.FixtureRequest) -> None:
     target: QueryTarget = request.getfixturevalue(demo)
     result = run_readonly(
@@ -78,16 +78,16 @@ def test_postgres_statement_timeout(pg_demo: QueryTarget) -> None:
     assert ok.rows == [[1]]
 
 
-def test_sqlite_progress_handler_time_limit(sqlite_demo: QueryTarget) -> None:
+def test_sqlite_progress_handler_time_limit(demo_sqlite: QueryTarget) -> None:
     slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
     started = time.monotonic()
     with pytest.raises(QueryTimeout):
-        run_readonly(sqlite_demo, slow, row_cap=1, timeout_seconds=0.3)
+        run_readonly(demo_sqlite, slow, row_cap=1, timeout_seconds=0.3)
     assert time.monotonic() - started < 5
-    assert run_readonly(sqlite_demo, "SELECT 1", row_cap=1, timeout_seconds=5).rows == [[1]]
+    assert run_readonly(demo_sqlite, "SELECT 1", row_cap=1, timeout_seconds=5).rows == [[1]]
 
 
-@pytest.mark.parametrize("demo", ["pg_demo", "sqlite_demo"])
+@pytest.mark.parametrize("demo", ["pg_demo", "demo_sqlite"])
 def test_database_errors_are_explained(demo: str, request: pytest.FixtureRequest) -> None:
     target: QueryTarget = request.getfixturevalue(demo)
     with pytest.raises(QueryFailed) as failed:
@@ -96,7 +96,7 @@ def test_database_errors_are_explained(demo: str, request: pytest.FixtureRequest
     assert "no_such_column" in failed.value.detail
 
 
-@pytest.mark.parametrize("demo", ["pg_demo", "sqlite_demo"])
+@pytest.mark.parametrize("demo", ["pg_demo", "demo_sqlite"])
 def test_stream_yields_header_then_capped_rows(demo: str, request: pytest.FixtureRequest) -> None:
     target: QueryTarget = request.getfixturevalue(demo)
     rows = list(
@@ -134,16 +134,16 @@ def test_unreachable_database_is_retried_with_backoff(pg_demo: QueryTarget) -> N
     assert time.monotonic() - started >= BACKOFF_SECONDS * (2**RETRIES - 1)
 
 
-def test_sqlite_values_cannot_outgrow_the_process(sqlite_demo: QueryTarget) -> None:
+def test_sqlite_values_cannot_outgrow_the_process(demo_sqlite: QueryTarget) -> None:
     """The embedded database shares the API's memory: a huge string fails instead of growing."""
     grow = "replace(printf('%1000d', 1), ' ', printf('%1000d', 1))"  # 1 MB
     bomb = f"SELECT length(replace({grow}, ' ', printf('%100d', 1)))"  # would be 100 MB
     with pytest.raises(QueryFailed, match="larger than 16 MB"):
-        run_readonly(sqlite_demo, bomb, row_cap=1, timeout_seconds=10)
-    assert run_readonly(sqlite_demo, "SELECT 1", row_cap=1, timeout_seconds=5).rows == [[1]]
+        run_readonly(demo_sqlite, bomb, row_cap=1, timeout_seconds=10)
+    assert run_readonly(demo_sqlite, "SELECT 1", row_cap=1, timeout_seconds=5).rows == [[1]]
 
 
-@pytest.mark.parametrize("demo", ["pg_demo", "sqlite_demo"])
+@pytest.mark.parametrize("demo", ["pg_demo", "demo_sqlite"])
 def test_a_slow_csv_reader_is_not_cut_off(demo: str, request: pytest.FixtureRequest) -> None:
     """The time limit covers the query and each fetch, not the reader's pauses between them."""
     target: QueryTarget = request.getfixturevalue(demo)

@@ -108,8 +108,8 @@ def test_postgres_meaning_is_kept(sql: str, pg_demo: QueryTarget) -> None:
 
 
 @pytest.mark.parametrize("sql", SQLITE_QUERIES.values(), ids=SQLITE_QUERIES.keys())
-def test_sqlite_meaning_is_kept(sql: str, sqlite_demo: QueryTarget) -> None:
-    assert same_rows(sqlite_demo, sql) > 0
+def test_sqlite_meaning_is_kept(sql: str, demo_sqlite: QueryTarget) -> None:
+    assert same_rows(demo_sqlite, sql) > 0
 
 
 text_pick = st.sampled_from(["grade", "purpose", "loan_status", "sub_grade"])
@@ -141,7 +141,7 @@ generated = st.builds(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(sql=generated, demo=st.sampled_from(["pg_demo", "sqlite_demo"]))
+@given(sql=generated, demo=st.sampled_from(["pg_demo", "demo_sqlite"]))
 def test_generated_queries_keep_their_meaning(
     sql: str, demo: str, request: pytest.FixtureRequest
 ) -> None:

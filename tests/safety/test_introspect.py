@@ -105,7 +105,7 @@ def test_sqlite(tmp_path: Path) -> None:
 
 
 def test_demo_schema_matches_on_both_dialects(
-    pg_demo: QueryTarget, sqlite_demo: QueryTarget
+    pg_demo: QueryTarget, demo_sqlite: QueryTarget
 ) -> None:
     def shape(info: SchemaInfo) -> dict[str, object]:
         return {
@@ -113,7 +113,7 @@ def test_demo_schema_matches_on_both_dialects(
             for t in info.tables
         }
 
-    assert shape(pg_demo.schema_info) == shape(sqlite_demo.schema_info)
+    assert shape(pg_demo.schema_info) == shape(demo_sqlite.schema_info)
     loans = pg_demo.schema_info.table("loans")
     assert loans is not None
     grade = loans.column("grade")

@@ -18,6 +18,7 @@ import psycopg
 import pytest
 from devkit.keys import new_encryption_key
 from devkit.processes import RunningProcess, backend_command, run_service
+from devkit.users import register as sign_up
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
@@ -57,24 +58,16 @@ def api(backend: RunningProcess) -> Iterator[httpx.Client]:
         yield client
 
 
-def new_password() -> str:
-    return "Pw-" + secrets.token_urlsafe(12)
-
-
 def register(api: httpx.Client, email: str | None = None) -> dict[str, str]:
-    """A fresh account; returns its tokens, email, password and the Authorization header."""
-    email = email or f"user-{uuid.uuid4().hex[:8]}@example.com"
-    password = new_password()
-    response = api.post("/api/auth/register", json={"email": email, "password": password})
-    assert response.status_code == 201, response.text
-    body = response.json()
+    """A fresh account as the tenancy tests read it: tokens, email, password, the header."""
+    account = sign_up(api, email)
     return {
-        "email": email,
-        "password": password,
-        "id": body["user"]["id"],
-        "access_token": body["access_token"],
-        "refresh_token": body["refresh_token"],
-        "authorization": f"Bearer {body['access_token']}",
+        "email": account.email,
+        "password": account.password,
+        "id": account.id,
+        "access_token": account.access_token,
+        "refresh_token": account.refresh_token,
+        "authorization": account.headers["Authorization"],
     }
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import httpx
 from devkit.processes import backend_command, run_service
+from devkit.users import new_password
 
-from tests.tenancy.conftest import backend_env, bearer, new_password, register
+from tests.tenancy.conftest import backend_env, bearer, register
 
 
 def test_register_login_me_and_refresh_rotation(api: httpx.Client) -> None:

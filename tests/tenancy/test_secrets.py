@@ -14,9 +14,10 @@ import httpx
 import psycopg
 from devkit.keys import new_encryption_key
 from devkit.processes import backend_command, run_service
+from devkit.users import new_password
 from sqlalchemy.engine import make_url
 
-from tests.tenancy.conftest import UserDatabase, backend_env, new_password
+from tests.tenancy.conftest import UserDatabase, backend_env
 
 ISSUING = {"/api/auth/register", "/api/auth/login", "/api/auth/refresh"}
 

@@ -19,8 +19,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from devkit.fake_supabase import FakeGoTrue, fake_supabase
 from devkit.processes import RunningProcess, backend_command, free_port, run_service
+from devkit.users import new_password, register
 
-from tests.tenancy.conftest import backend_env, new_password
+from tests.tenancy.conftest import backend_env
 
 
 @pytest.fixture
@@ -49,10 +50,9 @@ def sb_api(sb_backend: RunningProcess) -> Iterator[httpx.Client]:
 
 
 def _sign_up(api: httpx.Client) -> tuple[str, str, dict[str, object]]:
-    email, password = f"sb-{uuid.uuid4().hex[:8]}@example.com", new_password()
-    response = api.post("/api/auth/register", json={"email": email, "password": password})
-    assert response.status_code == 201, response.text
-    return email, password, response.json()
+    account = register(api, f"sb-{uuid.uuid4().hex[:8]}@example.com")
+    tokens = {"access_token": account.access_token, "refresh_token": account.refresh_token}
+    return account.email, account.password, {**tokens, "user": {"id": account.id}}
 
 
 def _auth(token: object) -> dict[str, str]:
