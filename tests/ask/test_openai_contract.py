@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backend.ask.service import AskInput, AskServices, ask
+from backend.ask.schemas import AskInput
+from backend.ask.service import AskServices, ask
 from backend.core.config import Settings
 from backend.core.errors import AppError, InvalidInput
 from backend.core.principal import Principal

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from backend.ask.service import AskInput, AskServices, ask
+from backend.ask.schemas import AskInput
+from backend.ask.service import AskServices, ask
 from backend.core.config import Settings
 from backend.core.errors import QuotaExceeded
 from backend.core.principal import Principal

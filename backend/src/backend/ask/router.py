@@ -8,8 +8,8 @@ from fastapi import APIRouter
 
 from backend.api.deps import CurrentPrincipal, ServicesDep
 from backend.api.errors import documented
-from backend.ask.schemas import QueryBody
-from backend.ask.service import AskInput, ask, services_for
+from backend.ask.schemas import AskInput, QueryBody
+from backend.ask.service import ask, services_for
 from backend.demo import catalogue
 
 router = APIRouter(tags=["ask"])

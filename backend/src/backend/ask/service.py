@@ -22,15 +22,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.ask import repository
 from backend.ask.charts import suggest_chart, validate_chart
+from backend.ask.schemas import AskInput, validate_input
 from backend.core.config import Settings
-from backend.core.errors import AppError, InvalidInput, NotFound
+from backend.core.errors import AppError, NotFound
 from backend.core.principal import Principal
 from backend.data.database import transaction
 from backend.engines.base import Draft, Engine, Request, Turn, Usage
 from backend.engines.commentary import summarize
 from backend.safety.errors import SqlRefused
 from backend.safety.executor import QueryFailed, ResultSet, run_readonly
-from backend.targets.target import DEMO_TARGET, QueryTarget
+from backend.targets.target import QueryTarget
 from backend.usage.allowance import allowance_for
 
 if TYPE_CHECKING:
@@ -46,14 +47,6 @@ class TargetSource(Protocol):
     def resolve(
         self, session: Session, principal: Principal, connection_id: str
     ) -> QueryTarget: ...
-
-
-@dataclass(frozen=True)
-class AskInput:
-    question: str | None
-    sql: str | None
-    connection_id: str = DEMO_TARGET
-    conversation_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,30 +77,6 @@ class _Timer:
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             self.timings[name] = round(self.timings.get(name, 0.0) + elapsed, 2)
-
-
-def validate_input(settings: Settings, payload: AskInput) -> AskInput:
-    """Exactly one of question/SQL, non-blank, within the configured lengths."""
-    question = payload.question.strip() if payload.question is not None else None
-    sql = payload.sql.strip() if payload.sql is not None else None
-    if (question is None) == (sql is None):
-        raise InvalidInput("Send either a question or SQL to run, not both and not neither.")
-    if question is not None:
-        if not question:
-            raise InvalidInput("The question is empty.")
-        if len(question) > settings.max_question_chars:
-            raise InvalidInput(
-                f"The question is longer than {settings.max_question_chars:,} characters; "
-                "please shorten it."
-            )
-    if sql is not None:
-        if not sql:
-            raise InvalidInput("The SQL is empty.")
-        if len(sql) > settings.max_sql_chars:
-            raise InvalidInput(
-                f"The SQL is longer than {settings.max_sql_chars:,} characters; please shorten it."
-            )
-    return AskInput(question, sql, payload.connection_id, payload.conversation_id)
 
 
 def _history(

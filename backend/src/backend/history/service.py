@@ -9,7 +9,7 @@ from contract.ask import Chart
 from contract.history import HistoryItem, HistoryPage
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.ask.service import AskInput
+from backend.ask.schemas import AskInput
 from backend.core.config import Settings
 from backend.core.errors import InvalidInput
 from backend.core.principal import Principal

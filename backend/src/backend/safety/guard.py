@@ -6,6 +6,9 @@ allowlists, never blocklists: a statement shape, a function or a table that is n
 safe is refused. The text that runs is regenerated from the checked syntax tree without comments,
 so nothing the parser did not see (a comment or quoting trick the database reads differently)
 can reach the database.
+
+One module on purpose (about 400 lines): the allowlists and every check that reads them are
+reviewed together, top to bottom, as the one place that decides what may run.
 """
 
 from __future__ import annotations
