@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from contract.connections import Connection as PublicConnection
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from backend.connections import repository
 from backend.connections.pools import PoolCache, make_target_engine
 from backend.connections.urls import ConnectionSpec, parse, vet_destination
 from backend.core.config import Settings
@@ -22,7 +23,6 @@ from backend.core.crypto import DecryptionFailed, KeyRing
 from backend.core.dialects import Dialect
 from backend.core.errors import AppError, InvalidInput
 from backend.data.models import Connection, ConnectionTable, new_id
-from backend.data.ownership import load_owned
 from backend.targets.introspect import introspect
 from backend.targets.schema_info import SchemaInfo
 from backend.targets.target import QueryTarget
@@ -112,8 +112,7 @@ class ConnectionRegistry:
         self, session: Session, user_id: str, name: str, spec: ConnectionSpec
     ) -> PublicConnection:
         info = self.test(spec)  # before touching the app database: no connection held meanwhile
-        owned = session.execute(select(Connection.id).where(Connection.user_id == user_id)).all()
-        if len(owned) >= self._max_per_user:
+        if repository.count_owned(session, user_id) >= self._max_per_user:
             raise InvalidInput(
                 f"You can keep at most {self._max_per_user} connections; delete one first."
             )
@@ -129,26 +128,23 @@ class ConnectionRegistry:
                 spec.to_secret(), context=sealing_context(user_id, connection_id)
             ),
         )
-        session.add(row)
-        session.flush()
+        repository.add(session, row)
         self._store_scan(session, row, info)
         return self.get(session, user_id, connection_id)
 
     def list_owned(self, session: Session, user_id: str) -> list[PublicConnection]:
-        rows = session.execute(
-            select(Connection).where(Connection.user_id == user_id).order_by(Connection.created_at)
-        ).scalars()
-        return [_public(row, self._tables(session, row.id)) for row in rows]
+        rows = repository.list_owned(session, user_id)
+        return [_public(row, repository.tables(session, row.id)) for row in rows]
 
     def get(self, session: Session, user_id: str, connection_id: str) -> PublicConnection:
-        row = self._owned(session, user_id, connection_id)
-        return _public(row, self._tables(session, row.id))
+        row = repository.owned(session, user_id, connection_id)
+        return _public(row, repository.tables(session, row.id))
 
     def set_enabled(
         self, session: Session, user_id: str, connection_id: str, enabled: list[str]
     ) -> PublicConnection:
-        row = self._owned(session, user_id, connection_id)
-        tables = self._tables(session, row.id)
+        row = repository.owned(session, user_id, connection_id)
+        tables = repository.tables(session, row.id)
         unknown = set(enabled) - {t.table_name for t in tables}
         if unknown:
             raise InvalidInput(f"Unknown table(s): {', '.join(sorted(unknown)[:10])}.")
@@ -158,31 +154,27 @@ class ConnectionRegistry:
         return _public(row, tables)
 
     def rescan(self, session: Session, user_id: str, connection_id: str) -> PublicConnection:
-        row = self._owned(session, user_id, connection_id)
+        row = repository.owned(session, user_id, connection_id)
         engine = self._engine(row)
         self._store_scan(session, row, _scan(engine, self._spec(row)))
         return self.get(session, user_id, connection_id)
 
     def delete(self, session: Session, user_id: str, connection_id: str) -> None:
-        row = self._owned(session, user_id, connection_id)
-        session.delete(row)
-        session.flush()
+        repository.remove(session, repository.owned(session, user_id, connection_id))
         self._pools.discard(connection_id)
 
     def forget_user(self, session: Session, user_id: str) -> None:
         """Close the pools of a user's connections (before their account is deleted)."""
-        for connection_id in session.execute(
-            select(Connection.id).where(Connection.user_id == user_id)
-        ).scalars():
+        for connection_id in repository.ids_owned(session, user_id):
             self._pools.discard(connection_id)
 
     # -- targets -------------------------------------------------------------------------------
     def target(self, session: Session, user_id: str, connection_id: str) -> QueryTarget:
-        row = self._owned(session, user_id, connection_id)
+        row = repository.owned(session, user_id, connection_id)
         engine = self._engine(row)
         if row.schema_cache is None:
             self._store_scan(session, row, _scan(engine, self._spec(row)))
-        enabled = frozenset(t.table_name for t in self._tables(session, row.id) if t.enabled)
+        enabled = frozenset(t.table_name for t in repository.tables(session, row.id) if t.enabled)
         return QueryTarget(
             key=row.id,
             engine=engine,
@@ -196,9 +188,6 @@ class ConnectionRegistry:
         self._pools.dispose_all()
 
     # -- helpers -------------------------------------------------------------------------------
-    def _owned(self, session: Session, user_id: str, connection_id: str) -> Connection:
-        return load_owned(session, Connection, connection_id, user_id, "connection")
-
     def _spec(self, row: Connection) -> ConnectionSpec:
         try:
             plain = self._keyring.open(row.secret, context=sealing_context(row.user_id, row.id))
@@ -222,28 +211,11 @@ class ConnectionRegistry:
             spec, allow_private=self._allow_private, app_database=self._app_database
         )
 
-    def _tables(self, session: Session, connection_id: str) -> list[ConnectionTable]:
-        return list(
-            session.execute(
-                select(ConnectionTable).where(ConnectionTable.connection_id == connection_id)
-            ).scalars()
-        )
-
     def _store_scan(self, session: Session, row: Connection, info: SchemaInfo) -> None:
         """Cache the scan; keep choices for known tables, enable new ones, drop vanished ones."""
         row.schema_cache = info.to_dict()
         row.scanned_at = datetime.now(UTC)
-        known = {t.table_name: t for t in self._tables(session, row.id)}
-        names = {t.name for t in info.tables}
-        session.execute(
-            delete(ConnectionTable).where(
-                ConnectionTable.connection_id == row.id,
-                ConnectionTable.table_name.not_in(names),
-            )
-        )
-        for name in names - set(known):
-            session.add(ConnectionTable(connection_id=row.id, table_name=name, enabled=True))
-        session.flush()
+        repository.replace_tables(session, row.id, [t.name for t in info.tables])
 
 
 def reseal_all(session: Session, keyring: KeyRing) -> tuple[int, int]:
@@ -252,7 +224,7 @@ def reseal_all(session: Session, keyring: KeyRing) -> tuple[int, int]:
     All or nothing: one row no configured key opens aborts the caller's transaction.
     """
     resealed = current = 0
-    for row in session.execute(select(Connection).with_for_update()).scalars():
+    for row in repository.all_for_update(session):
         if keyring.is_current(row.secret):
             current += 1
             continue

@@ -1,0 +1,73 @@
+"""Connection rows and their table choices in the app database, always filtered by owner."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from backend.data.models import Connection, ConnectionTable
+from backend.data.ownership import load_owned
+
+
+def owned(session: Session, user_id: str, connection_id: str) -> Connection:
+    """Someone else's connection answers 404 like a missing one."""
+    return load_owned(session, Connection, connection_id, user_id, "connection")
+
+
+def count_owned(session: Session, user_id: str) -> int:
+    mine = Connection.user_id == user_id
+    return session.execute(select(func.count()).select_from(Connection).where(mine)).scalar_one()
+
+
+def list_owned(session: Session, user_id: str) -> list[Connection]:
+    return list(
+        session.execute(
+            select(Connection).where(Connection.user_id == user_id).order_by(Connection.created_at)
+        ).scalars()
+    )
+
+
+def ids_owned(session: Session, user_id: str) -> list[str]:
+    return list(
+        session.execute(select(Connection.id).where(Connection.user_id == user_id)).scalars()
+    )
+
+
+def add(session: Session, row: Connection) -> None:
+    session.add(row)
+    session.flush()
+
+
+def remove(session: Session, row: Connection) -> None:
+    """Cascades to its tables, conversations and history."""
+    session.delete(row)
+    session.flush()
+
+
+def tables(session: Session, connection_id: str) -> list[ConnectionTable]:
+    return list(
+        session.execute(
+            select(ConnectionTable).where(ConnectionTable.connection_id == connection_id)
+        ).scalars()
+    )
+
+
+def replace_tables(session: Session, connection_id: str, names: Collection[str]) -> None:
+    """Keep the choices for known tables, enable new ones, drop vanished ones."""
+    known = {t.table_name for t in tables(session, connection_id)}
+    session.execute(
+        delete(ConnectionTable).where(
+            ConnectionTable.connection_id == connection_id,
+            ConnectionTable.table_name.not_in(names),
+        )
+    )
+    for name in set(names) - known:
+        session.add(ConnectionTable(connection_id=connection_id, table_name=name, enabled=True))
+    session.flush()
+
+
+def all_for_update(session: Session) -> list[Connection]:
+    """Every connection, locked (key rotation rewrites them all in one transaction)."""
+    return list(session.execute(select(Connection).with_for_update()).scalars())
