@@ -85,9 +85,16 @@ def build_app(client: BackendClient, *, session_secret: str | None = None) -> gr
         auth.wire_sign_out(client, shell, sign_out)
 
         def show_session(current: Session | None) -> Any:
-            """The header from the session alone: no backend call."""
+            """The header (and a notice such as "session expired") from the session alone: no
+            backend call."""
             is_in = signed_in(current)
-            return account_line(current), gr.Button(visible=not is_in), gr.Button(visible=is_in)
+            notice = (current or {}).get("notice", "") or gr.skip()
+            return (
+                account_line(current),
+                gr.Button(visible=not is_in),
+                gr.Button(visible=is_in),
+                notice,
+            )
 
         def refresh_account(current: Session | None, picked: str | None) -> Any:
             line, quota, choices, current = account_view(client, current)
@@ -105,7 +112,12 @@ def build_app(client: BackendClient, *, session_secret: str | None = None) -> gr
 
         header = [account, sign_in, sign_out]
         for event in shell.session_events:
-            event.then(show_session, inputs=session, outputs=header, api_visibility="private")
+            event.then(
+                show_session,
+                inputs=session,
+                outputs=[*header, auth_page.notice],
+                api_visibility="private",
+            )
         for event in shell.account_events:
             event.then(
                 refresh_account,
