@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,6 +94,8 @@ def test_sign_up_ask_download_and_find_it_in_history(stack: Stack, page: Any) ->
 
     ask(page, QUESTION)
     expect(page.locator("#run-status")).to_contain_text("✓ Insights")
+    expect(page.locator("#headline")).to_contain_text("default rate")
+    page.get_by_text("Show SQL").click()  # the SQL is there to check, folded by default
     expect(page.locator("#sql")).to_contain_text("SELECT")
     expect(page.locator("#result").get_by_role("row").nth(2)).to_be_visible()
     expect(page.locator("#chart .js-plotly-plot")).to_be_visible()
@@ -162,3 +165,55 @@ def test_landing_page_fits_a_phone(stack: Stack, browser: Any) -> None:
     phone.screenshot(path=str(SCREENSHOTS / "landing-phone.png"))
     context.close()
     assert widths == [390, 390]  # nothing sticks out sideways
+
+
+def answer_in(page: Any, question: str, header: str) -> tuple[list[str], list[str]]:
+    """Ask, wait for the answer's table (its header), then read the first data row's cells as
+    shown and the chart's categories in order."""
+    from playwright.sync_api import expect
+
+    ask(page, question)
+    expect(page.locator("#result")).to_contain_text(header)
+    expect(page.locator("#run-status")).to_contain_text("✓ Insights")
+    expect(page.locator("#chart .js-plotly-plot")).to_be_visible()
+    first_row = page.locator("#result").get_by_role("row").nth(1)
+    cells = [text.strip() for text in re.split(r"[\t\n]", first_row.inner_text())]
+    categories: list[str] = page.evaluate(
+        "[...document.querySelector('#chart .js-plotly-plot').data[0].x].map(String)"
+    )
+    return [cell for cell in cells if cell], categories
+
+
+def test_results_read_as_money_percent_and_counts_in_a_meaningful_order(
+    stack: Stack, page: Any
+) -> None:
+    """Formatted cells and chart order for three demo questions (contract: ``Answer.formats``
+    and ``Chart.order``), as a signed-in user sees them."""
+    from playwright.sync_api import expect
+
+    page.goto(stack.frontend_url)
+    page.locator("#start-free").click()
+    page.locator("#auth-email input").fill("reader@example.com")
+    page.locator("#auth-password input").fill(PASSWORD)
+    page.locator("#auth-submit").click()
+    expect(page.locator("#account")).to_contain_text("reader@example.com")
+
+    cells, purposes = answer_in(
+        page, "What is the average loan amount by purpose?", "Average loan amount"
+    )
+    assert any(cell.startswith("$") and "," in cell for cell in cells), cells
+    money = page.evaluate("[...document.querySelector('#chart .js-plotly-plot').data[0].y]")
+    assert money == sorted(money, reverse=True)  # purposes have no order: by value
+    assert len(purposes) > 5
+
+    cells, grades = answer_in(page, "What is the default rate by grade?", "Default rate (%)")
+    assert any(cell.endswith("%") for cell in cells), cells
+    assert grades == list("ABCDEFG")  # grades keep their own order
+
+    cells, months = answer_in(page, "Monthly loan volume in 2023", "Loan count")
+    assert cells[0] == "2023-01"
+    assert cells[1].replace(",", "").isdigit(), cells  # loans issued that month
+    assert cells[2].startswith("$"), cells  # their total amount, as money
+    assert "," in cells[2], cells
+    assert months == sorted(months)
+    page.screenshot(path=str(SCREENSHOTS / "results.png"), full_page=True)

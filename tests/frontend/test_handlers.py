@@ -16,8 +16,8 @@ from tests.frontend.conftest import Stack, anonymous_id
 DEMO_QUESTION = "What is the default rate by grade?"
 # /analyze, /run_sql and /rerun render into the same outputs, in this order.
 RESULT_FIELDS = (
-    "status", "message", "sql", "table", "page_label", "notice", "chart", "insights", "csv",
-    "quota", "session",
+    "status", "message", "sql", "table", "page_label", "notice", "chart", "insights",
+    "headline", "csv", "quota", "session",
 )  # fmt: skip
 
 

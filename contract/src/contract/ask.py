@@ -10,6 +10,7 @@ from contract.base import ApiModel
 
 JsonScalar = str | int | float | bool | None
 ChartType = Literal["bar", "line", "scatter", "pie", "histogram", "none"]
+DisplayKind = Literal["currency", "percent", "count", "number", "date", "period", "text"]
 Engine = Literal["offline", "openai"]
 DEMO_CONNECTION = "demo"
 
@@ -22,6 +23,18 @@ class Chart(ApiModel):
     y: str | None = None
     color: str | None = None
     title: str = Field(default="", max_length=200)
+    # Categories in the order the result gives them (grades, months, terms) or by the value.
+    order: Literal["category", "value"] = "category"
+
+
+class ColumnFormat(ApiModel):
+    """How a result column reads to people; the values in ``rows`` stay raw."""
+
+    name: str  # the SQL alias, as in ``columns``
+    label: str  # "Average loan amount"
+    kind: DisplayKind = "text"
+    unit: str | None = None  # a currency symbol, or "%"
+    decimals: int = 0
 
 
 class Timings(ApiModel):
@@ -56,6 +69,7 @@ class Answer(ApiModel):
     row_count: int
     truncated: bool
     row_cap: int
+    formats: list[ColumnFormat] = Field(default_factory=list)
     chart: Chart | None
     explanation: str
     insights: list[str]

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, get_args
 
 import plotly.graph_objects as go
-from contract.ask import ChartType
+from contract.ask import ChartType, ColumnFormat
 
 CHART_TYPES = tuple(kind for kind in get_args(ChartType) if kind != "none")
 _NEEDS_Y = frozenset({"bar", "line", "scatter", "pie"})
@@ -52,11 +52,37 @@ def _traces(
     return traces
 
 
+def _axis(fmt: ColumnFormat | None) -> dict[str, Any]:
+    """Tick prefix, suffix and format of an axis showing ``fmt``'s values (d3 format)."""
+    if fmt is None or fmt.kind not in {"currency", "percent", "count", "number"}:
+        return {}
+    decimals = 0 if fmt.kind == "count" else fmt.decimals
+    axis: dict[str, Any] = {"tickformat": f",.{decimals}f", "hoverformat": f",.{decimals}f"}
+    if fmt.kind == "currency":
+        axis["tickprefix"] = fmt.unit or ""
+    if fmt.kind == "percent":
+        axis["ticksuffix"] = "%"
+    return axis
+
+
+def _by_value(xs: list[Any], ys: list[Any]) -> tuple[list[Any], list[Any]]:
+    pairs = sorted(zip(xs, ys, strict=True), key=lambda p: (p[1] is None, -(p[1] or 0)))
+    return [x for x, _ in pairs], [y for _, y in pairs]
+
+
 def build_figure(
-    spec: Mapping[str, Any] | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    spec: Mapping[str, Any] | None,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    formats: Mapping[str, ColumnFormat] | None = None,
 ) -> go.Figure | None:
-    """The figure for ``spec`` over the result, or None when the spec asks for no chart."""
+    """The figure for ``spec`` over the result, or None when the spec asks for no chart.
+
+    ``formats`` (the backend's column hints) give the axis titles and number formats; a bar
+    chart whose spec says ``order: value`` is drawn largest first.
+    """
     spec = spec or {}
+    formats = formats or {}
     kind = spec.get("type") or "none"
     if kind == "none":
         return None
@@ -68,7 +94,12 @@ def build_figure(
     xs = _column(columns, rows, x_name)
     ys = _column(columns, rows, y_name) if y_name else []
     groups = _column(columns, rows, color) if color and kind in {"bar", "line", "scatter"} else None
+    if kind == "bar" and groups is None and spec.get("order") == "value":
+        xs, ys = _by_value(xs, ys)
+    if kind in {"bar", "pie"}:
+        xs = [str(x) for x in xs]  # categories, not a numeric axis
     figure = go.Figure(data=_traces(kind, xs, ys, groups))
+    x_format, y_format = formats.get(x_name), formats.get(y_name or "")
     figure.update_layout(
         template="plotly_dark",
         title={"text": str(spec.get("title") or ""), "x": 0.02},
@@ -77,7 +108,12 @@ def build_figure(
         colorway=PALETTE,
         margin={"l": 48, "r": 16, "t": 56, "b": 48},
         showlegend=groups is not None or kind == "pie",
-        xaxis_title=None if kind == "pie" else x_name,
-        yaxis_title=None if kind in {"pie", "histogram"} else y_name,
+        xaxis_title=None if kind == "pie" else (x_format.label if x_format else x_name),
+        yaxis_title=None
+        if kind in {"pie", "histogram"}
+        else (y_format.label if y_format else y_name),
     )
+    if kind in {"bar", "line", "scatter"}:
+        figure.update_yaxes(**_axis(y_format))
+        figure.update_xaxes(type="category" if kind == "bar" else None)
     return figure

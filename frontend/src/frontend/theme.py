@@ -70,6 +70,10 @@ CSS = """
 #run-status { font-family: ui-monospace, monospace; }
 #signup-prompt { border: 1px solid #6366f1; border-radius: 12px; padding: 12px; }
 #csv-file { display: none !important; }
+#headline .headline { font-size: 1.15rem; margin: 4px 0 0; }
+.big-number { padding: 16px 20px; border: 1px solid #1f2937; border-radius: 12px; }
+.big-number .value { font-size: 2.6rem; font-weight: 700; color: #e2e8f0; }
+.big-number .label { color: #94a3b8; }
 @media (max-width: 640px) {
   .hero { padding: 28px 4px 12px; }
   .gradio-container { padding: 0 6px !important; }

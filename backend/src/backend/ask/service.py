@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from contract.ask import Answer, Chart
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.ask import repository
+from backend.ask import presentation, repository
 from backend.ask.charts import suggest_chart, validate_chart
 from backend.ask.schemas import AskInput, validate_input
 from backend.core.config import Settings
@@ -190,7 +190,10 @@ def ask(services: AskServices, principal: Principal, payload: AskInput) -> Answe
             draft = Draft(payload.sql or "", None, EDITED_SQL_EXPLANATION)
         draft, sql, result, usage = _run_checked(services, target, request, draft, timer)
         with timer.step("chart_ms"):
-            chart = _chart(draft, result)
+            shown = presentation.formats(result.columns, result.rows, sql)
+            chart = presentation.bar_order(
+                _chart(draft, result), result.columns, result.rows, shown
+            )
             summary = summarize(
                 result.columns, result.rows, row_count=result.row_count, truncated=result.truncated
             )
@@ -247,6 +250,7 @@ def ask(services: AskServices, principal: Principal, payload: AskInput) -> Answe
             "row_count": result.row_count,
             "truncated": result.truncated,
             "row_cap": settings.query_row_cap,
+            "formats": [column.model_dump() for column in shown],
             "chart": chart.model_dump(),
             "explanation": draft.explanation,
             "insights": commentary.insights,

@@ -128,7 +128,7 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
             )
             quota = gr.Markdown(elem_id="quota")
         with gr.Column(scale=2, min_width=280):
-            examples = gr.Radio(choices=[], label="Example questions", elem_id="examples")
+            examples = gr.Dropdown(choices=[], label="Example questions", elem_id="examples")
             with gr.Accordion("About the demo data", open=False):
                 info = gr.Markdown(elem_id="demo-info")
     status = gr.Markdown(elem_id="run-status")
@@ -137,33 +137,40 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
         pitch = gr.Markdown(signup_pitch(None))
         signup_button = gr.Button("Sign up free", variant="primary", elem_id="signup-cta")
     enable = gr.Button(visible=False, variant="primary", elem_id="enable-tables")
-    sql = gr.Code(
-        language="sql", label="SQL (editable)", interactive=True, wrap_lines=True, elem_id="sql"
-    )
-    with gr.Row():
-        run_sql = gr.Button("Run edited SQL", elem_id="run-sql")
-        new_conversation = gr.Button("New conversation", elem_id="new-conversation")
-        download = gr.Button("Download CSV", visible=False, elem_id="csv")
-        csv_file = gr.DownloadButton("CSV", elem_id=DOWNLOAD_ID)
+    # The answer first: its number or headline and the chart, then the table, then the SQL.
+    headline = gr.HTML(elem_id="headline")
+    chart = gr.Plot(label="Chart", elem_id="chart")
     notice = gr.Markdown(elem_id="truncated")
     table = gr.Dataframe(label="Result", interactive=False, max_height=480, elem_id="result")
     with gr.Row():
         previous_page = gr.Button("◀ Previous", size="sm", elem_id="prev-page")
         page_label = gr.Markdown(elem_id="page-label")
         next_page = gr.Button("Next ▶", size="sm", elem_id="next-page")
-    chart = gr.Plot(label="Chart", elem_id="chart")
+        download = gr.Button("Download CSV", size="sm", visible=False, elem_id="csv")
+        csv_file = gr.DownloadButton("CSV", elem_id=DOWNLOAD_ID)
     insights = gr.Markdown(elem_id="insights")
     with gr.Row():
         thumbs_up = gr.Button("▲ Helpful", size="sm", elem_id="thumbs-up")
         thumbs_down = gr.Button("▼ Not helpful", size="sm", elem_id="thumbs-down")
+    with gr.Accordion("Show SQL", open=False, elem_id="sql-panel") as sql_panel:
+        sql = gr.Code(
+            language="sql",
+            label="SQL (editable)",
+            interactive=True,
+            wrap_lines=True,
+            elem_id="sql",
+        )
+        with gr.Row():
+            run_sql = gr.Button("Run edited SQL", elem_id="run-sql")
+            new_conversation = gr.Button("New conversation", elem_id="new-conversation")
     result = gr.State(None)
     page = gr.State(1)
     conversation = gr.State(None)
     pending = gr.State(None)
 
     view = ResultView(
-        status, message, sql, table, page_label, notice, chart, insights, csv_file, quota,
-        signup, enable, download, result, page, conversation, pending,
+        status, message, sql, table, page_label, notice, chart, insights, headline, csv_file,
+        quota, signup, enable, download, sql_panel, result, page, conversation, pending,
     )  # fmt: skip
 
     query_inputs = [shell.session, question, connection, conversation]
@@ -241,7 +248,7 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
         session = (
             session if signed_in(session) else anonymous(session, (session or {}).get("notice", ""))
         )
-        return gr.Radio(choices=questions), panel, session
+        return gr.Dropdown(choices=questions, value=None), panel, session
 
     shell.changes_account(
         shell.app.load(

@@ -7,6 +7,7 @@ database, through the backend's guarded export), never in advance.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -18,6 +19,7 @@ from frontend.api_client import BackendClient, Identity
 from frontend.charts import ChartSpecError, build_figure
 from frontend.downloads import answer_csv
 from frontend.errors import BackendError, friendly_message
+from frontend.formatting import single_number, table_value
 from frontend.session import Session, after_error, call_signed_in, signed_in
 from frontend.shell import TAB_SIGNIN, Shell
 from frontend.views.account import quota_text
@@ -66,7 +68,8 @@ def progress_line(done: int, timings: Timings | None = None) -> str:
 
 
 def table_page(answer: Answer | None, page: int) -> tuple[dict[str, Any], str, int]:
-    """Rows of ``page`` (1-based, clamped) as Dataframe data, a label, and the page shown."""
+    """Rows of ``page`` (1-based, clamped) as Dataframe data (raw values, formatted display),
+    a label, and the page shown."""
     if answer is None:
         return {"headers": [], "data": []}, "", 1
     rows = answer.rows
@@ -78,7 +81,7 @@ def table_page(answer: Answer | None, page: int) -> tuple[dict[str, Any], str, i
         if rows
         else "No rows matched."
     )
-    return {"headers": answer.columns, "data": rows[start : start + PAGE_SIZE]}, label, page
+    return table_value(answer, rows[start : start + PAGE_SIZE]), label, page
 
 
 def truncation_notice(answer: Answer) -> str:
@@ -99,11 +102,18 @@ def insights_markdown(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+def headline_html(answer: Answer) -> str:
+    """The answer's first sentence, as text (it may quote values from the user's data)."""
+    sentence = answer.insights[0] if answer.insights else answer.explanation
+    return f'<p class="headline">{html.escape(sentence)}</p>' if sentence else ""
+
+
 def chart_for(answer: Answer) -> tuple[Any, str]:
     """The figure, or None plus a short note when the spec can't be drawn from this result."""
     spec = answer.chart.model_dump() if answer.chart else None
+    known = {fmt.name: fmt for fmt in answer.formats}
     try:
-        return build_figure(spec, answer.columns, answer.rows), ""
+        return build_figure(spec, answer.columns, answer.rows, known), ""
     except ChartSpecError as error:
         return None, f"No chart for this result ({error})."
 
@@ -120,11 +130,13 @@ class ResultView:
     notice: gr.Markdown
     chart: gr.Plot
     insights: gr.Markdown
+    headline: gr.HTML  # the answer first: its one number, or its first sentence
     csv: gr.DownloadButton  # hidden by CSS: gets the file made on click, then clicked by script
     quota: gr.Markdown
     signup: gr.Column
     enable: gr.Button
     download: gr.Button
+    sql_panel: gr.Accordion  # "Show SQL": open when the answer came from edited SQL
     result: gr.State  # the Answer shown
     page: gr.State
     conversation: gr.State
@@ -140,11 +152,13 @@ class ResultView:
             self.notice,
             self.chart,
             self.insights,
+            self.headline,
             self.csv,
             self.quota,
             self.signup,
             self.enable,
             self.download,
+            self.sql_panel,
             self.result,
             self.page,
             self.conversation,
@@ -172,6 +186,7 @@ class ResultView:
             self.notice: "",
             self.chart: None,
             self.insights: "",
+            self.headline: "",
             self.csv: gr.DownloadButton(value=None),
             self.download: gr.Button(visible=False),
             self.signup: gr.Column(visible=False),
@@ -183,6 +198,7 @@ class ResultView:
             yield self.failure(shell, session, error, request)
             return
         data, label, page = table_page(answer, 1)
+        card = single_number(answer)
         # Each step's update carries everything shown so far: Gradio may skip an intermediate
         # yield when the browser lags behind, and the last one must then still show it all.
         shown: dict[Any, Any] = {
@@ -195,9 +211,11 @@ class ResultView:
             self.result: answer,
             self.page: page,
             self.conversation: answer.conversation_id,
+            self.headline: card or headline_html(answer),
+            self.sql_panel: gr.Accordion(open=request is not None and request.field == "sql"),
         }
         yield dict(shown)
-        figure, chart_note = chart_for(answer)
+        figure, chart_note = (None, "") if card else chart_for(answer)
         shown |= {self.status: progress_line(3, answer.timings), self.chart: figure}
         yield dict(shown)
         shown |= {
