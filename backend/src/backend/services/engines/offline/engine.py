@@ -6,8 +6,10 @@ from dataclasses import replace
 from typing import Any
 
 from backend.services.engines.base import Commentary, Draft, Request, Unanswerable
+from backend.services.engines.offline.finish import finish
 from backend.services.engines.offline.linking import link
-from backend.services.engines.offline.plan import Parts, Plan, finish, is_partial, merge, read_parts
+from backend.services.engines.offline.plan import Parts, Plan, is_partial, merge
+from backend.services.engines.offline.reader import read_parts
 from backend.services.engines.offline.sql import JoinError, build_sql, measure_name, tables_used
 from backend.services.guard_errors import TableDisabled
 from backend.services.insights import data_commentary, pretty

@@ -1,0 +1,147 @@
+"""Finish plan parts into a plan: the subject table, volume, date columns, compared columns.
+
+Gaps are filled only from the schema (the table's own amount or date column); when a gap
+cannot be filled the question is refused with the words that need more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from backend.services.engines.base import Unanswerable
+from backend.services.engines.offline.linking import ColumnRef
+from backend.services.engines.offline.plan import (
+    AGGREGATES,
+    NUMERIC,
+    TIME,
+    Filter,
+    Group,
+    Measure,
+    Parts,
+    Plan,
+)
+from backend.services.engines.offline.words import name_words
+from backend.services.schema_info import SchemaInfo
+
+
+def finish(parts: Parts, schema: SchemaInfo) -> Plan:
+    """Fill the gaps (subject table, volume, date column) or say which words need more."""
+    if parts.dangling:
+        words = ", ".join(f"'{w}'" for w in parts.dangling)
+        raise Unanswerable(
+            f"I could not tell what {words} applies to. Name a column, for example "
+            "'average loan amount' or 'amount over 20000'."
+        )
+    measures = list(parts.measures)
+    numeric_named = [m.column for m in measures if m.column is not None]
+    table = _subject(parts, measures, schema)
+    if parts.volume:
+        amount = _amount_column(schema, table)
+        measures = [Measure("count"), *([Measure("sum", amount)] if amount else [])]
+    if parts.bare_numeric and not any(m.func in AGGREGATES for m in measures):
+        words = ", ".join(f"'{w}'" for w in parts.bare_numeric)
+        raise Unanswerable(
+            f"Say how to combine {words}: total, average, minimum or maximum "
+            "(for example 'average " + parts.bare_numeric[0] + "')."
+        )
+    if not measures and parts.order_column is None and (parts.groups or not parts.filters):
+        measures = [Measure("count")]
+    groups = tuple(_resolve_time(g, schema, table) for g in parts.groups)
+    filters = tuple(_resolve_filter(f, schema, table, numeric_named) for f in parts.filters)
+    return Plan(
+        table=table,
+        measures=tuple(measures),
+        groups=groups,
+        filters=filters,
+        limit=parts.limit,
+        descending=parts.descending,
+        ranked=parts.ranked,
+        order_column=parts.order_column,
+    )
+
+
+def _subject(parts: Parts, measures: list[Measure], schema: SchemaInfo) -> str:
+    if parts.tables:
+        return parts.tables[0]
+    for measure in measures:
+        if measure.column is not None:
+            return measure.column.table
+    for ref in [g.column for g in parts.groups] + [f.column for f in parts.filters]:
+        if ref is not None:
+            return _fact_table_for(ref.table, schema)
+    if parts.order_column is not None:
+        return parts.order_column.table
+    if len(schema.tables) == 1:
+        return schema.tables[0].name
+    raise Unanswerable(
+        "I could not tell which table the question is about; name it (for example 'how many "
+        + (schema.tables[0].name if schema.tables else "rows")
+        + "')."
+    )
+
+
+def _fact_table_for(table: str, schema: SchemaInfo) -> str:
+    """Counting "per state" where state lives in a dimension: count the facts that point at it."""
+    referencing = [
+        t.name for t in schema.tables if any(fk.ref_table == table for fk in t.foreign_keys)
+    ]
+    return referencing[0] if len(referencing) == 1 else table
+
+
+def _amount_column(schema: SchemaInfo, table: str) -> ColumnRef | None:
+    info = schema.table(table)
+    if info is None:
+        return None
+    table_word = name_words(table)[-1:]
+    best: tuple[int, ColumnRef] | None = None
+    for column in info.columns:
+        if column.kind not in NUMERIC or "amount" not in name_words(column.name):
+            continue
+        words = name_words(column.name)
+        score = 2 if words in (("amount",), (*table_word, "amount")) else 1
+        if best is None or score > best[0]:
+            best = (score, ColumnRef(table, column))
+    return best[1] if best else None
+
+
+def date_column(schema: SchemaInfo, table: str) -> ColumnRef | None:
+    """The subject's first date column, else one of a table it references."""
+    info = schema.table(table)
+    if info is None:
+        return None
+    for column in info.columns:
+        if column.kind in TIME:
+            return ColumnRef(table, column)
+    for fk in info.foreign_keys:
+        ref = schema.table(fk.ref_table)
+        for column in ref.columns if ref else ():
+            if column.kind in TIME:
+                return ColumnRef(fk.ref_table, column)
+    return None
+
+
+def _require_date(schema: SchemaInfo, table: str) -> ColumnRef:
+    ref = date_column(schema, table)
+    if ref is None:
+        raise Unanswerable(f"'{table}' has no date column to group or filter by time.")
+    return ref
+
+
+def _resolve_time(group: Group, schema: SchemaInfo, table: str) -> Group:
+    if group.column is not None:
+        return group
+    return replace(group, column=_require_date(schema, table))
+
+
+def _resolve_filter(item: Filter, schema: SchemaInfo, table: str, named: list[ColumnRef]) -> Filter:
+    if item.column is not None:
+        return item
+    if item.op == "year":
+        return replace(item, column=_require_date(schema, table))
+    column = named[0] if named else _amount_column(schema, table)
+    if column is None:
+        raise Unanswerable(
+            "I could not tell which column the number compares; name it "
+            "(for example 'amount over 20000')."
+        )
+    return replace(item, column=column)
