@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from backend.services.engines.base import Commentary, Draft, Request, Unanswerable
+from backend.services.engines.offline.checks import check_plan
 from backend.services.engines.offline.finish import finish
 from backend.services.engines.offline.linking import link
 from backend.services.engines.offline.plan import Parts, Plan, is_partial, merge
@@ -102,7 +103,7 @@ class OfflineEngine:
             raise Unanswerable("No tables are enabled for this database; enable some first.")
         plan = finish(_with_history(request), request.schema)
         try:
-            tables_used(plan, request.schema)
+            check_plan(link(request.question, request.schema), plan, request.schema)
         except JoinError as error:
             raise Unanswerable(
                 f"'{error.table}' is not linked to '{plan.table}' by a foreign key, "

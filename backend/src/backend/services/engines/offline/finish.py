@@ -38,15 +38,28 @@ def finish(parts: Parts, schema: SchemaInfo) -> Plan:
     if parts.volume:
         amount = _amount_column(schema, table)
         measures = [Measure("count"), *([Measure("sum", amount)] if amount else [])]
-    if parts.bare_numeric and not any(m.func in AGGREGATES for m in measures):
+    groups_in = list(parts.groups)
+    if parts.columns and measures:
+        groups_in = _columns_with_measures(parts, measures)
+    if (
+        parts.bare_numeric
+        and (groups_in or measures)
+        and not any(m.func in AGGREGATES for m in measures)
+    ):
         words = ", ".join(f"'{w}'" for w in parts.bare_numeric)
         raise Unanswerable(
             f"Say how to combine {words}: total, average, minimum or maximum "
             "(for example 'average " + parts.bare_numeric[0] + "')."
         )
-    if not measures and parts.order_column is None and (parts.groups or not parts.filters):
+    listing = bool(parts.columns) and not measures
+    if (
+        not measures
+        and not listing
+        and parts.order_column is None
+        and (groups_in or not parts.filters)
+    ):
         measures = [Measure("count")]
-    groups = tuple(_resolve_time(g, schema, table) for g in parts.groups)
+    groups = tuple(_resolve_time(g, schema, table) for g in groups_in)
     filters = tuple(_resolve_filter(f, schema, table, numeric_named) for f in parts.filters)
     return Plan(
         table=table,
@@ -57,15 +70,38 @@ def finish(parts: Parts, schema: SchemaInfo) -> Plan:
         descending=parts.descending,
         ranked=parts.ranked,
         order_column=parts.order_column,
+        columns=parts.columns if listing else (),
+        distinct=parts.distinct and listing,
+    )
+
+
+def _columns_with_measures(parts: Parts, measures: list[Measure]) -> list[Group]:
+    """Shown columns next to a measure: the groups of a ranking ("the breed with the most
+    dogs"), or columns already grouped by; anything else mixes rows and totals."""
+    grouped = {g.column for g in parts.groups}
+    extra = [ref for ref in parts.columns if ref not in grouped]
+    if not extra:
+        return list(parts.groups)
+    if parts.ranked and not parts.groups and all(m.func == "count" for m in measures):
+        return [Group(ref) for ref in extra]
+    shown = ", ".join(f"'{ref.column.name}'" for ref in extra)
+    raise Unanswerable(
+        f"I cannot tell how {shown} goes with the totals asked for: one value per "
+        f"{shown} (say 'for each ...') or the rows themselves? Ask for one of them."
     )
 
 
 def _subject(parts: Parts, measures: list[Measure], schema: SchemaInfo) -> str:
-    if parts.tables:
-        return parts.tables[0]
+    """The table whose rows are counted, combined or shown."""
+    if parts.counted:
+        return parts.counted
     for measure in measures:
         if measure.column is not None:
             return measure.column.table
+    if parts.columns and not measures:
+        return parts.columns[0].table
+    if parts.tables:
+        return parts.tables[0]
     for ref in [g.column for g in parts.groups] + [f.column for f in parts.filters]:
         if ref is not None:
             return _fact_table_for(ref.table, schema)

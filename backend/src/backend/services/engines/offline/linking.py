@@ -20,6 +20,7 @@ from backend.services.engines.offline.words import (
     is_year,
     name_words,
     parse_number,
+    singular,
     tokenize,
 )
 from backend.services.schema_info import ColumnInfo, SchemaInfo
@@ -53,6 +54,10 @@ KeywordKind = Literal[
     "not",
     "distinct",
     "compare",
+    "order",
+    "asc",
+    "desc",
+    "noise",
 ]
 
 # Keyword phrases (canonical words) → (kind, argument).
@@ -111,6 +116,14 @@ _kw("after", "after")
 _kw("which", "which", "what", "who")
 _kw("or", "or")
 _kw("not", "not", "excluding", "except", "other than", "without")
+_kw("order", "ordered by", "sorted by", "sort by", "in order of", "ranked by")
+_kw("order", "in alphabetical order of", "alphabetically by", arg="asc")
+_kw("asc", "in alphabetical order", "alphabetically", "alphabetical order")
+_kw("order", "in descending order of", "descending order of", "in decreasing order of", arg="desc")
+_kw("order", "in ascending order of", "ascending order of", "in increasing order of", arg="asc")
+_kw("asc", "ascending", "in ascending order", "increasing", "in increasing order")
+_kw("desc", "descending", "in descending order", "decreasing", "in decreasing order", "desc")
+_kw("noise", "in total", "all together", "altogether")
 _kw("compare", "vs", "versus", "compared to", "compared with", "compare", "against")
 for _unit, _words in {
     "day": "daily, day, days, per day, by day",
@@ -122,6 +135,9 @@ for _unit, _words in {
     _kw("time", *(w.strip() for w in _words.split(",")), arg=_unit)
 
 _MAX_PHRASE = 5
+_GENERIC_TABLE_WORDS = frozenset({"data", "info", "information", "detail", "record", "table"})
+# Joining words a multi-word name may be spoken with: "number of products" → Number_products.
+_JOINING = frozenset({"of", "the"})
 
 _DATE_WORDS = frozenset({"date", "at", "on", "time", "timestamp", "day"})
 
@@ -177,6 +193,7 @@ class Item:
     arg: str = ""
     table: str | None = None
     columns: tuple[ColumnRef, ...] = ()  # candidates, best first
+    tied: int = 1  # how many leading candidates are equally good (the reader must choose)
     values: tuple[str, ...] = ()  # sampled values as stored (one word may stand for several)
     number: float | None = None
 
@@ -199,6 +216,9 @@ class Lexicon:
         for table in schema.tables:
             table_words = name_words(table.name)
             self._add(table_words, _Entry("table", table.name, None, None, 3))
+            if len(table_words) > 1 and table_words[-1] in _GENERIC_TABLE_WORDS:
+                # "cars" for cars_data: the suffix only says it is a table.
+                self._add(table_words[:-1], _Entry("table", table.name, None, None, 2))
             for column in table.columns:
                 self._add_column(table.name, table_words, column)
 
@@ -221,7 +241,7 @@ class Lexicon:
                 self._add((form,), _Entry("column", table, column, None, 1))
         for alias in COLUMN_ALIASES.get(words, ()):
             self._add(alias, _Entry("column", table, column, None, 3))
-        if len(words) > 1:
+        if len(words) > 1 and words[-1] not in STOPWORDS:
             self._add(words[-1:], _Entry("column", table, column, None, 1))
         if column.kind == "text":
             spelled = {name_words(sample): sample for sample in column.samples}
@@ -268,11 +288,20 @@ def _entry_items(words_text: str, entries: list[_Entry]) -> Item | None:
     best = max(entry.strength for entry in entries)
     top = [entry for entry in entries if entry.strength == best]
     kinds = {entry.kind for entry in top}
+    plural = words_text.lower() != singular(words_text.lower())
+    if "table" in kinds and (plural or "column" not in kinds):
+        # "countries" is the table; "country" the column of the same name.
+        return Item("table", words_text, table=next(e.table for e in top if e.kind == "table"))
     if "column" in kinds:
-        refs = tuple(ColumnRef(e.table, e.column) for e in top if e.kind == "column" and e.column)
-        return Item("column", words_text, columns=refs)
-    if "table" in kinds:
-        return Item("table", words_text, table=top[0].table)
+        # Weaker spellings stay as candidates: "name" of the breed may be ``breed_name``.
+        floor = min(best, 2)
+        ranked = sorted(
+            (e for e in entries if e.kind == "column" and e.column and e.strength >= floor),
+            key=lambda e: -e.strength,
+        )
+        refs = tuple(dict.fromkeys(ColumnRef(e.table, e.column) for e in ranked if e.column))
+        tied = len({(e.table, e.column) for e in top if e.kind == "column"})
+        return Item("column", words_text, columns=refs, tied=tied)
     values = [e for e in top if e.kind == "value" and e.column is not None]
     if values:
         first = values[0]
@@ -306,6 +335,8 @@ def _match_at(
         words = tuple(t.word for t in window)
         text = " ".join(t.raw for t in window)
         entries = lexicon.candidates(words)
+        if not entries and size > 2 and words[0] not in _JOINING and words[-1] not in _JOINING:
+            entries = lexicon.candidates(tuple(w for w in words if w not in _JOINING))
         if size == 1 and len(window[0].raw) <= 2:
             entries = [
                 e
@@ -315,7 +346,13 @@ def _match_at(
         schema_item = _entry_items(text, entries) if entries else None
         keyword = _KEYWORDS.get(words)
         # Keywords win single-word ties ("total", "count"); longer schema phrases win otherwise.
-        if keyword and (schema_item is None or size == 1):
+        named_after_aggregate = (
+            schema_item is not None
+            and schema_item.kind == "column"
+            and previous is not None
+            and previous.keyword in ("sum", "avg", "min", "max")
+        )
+        if keyword and (schema_item is None or (size == 1 and not named_after_aggregate)):
             return Item("keyword", text, keyword=keyword[0], arg=keyword[1]), size
         if schema_item is not None:
             return schema_item, size

@@ -58,6 +58,10 @@ class Parts:
     order_column: ColumnRef | None = None  # "top 10 loans by amount": rows ordered by a column
     bare_numeric: tuple[str, ...] = ()  # numeric columns named without saying how to combine
     dangling: tuple[str, ...] = ()  # words that needed a target they never got
+    columns: tuple[ColumnRef, ...] = ()  # columns to show as they are ("names of singers")
+    distinct: bool = False  # each shown row once
+    counted: str | None = None  # the table "how many" counts
+    argmax: bool = False  # the row(s) with the highest/lowest order column
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class Plan:
     descending: bool
     ranked: bool
     order_column: ColumnRef | None
+    columns: tuple[ColumnRef, ...] = ()
+    distinct: bool = False
 
 
 def merge(previous: Parts, follow_up: Parts) -> Parts:

@@ -58,6 +58,16 @@ class _Reader:
     subject_column: ColumnRef | None = None  # the column just named, for "amount over 20000"
     date_hint: ColumnRef | None = None  # "issued in 2023": the date column a verb points at
     compare: bool = False  # "A vs B": show the compared values side by side
+    listed: list[ColumnRef] = field(default_factory=list)  # "the names and ages of ..."
+    agg_list: list[str] = field(default_factory=list)  # "average, minimum and maximum age"
+    distinct: bool = False  # "distinct names": list each value once
+    ordering: bool = False  # "sorted by": the next column orders the rows
+    order_dir: str | None = None  # "ascending" / "descending" said
+    argmax: bool = False  # "the name of the X with the highest Y": order by Y, take one
+    counted: str | None = None  # the table "how many" counts
+    ambiguous: list[str] = field(default_factory=list)  # words with several equal readings
+    of_table: str | None = None  # "names of poker players": rows of this table are shown
+    which_label: ColumnRef | None = None  # "which stadium": its name, grouped or listed
 
     def peek(self, offset: int = 0) -> Item | None:
         index = self.pos + offset
@@ -89,6 +99,10 @@ class _Reader:
             return True
         return self.rate_follows_values(1) is not None
 
+    @property
+    def named(self) -> set[str]:
+        return {item.table for item in self.items if item.kind == "table" and item.table}
+
     def read(self) -> Parts:
         while self.pos < len(self.items):
             item = self.items[self.pos]
@@ -98,6 +112,11 @@ class _Reader:
         self._close()
         if self.unknown:
             raise Unanswerable(self._unmapped_message())
+        if self.ambiguous:
+            raise Unanswerable(
+                "I cannot tell which column is meant: " + "; ".join(self.ambiguous) + ". "
+                "Name the table too (for example 'the age of the singer')."
+            )
         if self.not_numeric:
             words = ", ".join(f"'{w}'" for w in self.not_numeric)
             raise Unanswerable(f"I cannot compute {words}: that column holds text, not numbers.")
@@ -113,6 +132,10 @@ class _Reader:
             order_column=self.order_column,
             bare_numeric=tuple(self.bare),
             dangling=tuple(self.dangling),
+            columns=tuple(dict.fromkeys(self.listed)),
+            distinct=self.distinct,
+            counted=self.counted or self.of_table,
+            argmax=self.argmax,
         )
 
     def _unmapped_message(self) -> str:
@@ -127,6 +150,26 @@ class _Reader:
         )
 
     def _close(self) -> None:
+        if self.order_dir is not None:
+            self.descending = self.order_dir == "desc"
+        elif self.order_column is not None and not self.ranked and not self.argmax:
+            self.descending = False  # "sorted by age": ascending unless said otherwise
+        if self.order_dir is not None and self.order_column is None and not self.ranked:
+            if len(self.listed) == 1:  # "list the earnings in descending order"
+                self.order_column = self.listed[0]
+                self.ordering = False
+            else:
+                self.dangling.append(self.order_dir + "ending")
+        if self.ordering:
+            self.dangling.append("ordered by")
+        if self.negate:
+            self.dangling.append("not")
+        if (
+            self.date_hint is not None
+            and not any(f.op == "year" for f in self.filters)
+            and not any(g.unit for g in self.groups)
+        ):
+            self.listed.append(self.date_hint)
         if self.date_hint is not None:
             hint = self.date_hint
             self.groups = [
@@ -166,12 +209,17 @@ class _Reader:
         label = _label_column(self.schema, item.table)
         if (self.pending_group or self.expect_group) and not counting and label is not None:
             # "top 3 products by quantity": rank the products by their name.
+            if self.expect_group and not self.pending_group:
+                self.which_label = label
             self.groups.append(Group(label))
             self.pending_group = self.expect_group = False
             return
         self.tables.append(item.table)
         if counting:
+            if self.pending_agg is not None and self.pending_agg[0] == "distinct":
+                self.unknown.append(self.pending_agg[1])  # "different singers": of what?
             self.measures.append(Measure("count"))
+            self.counted = self.counted or item.table
             self.pending_agg = None
         elif self.pending_group:
             self.unknown.append(item.text)
@@ -260,8 +308,12 @@ class _Reader:
         self.measures.append(Measure("rate", ref, values, label))
 
     def _on_column(self, item: Item) -> None:
-        ref = self._choose(item.columns)
+        ref = self._choose(item)
         nxt = self.peek(1)
+        if self.ordering:
+            self.order_column = ref
+            self.ordering = False
+            return
         if (
             nxt is not None
             and nxt.kind == "value"
@@ -275,8 +327,14 @@ class _Reader:
                 if ref.column.kind not in NUMERIC:
                     self.not_numeric.append(f"{words} {item.text}")
                     return
-                self.measures.append(Measure(func, ref))  # type: ignore[arg-type]
+                for listed in (*self.agg_list, func):
+                    self.measures.append(Measure(listed, ref))  # type: ignore[arg-type]
+                self.agg_list = []
                 self.subject_column = ref
+                return
+            if func != "distinct":
+                # "number of cylinders": rows, or different values? Not guessed.
+                self.unknown.append(f"{words} {item.text}")
                 return
             self.measures.append(Measure("count_distinct", ref))
             return
@@ -308,13 +366,14 @@ class _Reader:
         if ref.column.kind in NUMERIC and not self.pending_group:
             self.bare.append(item.text)  # a number named without saying how to combine it
             self.subject_column = ref
+            self.listed.append(ref)
             return
         # Otherwise a category to group by; "by term" groups by a numeric code, too.
         if self.pending_group or self.expect_group or self._joins_last_group():
             self.groups.append(Group(ref))
             self.pending_group = self.expect_group = False
             return
-        self.unknown.append(item.text)
+        self.listed.append(ref)  # "the names of ...": a column to show
 
     def _joins_last_group(self) -> bool:
         """ "by grade and term": a column right after "and" that follows a group."""
@@ -328,21 +387,102 @@ class _Reader:
             and earlier.kind == "column"
         )
 
-    def _choose(self, refs: tuple[ColumnRef, ...]) -> ColumnRef:
-        """Among equally good columns, prefer a table the question names, then the first."""
+    def _choose(self, item: Item) -> ColumnRef:
+        """The column a word names: of the table said right after ("name of the breed"), else
+        of a table the question names; equally good columns of unnamed tables are ambiguous."""
+        refs = item.columns
+        after = self._table_after()
         for ref in refs:
-            if ref.table in self.tables:
+            if ref.table == after:
                 return ref
+        if after is not None:
+            return self._of_other_table(item, after)
+        named = [ref for ref in refs if ref.table in self.named]
+        if named:
+            return named[0]
+        tied = {ref.table for ref in refs[: item.tied]}
+        if len(tied) > 1:
+            self.ambiguous.append(
+                f"'{item.text}' could be "
+                + " or ".join(f"{r.table}.{r.column.name}" for r in refs[: item.tied])
+            )
         return refs[0]
+
+    def _of_other_table(self, item: Item, table: str) -> ColumnRef:
+        """ "names of the cartoons": the table's own label, or a column of a table it points
+        at ("names of poker players" → people.Name); else not guessed."""
+        label = _label_column(self.schema, table)
+        if label is not None and "name" in name_words(item.text):
+            return label
+        info = self.schema.table(table)
+        parents = {fk.ref_table for fk in info.foreign_keys} if info else set()
+        above = [ref for ref in item.columns if ref.table in parents]
+        if len({ref.table for ref in above}) == 1:
+            self.of_table = table
+            return above[0]
+        self.ambiguous.append(f"'{item.text}' is not a column of {table}")
+        return item.columns[0]
+
+    def _table_after(self) -> str | None:
+        """ "age of the singers": the table named right after a column by "of"."""
+        k = 1
+        nxt = self.peek(k)
+        if nxt is None or nxt.text.lower() not in ("of", "for"):
+            return None
+        while (nxt := self.peek(k)) is not None and nxt.kind == "filler":
+            k += 1
+        return nxt.table if nxt is not None and nxt.kind == "table" else None
+
+    def _on_distinct(self, item: Item) -> None:
+        if self.pending_agg is not None and self.pending_agg[0] == "count":
+            self.pending_agg = ("distinct", f"{self.pending_agg[1]} {item.text}")
+        elif self.measures or self.pending_agg is not None:
+            self.pending_group = True  # "maximum accelerate for different cylinders"
+        else:
+            self.distinct = True  # "distinct names of singers"
+
+    def _another_aggregate_follows(self) -> bool:
+        """ "average, minimum and maximum age": a list of aggregates of one column."""
+        k, joined = 1, False
+        while (nxt := self.peek(k)) is not None and nxt.text.lower() in (",", "and"):
+            k, joined = k + 1, True
+        nxt = self.peek(k)
+        if not self.is_kw(nxt, *AGGREGATES):  # type: ignore[arg-type]
+            return False
+        current = self.items[self.pos].keyword
+        # "highest average amount" ranks; "average, minimum ..." (or "average minimum") lists.
+        return joined or current in ("avg", "sum")
+
+    def _argmax_follows(self) -> bool:
+        """ "the name of the singer with the highest age", "which stadium has the largest
+        capacity": one row, ordered by a column, when something is to be shown."""
+        nxt = self.peek(1)
+        if nxt is None or nxt.kind != "column" or self.measures or self.pending_agg:
+            return False
+        if self.groups and self.which_label is None:
+            return False
+        return bool(self.listed) or self.which_label is not None
 
     def _on_keyword(self, item: Item) -> None:
         kind = item.keyword
-        if kind in ("count", "distinct"):
+        if kind == "distinct":
+            self._on_distinct(item)
+        elif kind == "count":
             self.pending_agg = (kind, item.text)
             nxt = self.peek(1)
-            if nxt is None or nxt.kind == "keyword":
+            if nxt is None or (nxt.kind == "keyword" and nxt.keyword != "distinct"):
                 self.measures.append(Measure("count"))
                 self.pending_agg = None
+        elif kind in AGGREGATES and self._another_aggregate_follows():
+            self.agg_list.append(str(kind))
+        elif kind in ("max", "min") and self._argmax_follows():
+            self.argmax = True
+            self.ordering = True
+            self.order_dir = "desc" if kind == "max" else "asc"
+            self.limit = 1
+            if self.which_label is not None and not self.listed:
+                self.groups = [g for g in self.groups if g.column != self.which_label]
+                self.listed.append(self.which_label)
         elif kind in AGGREGATES:
             if self.measure_follows():
                 self.ranked = True  # "highest average amount": order by it
@@ -383,11 +523,18 @@ class _Reader:
         elif kind in ("since", "before", "after"):
             self.pending_time_cmp = kind
         elif kind == "which":
-            self.expect_group = True
+            # "which state ...", "what grade ...": only a name right after asks for a group.
+            nxt = self.peek(1)
+            self.expect_group = nxt is not None and nxt.kind in ("table", "column")
         elif kind == "not":
             self.negate = True
         elif kind == "compare":
             self.compare = True
+        elif kind == "order":
+            self.ordering = True
+            self.order_dir = self.order_dir or (item.arg or None)
+        elif kind in ("asc", "desc"):
+            self.order_dir = kind
         # "or" only joins values, which accumulate anyway.
 
 

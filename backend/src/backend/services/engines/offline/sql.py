@@ -64,10 +64,11 @@ class JoinError(Exception):
         self.table = table
 
 
-def _joins(plan: Plan, schema: SchemaInfo) -> list[_Join]:
+def joins_of(plan: Plan, schema: SchemaInfo) -> list[_Join]:
+    """The joins the plan's SQL needs, from its subject table outwards."""
     needed = {plan.table}
     refs = [m.column for m in plan.measures] + [g.column for g in plan.groups]
-    refs += [f.column for f in plan.filters] + [plan.order_column]
+    refs += [f.column for f in plan.filters] + [plan.order_column, *plan.columns]
     needed |= {ref.table for ref in refs if ref is not None}
     joins: list[_Join] = []
     joined = {plan.table}
@@ -84,7 +85,7 @@ def _joins(plan: Plan, schema: SchemaInfo) -> list[_Join]:
 
 def tables_used(plan: Plan, schema: SchemaInfo) -> set[str]:
     """Every table the plan's SQL reads, including those a join passes through."""
-    return {plan.table} | {join.table for join in _joins(plan, schema)}
+    return {plan.table} | {join.table for join in joins_of(plan, schema)}
 
 
 def _time_bucket(ref: ColumnRef, unit: str, dialect: str) -> exp.Expr:
@@ -225,7 +226,7 @@ def _group_expr(group: Group, dialect: str) -> tuple[exp.Expr, str]:
 
 
 def build_sql(plan: Plan, schema: SchemaInfo, dialect: str, db_schema: str | None) -> str:
-    joins = _joins(plan, schema)
+    joins = joins_of(plan, schema)
     count_key = _count_key(plan, schema) if any(j.downward for j in joins) else None
     query = exp.select().from_(_table(plan.table, db_schema))
     for join in joins:
@@ -245,7 +246,12 @@ def build_sql(plan: Plan, schema: SchemaInfo, dialect: str, db_schema: str | Non
         measure_names.append(name)
         expression = _measure(measure, plan, count_key, db_schema)
         query = query.select(exp.alias_(expression, _alias(name)))
-    if not plan.measures and not plan.groups:
+    if plan.columns:
+        for ref in plan.columns:
+            query = query.select(_col(ref))
+        if plan.distinct:
+            query = query.distinct()
+    elif not plan.measures and not plan.groups:
         info = schema.table(plan.table)
         for column in info.columns if info else ():
             query = query.select(exp.column(column.name, table=plan.table, quoted=True))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"\$?\d[\d,]*(?:\.\d+)?[km]?%?|[^\W\d_][^\W_]*(?:'s\b)?|%|#")
+_TOKEN = re.compile(r"\$?\d[\d,]*(?:\.\d+)?[km]?%?|[^\W\d_][^\W_]*(?:'s\b)?|%|#|,")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 # Abbreviations seen in real schemas, mapped to the word people say.
@@ -53,7 +53,7 @@ SYNONYMS = {
 }
 
 STOPWORDS = frozenset({
-    "a", "across", "all", "also", "among", "an", "and", "are", "as", "at", "be", "been",
+    ",", "a", "across", "all", "also", "among", "an", "and", "are", "as", "at", "be", "been",
     "between", "but", "by", "data", "database", "dataset", "did", "display", "do", "does", "each",
     "entire", "find", "for", "from", "get", "give", "had", "has", "have", "how", "i", "in",
     "instead", "is", "it", "its", "just", "like", "list", "me", "my", "now", "of", "on", "only",

@@ -1,0 +1,64 @@
+"""Checks a finished plan must pass before it is written as SQL: precision before coverage.
+
+A plan is answered only when it uses every table, column and value the question named (a word
+left out means the reading is not the one asked), when no join repeats the rows a total or an
+average is taken over, and when a negation applies to the subject's own rows. Otherwise the
+question is refused, naming what could not be placed.
+"""
+
+from __future__ import annotations
+
+from backend.services.engines.base import Unanswerable
+from backend.services.engines.offline.linking import ColumnRef, Item
+from backend.services.engines.offline.plan import Plan
+from backend.services.engines.offline.sql import joins_of
+from backend.services.schema_info import SchemaInfo
+
+
+def _plan_columns(plan: Plan) -> set[ColumnRef]:
+    refs = [m.column for m in plan.measures] + [g.column for g in plan.groups]
+    refs += [f.column for f in plan.filters] + [plan.order_column, *plan.columns]
+    return {ref for ref in refs if ref is not None}
+
+
+def _unplaced(items: list[Item], plan: Plan, tables: set[str]) -> list[str]:
+    used = _plan_columns(plan)
+    missing: list[str] = []
+    for item in items:
+        if (item.kind == "table" and item.table not in tables) or (item.kind in ("column", "value") and not used & set(item.columns)):
+            missing.append(item.text)
+    return missing
+
+
+def check_plan(items: list[Item], plan: Plan, schema: SchemaInfo) -> None:
+    """Refuse (``Unanswerable``) a plan that would answer a different question."""
+    joins = joins_of(plan, schema)
+    tables = {plan.table} | {join.table for join in joins}
+    missing = _unplaced(items, plan, tables)
+    if missing:
+        words = ", ".join(f"'{w}'" for w in dict.fromkeys(missing))
+        raise Unanswerable(
+            f"I could not place {words} in one reading of the question, so I will not guess. "
+            "I answer counts, totals, averages, minimum and maximum (per group too), lists of "
+            "columns with filters, and the row with the highest or lowest value."
+        )
+    fans_out = any(join.downward for join in joins)
+    if fans_out:
+        repeated = [
+            m for m in plan.measures if m.func in ("sum", "avg", "rate", "share", "count_distinct")
+        ]
+        info = schema.table(plan.table)
+        keyed = info is not None and sum(c.primary_key for c in info.columns) == 1
+        counted = any(m.func == "count" for m in plan.measures) and not keyed
+        if repeated or counted or (plan.columns and not plan.distinct):
+            raise Unanswerable(
+                f"Answering this joins '{plan.table}' to tables with several rows for each of "
+                "its rows, which would repeat rows and change the result; I will not guess "
+                "how to combine them."
+            )
+    for item in plan.filters:
+        if item.op == "not_in" and item.column is not None and item.column.table != plan.table:
+            raise Unanswerable(
+                f"'not' applies to '{item.column.table}', another table than the one asked "
+                f"about ('{plan.table}'); I cannot answer negations across tables yet."
+            )
