@@ -25,7 +25,9 @@ def _unplaced(items: list[Item], plan: Plan, tables: set[str]) -> list[str]:
     used = _plan_columns(plan)
     missing: list[str] = []
     for item in items:
-        if (item.kind == "table" and item.table not in tables) or (item.kind in ("column", "value") and not used & set(item.columns)):
+        if (item.kind == "table" and item.table not in tables) or (
+            item.kind in ("column", "value") and not used & set(item.columns)
+        ):
             missing.append(item.text)
     return missing
 

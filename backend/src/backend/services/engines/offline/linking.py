@@ -122,8 +122,8 @@ _kw("asc", "in alphabetical order", "alphabetically", "alphabetical order")
 _kw("order", "in descending order of", "descending order of", "in decreasing order of", arg="desc")
 _kw("order", "in ascending order of", "ascending order of", "in increasing order of", arg="asc")
 _kw("asc", "ascending", "in ascending order", "increasing", "in increasing order")
-_kw("desc", "descending", "in descending order", "decreasing", "in decreasing order", "desc")
-_kw("noise", "in total", "all together", "altogether")
+_kw("desc", "descending", "in descending order", "decreasing", "in decreasing order")
+_kw("noise", "across all", "across all the", "in total", "all together", "altogether")
 _kw("compare", "vs", "versus", "compared to", "compared with", "compare", "against")
 for _unit, _words in {
     "day": "daily, day, days, per day, by day",
@@ -330,6 +330,13 @@ def link(question: str, schema: SchemaInfo) -> list[Item]:
 def _match_at(
     tokens: list[Token], i: int, lexicon: Lexicon, previous: Item | None
 ) -> tuple[Item, int]:
+    if previous is not None and previous.keyword in ("sum", "avg", "min", "max"):
+        # "maximum share": after an aggregate a column's own name is the column, not a keyword.
+        exact = [e for e in lexicon.candidates((tokens[i].word,)) if e.strength == 3]
+        if exact and all(e.kind == "column" for e in exact):
+            found = _entry_items(tokens[i].raw, exact)
+            if found is not None:
+                return found, 1
     for size in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
         window = tokens[i : i + size]
         words = tuple(t.word for t in window)
@@ -346,13 +353,7 @@ def _match_at(
         schema_item = _entry_items(text, entries) if entries else None
         keyword = _KEYWORDS.get(words)
         # Keywords win single-word ties ("total", "count"); longer schema phrases win otherwise.
-        named_after_aggregate = (
-            schema_item is not None
-            and schema_item.kind == "column"
-            and previous is not None
-            and previous.keyword in ("sum", "avg", "min", "max")
-        )
-        if keyword and (schema_item is None or (size == 1 and not named_after_aggregate)):
+        if keyword and (schema_item is None or size == 1):
             return Item("keyword", text, keyword=keyword[0], arg=keyword[1]), size
         if schema_item is not None:
             return schema_item, size

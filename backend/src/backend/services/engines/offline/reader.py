@@ -338,8 +338,10 @@ class _Reader:
                 return
             self.measures.append(Measure("count_distinct", ref))
             return
-        if self.is_kw(nxt, *_COMPARISONS):
-            self.subject_column = ref
+        if self.is_kw(nxt, *_COMPARISONS) or (
+            self.pending_cmp is not None and ref.column.kind in NUMERIC
+        ):
+            self.subject_column = ref  # "amount over 20000", "above age 20"
             return
         if ref.column.kind in TIME:
             if self.pending_group or self.expect_group:
@@ -487,7 +489,8 @@ class _Reader:
             if self.measure_follows():
                 self.ranked = True  # "highest average amount": order by it
                 self.descending = kind == "max"
-                self.limit = self.limit or (1 if self.expect_group or self.groups else None)
+                grouped = self.expect_group or self.groups or self.listed
+                self.limit = self.limit or (1 if grouped else None)
             else:
                 self.pending_agg = (str(kind), item.text)
         elif kind == "rate":
