@@ -163,16 +163,41 @@ def _require_date(schema: SchemaInfo, table: str) -> ColumnRef:
     return ref
 
 
+def _year_column(schema: SchemaInfo, table: str) -> ColumnRef | None:
+    """A table without dates may still say its year in a column named so (``Year``)."""
+    if date_column(schema, table) is not None:
+        return None
+    info = schema.table(table)
+    found = [c for c in info.columns if name_words(c.name) == ("year",)] if info else []
+    return ColumnRef(table, found[0]) if len(found) == 1 else None
+
+
 def _resolve_time(group: Group, schema: SchemaInfo, table: str) -> Group:
     if group.column is not None:
         return group
+    year = _year_column(schema, table)
+    if year is not None and group.unit == "year":
+        return Group(year)
     return replace(group, column=_require_date(schema, table))
+
+
+def _year_filter(item: Filter, column: ColumnRef) -> Filter:
+    """Year bounds [low, high) as a comparison on a year column (0 means open)."""
+    low, high = (float(v) for v in item.values)
+    if low and high:
+        if high == low + 1:
+            return Filter(column, "in", (low,))
+        return Filter(column, "between", (low, high - 1))
+    return Filter(column, "gte", (low,)) if low else Filter(column, "lt", (high,))
 
 
 def _resolve_filter(item: Filter, schema: SchemaInfo, table: str, named: list[ColumnRef]) -> Filter:
     if item.column is not None:
         return item
     if item.op == "year":
+        year = _year_column(schema, table)
+        if year is not None:
+            return _year_filter(item, year)
         return replace(item, column=_require_date(schema, table))
     column = named[0] if named else _amount_column(schema, table)
     if column is None:

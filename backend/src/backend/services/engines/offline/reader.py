@@ -257,6 +257,17 @@ class _Reader:
             self.ranked = True
             self.expect_group = True
             return
+        following = self.peek(1)
+        if (
+            self.pending_cmp is not None
+            and self.pending_cmp[0] != "between"
+            and following is not None
+            and following.kind == "column"
+            and len(following.columns) == 1
+            and following.columns[0].column.kind in NUMERIC
+        ):
+            self.subject_column = following.columns[0]  # "more than 4 cylinders"
+            self.pos += 1
         if self.pending_cmp is None:
             self.unknown.append(item.text)
             return
@@ -503,6 +514,9 @@ class _Reader:
         elif kind == "group":
             self.pending_group = not self.measure_follows()
         elif kind == "time":
+            nxt = self.peek(1)
+            if item.arg == "year" and nxt is not None and nxt.kind in ("year", "value"):
+                return  # "in year 2014": the year is a filter, not a grouping
             unit: TimeUnit = item.arg  # type: ignore[assignment]
             self.groups.append(Group(None, unit))
             self.pending_group = False

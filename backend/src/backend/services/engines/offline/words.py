@@ -61,7 +61,7 @@ STOPWORDS = frozenset({
     "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "time",
     "to", "value", "values", "was", "we", "were", "what", "which", "who", "whole",
     "whose", "with", "within", "you", "your", "change", "changed", "trend", "trended",
-    "evolve", "evolved", "look", "being", "currently",
+    "evolve", "evolved", "look", "being", "currently", "his", "her", "every", "any", "listed",
 })  # fmt: skip
 
 _IRREGULAR = {
@@ -72,11 +72,14 @@ _IRREGULAR = {
     "data": "data",
 }
 _KEEP = ("ss", "us", "is", "ous")
+_SHORT_KEEP = frozenset({"has", "was", "his", "its", "yes", "gas", "bus", "plus", "ass", "les"})
 
 
 def singular(word: str) -> str:
     if word in _IRREGULAR:
         return _IRREGULAR[word]
+    if len(word) == 3 and word.endswith("s") and word not in _SHORT_KEEP:
+        return word[:-1]  # "ids" → "id"
     if len(word) <= 3 or word.endswith(_KEEP):
         return word
     if word.endswith("ies"):
