@@ -54,13 +54,12 @@ def check_plan(items: list[Item], plan: Plan, schema: SchemaInfo) -> None:
         counted = any(m.func == "count" for m in plan.measures) and not keyed
         if repeated or counted or (plan.columns and not plan.distinct):
             raise Unanswerable(
-                f"Answering this joins '{plan.table}' to tables with several rows for each of "
-                "its rows, which would repeat rows and change the result; I will not guess "
-                "how to combine them."
+                f"I cannot answer this safely: it joins '{plan.table}' to tables with several "
+                "rows for each of its rows, which would repeat rows and change the result."
             )
     for item in plan.filters:
         if item.op == "not_in" and item.column is not None and item.column.table != plan.table:
             raise Unanswerable(
-                f"'not' applies to '{item.column.table}', another table than the one asked "
-                f"about ('{plan.table}'); I cannot answer negations across tables yet."
+                f"I cannot answer negations across tables yet: 'not' applies to "
+                f"'{item.column.table}', not to the '{plan.table}' asked about."
             )

@@ -9,7 +9,7 @@ from backend.services.engines.base import Commentary, Draft, Request, Unanswerab
 from backend.services.engines.offline.checks import check_plan
 from backend.services.engines.offline.finish import finish
 from backend.services.engines.offline.linking import link
-from backend.services.engines.offline.plan import Parts, Plan, is_partial, merge
+from backend.services.engines.offline.plan import Filter, Group, Parts, Plan, is_partial, merge
 from backend.services.engines.offline.reader import read_parts
 from backend.services.engines.offline.sql import JoinError, build_sql, measure_name, tables_used
 from backend.services.guard_errors import TableDisabled
@@ -52,16 +52,50 @@ def _with_history(request: Request) -> Parts:
     return merge(folded, current) if folded else current
 
 
+_OPS = {"in": "=", "not_in": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
+
+
+def _condition_words(item: Filter) -> str:
+    name = item.column.column.name if item.column else "date"
+    values = " or ".join(str(v).removesuffix(".0") for v in item.values)
+    if item.op == "true":
+        return name
+    if item.op == "between":
+        low, high = (str(v).removesuffix(".0") for v in item.values)
+        return f"{name} between {low} and {high}"
+    if item.op == "year":
+        return f"{name} in the years asked"
+    return f"{name} {_OPS[item.op]} {values}"
+
+
+def _group_words(group: Group, table: str) -> str:
+    if group.unit or group.column is None:
+        return group.unit or ""
+    name = group.column.column.name
+    return name if group.column.table == table else f"{name} of {group.column.table}"
+
+
 def _describe(plan: Plan) -> str:
-    names = [measure_name(m, plan.table) for m in plan.measures] or ["rows"]
-    text = ", ".join(pretty(n) for n in names) + f" of {plan.table}"
-    groups = [g.unit or (g.column.column.name if g.column else "") for g in plan.groups]
+    """The reading in plain words, so a misreading shows at a glance."""
+    if plan.columns:
+        shown = ", ".join(ref.column.name for ref in plan.columns)
+        text = f"{'distinct ' if plan.distinct else ''}{shown} of each {plan.table} row"
+    else:
+        names = [measure_name(m, plan.table) for m in plan.measures] or ["rows"]
+        text = ", ".join(pretty(n) for n in names) + f" of {plan.table}"
+    groups = [_group_words(g, plan.table) for g in plan.groups]
     if groups:
-        text += " by " + " and ".join(groups)
-    filters = [f.column.column.name for f in plan.filters if f.column is not None]
-    if filters:
-        text += ", filtered on " + ", ".join(dict.fromkeys(filters))
-    if plan.limit:
+        text += ", one row per " + " and ".join(groups)
+    if plan.filters:
+        text += ", where " + " and ".join(_condition_words(f) for f in plan.filters)
+    if plan.order_column is not None:
+        direction = "highest" if plan.descending else "lowest"
+        if plan.limit == 1:
+            text += f", the one with the {direction} {plan.order_column.column.name}"
+        else:
+            order = "descending" if plan.descending else "ascending"
+            text += f", ordered by {plan.order_column.column.name} {order}"
+    if plan.limit and not (plan.order_column is not None and plan.limit == 1):
         text += f", {'top' if plan.descending else 'bottom'} {plan.limit}"
     return text[0].upper() + text[1:] + "."
 

@@ -22,7 +22,7 @@ from backend.services.engines.offline.plan import (
     Parts,
     TimeUnit,
 )
-from backend.services.engines.offline.words import name_words
+from backend.services.engines.offline.words import canonical, name_words
 from backend.services.schema_info import SchemaInfo
 
 _MEASURE_WORDS = {"count", "sum", "avg", "min", "max", "rate", "share", "volume", "distinct"}
@@ -142,10 +142,13 @@ class _Reader:
         lexicon = lexicon_for(self.schema)
         unknown = list(dict.fromkeys(self.unknown))
         words = ", ".join(f"'{w}'" for w in unknown)
-        hints = [f"'{w}' → '{hint}'" for w in unknown if (hint := lexicon.closest(w))]
+        hints = {w: lexicon.closest(w) for w in unknown}
+        # A word that is itself a schema word is not a typo: never suggest it for itself.
+        typos = [f"'{w}' → '{h}'" for w, h in hints.items() if h and h != canonical(w)]
         return (
-            f"I could not link {words} to any table, column or value of this database. "
-            + (f"Did you mean: {', '.join(hints)}? " if hints else "")
+            f"I could not link {words} to any table, column or value of this database "
+            "in a reading I am sure of. "
+            + (f"Did you mean: {', '.join(typos)}? " if typos else "")
             + "Rephrase using the names of its tables and columns, or write the SQL yourself."
         )
 
