@@ -16,7 +16,7 @@ from typing import Any
 
 from backend.core.errors import AppError
 from backend.services.engines.base import Engine, Request, Unanswerable
-from backend.services.executor import json_row, run_readonly
+from backend.services.executor import QueryFailed, json_row, run_readonly
 from backend.services.guard_errors import SqlRefused
 from backend.services.sql_guard import check_for_target
 from backend.services.targets import QueryTarget
@@ -77,13 +77,21 @@ def _answer(engine: Engine, question: Question, dataset: Path, target: QueryTarg
         return replace(blank, status="refused", reading=refusal.detail)
     except AppError as failure:
         return replace(blank, reading=failure.detail, error_kind=failure.code)
-    try:
-        sql = check_for_target(draft.sql, target)
-        result = run_readonly(target, sql, row_cap=ROW_CAP, timeout_seconds=TIMEOUT_SECONDS)
-    except SqlRefused as refusal:
-        return replace(blank, sql=draft.sql, reading=refusal.detail, error_kind="guard_refused")
-    except AppError as failure:
-        return replace(blank, sql=draft.sql, reading=failure.detail, error_kind=failure.code)
+    for attempt in range(engine.max_repairs + 1):  # repairs as the ask pipeline allows them
+        try:
+            sql = check_for_target(draft.sql, target)
+            result = run_readonly(target, sql, row_cap=ROW_CAP, timeout_seconds=TIMEOUT_SECONDS)
+            break
+        except (SqlRefused, QueryFailed) as failure:
+            kind = "guard_refused" if isinstance(failure, SqlRefused) else failure.code
+            if attempt == engine.max_repairs:
+                return replace(blank, sql=draft.sql, reading=failure.detail, error_kind=kind)
+            try:
+                draft = engine.repair(request, draft.sql, failure.detail)
+            except AppError as given_up:
+                return replace(blank, sql=draft.sql, reading=given_up.detail, error_kind=kind)
+        except AppError as failure:
+            return replace(blank, sql=draft.sql, reading=failure.detail, error_kind=failure.code)
     gold = [json_row(row) for row in gold_rows(dataset, question.db_id, question.gold)]
     found = verdict(gold, result.rows, ordered=is_ordered(question.gold))
     return replace(blank, status="answered", verdict=found, sql=sql, reading=draft.explanation)

@@ -44,7 +44,8 @@ def test_every_answer_states_its_reading_and_every_refusal_says_why(
 ) -> None:
     answered = [o for o in outcomes if o.status == "answered"]
     refused = [o for o in outcomes if o.status == "refused"]
-    assert answered and refused
+    assert answered
+    assert refused
     assert all(o.reading.endswith(".") and len(o.reading) > 10 for o in answered)
     # A refusal never proposes a word for itself ("did you mean 'name' → 'name'").
     for outcome in refused:
