@@ -44,6 +44,21 @@ def check_plan(items: list[Item], plan: Plan, schema: SchemaInfo) -> None:
             "I answer counts, totals, averages, minimum and maximum (per group too), lists of "
             "columns with filters, and the row with the highest or lowest value."
         )
+    foreign = [m for m in plan.measures if m.column is not None and m.column.table != plan.table]
+    if foreign and any(m.func == "count" for m in plan.measures):
+        measure = foreign[0]
+        assert measure.column is not None
+        raise Unanswerable(
+            f"I cannot tell whether '{measure.func} {measure.column.column.name}' is a value to "
+            f"show or picks the '{measure.column.table}' row to count for; ask one of them."
+        )
+    if plan.having is not None and any(
+        g.column is not None and g.column.column.primary_key for g in plan.groups
+    ):
+        raise Unanswerable(
+            "I cannot count per row of a table for a condition on that count; say what to "
+            "group by (for example 'countries with more than 2 makers')."
+        )
     fans_out = any(join.downward for join in joins)
     if fans_out:
         repeated = [

@@ -38,6 +38,8 @@ def finish(parts: Parts, schema: SchemaInfo) -> Plan:
     if parts.volume:
         amount = _amount_column(schema, table)
         measures = [Measure("count"), *([Measure("sum", amount)] if amount else [])]
+    if parts.having is not None and not measures:
+        measures = [Measure("count")]
     groups_in = list(parts.groups)
     if parts.columns and measures:
         groups_in = _columns_with_measures(parts, measures)
@@ -71,8 +73,18 @@ def finish(parts: Parts, schema: SchemaInfo) -> Plan:
         ranked=parts.ranked,
         order_column=parts.order_column,
         columns=parts.columns if listing else (),
+        having=_having(parts, groups),
         distinct=parts.distinct and listing,
     )
+
+
+def _having(parts: Parts, groups: tuple[Group, ...]) -> tuple[str, float] | None:
+    if parts.having is not None and not groups:
+        raise Unanswerable(
+            "I cannot tell what to count the condition for; say which column to group by "
+            "(for example 'countries with more than 2 makers')."
+        )
+    return parts.having
 
 
 def _columns_with_measures(parts: Parts, measures: list[Measure]) -> list[Group]:
@@ -82,7 +94,8 @@ def _columns_with_measures(parts: Parts, measures: list[Measure]) -> list[Group]
     extra = [ref for ref in parts.columns if ref not in grouped]
     if not extra:
         return list(parts.groups)
-    if parts.ranked and not parts.groups and all(m.func == "count" for m in measures):
+    counting = all(m.func == "count" for m in measures)
+    if (parts.ranked or parts.having) and not parts.groups and counting:
         return [Group(ref) for ref in extra]
     shown = ", ".join(f"'{ref.column.name}'" for ref in extra)
     raise Unanswerable(

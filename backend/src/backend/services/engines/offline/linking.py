@@ -58,6 +58,7 @@ KeywordKind = Literal[
     "asc",
     "desc",
     "noise",
+    "age",
 ]
 
 # Keyword phrases (canonical words) → (kind, argument).
@@ -74,7 +75,7 @@ _kw("distinct", "distinct", "unique", "different")
 _kw("sum", "total", "sum", "sum of", "combined")
 _kw("avg", "average", "avg", "mean", "typical")
 _kw("min", "minimum", "min", "smallest", "lowest")
-_kw("max", "maximum", "max", "largest", "highest", "biggest")
+_kw("max", "maximum", "max", "largest", "highest", "biggest", "greatest")
 _kw("rate", "rate", "ratio", "percentage", "percent", "%", "proportion", "fraction")
 _kw("share", "share", "share of", "breakdown", "distribution", "split", "mix")
 _kw("volume", "volume")
@@ -92,7 +93,7 @@ _kw(
 )
 _kw("top", "top")
 _kw("bottom", "bottom")
-_kw("most", "most", "the most")
+_kw("most", "most", "the most", "most common", "the most common", "most frequent")
 _kw("least", "fewest", "least", "the least", "the fewest")
 _kw(
     "gt",
@@ -117,11 +118,18 @@ _kw("which", "which", "what", "who")
 _kw("or", "or")
 _kw("not", "not", "excluding", "except", "other than", "without")
 _kw("order", "ordered by", "sorted by", "sort by", "in order of", "ranked by")
+_kw("order", "sort", "sorted", arg="verb")
 _kw("order", "in alphabetical order of", "alphabetically by", arg="asc")
 _kw("asc", "in alphabetical order", "alphabetically", "alphabetical order")
 _kw("order", "in descending order of", "descending order of", "in decreasing order of", arg="desc")
 _kw("order", "in ascending order of", "ascending order of", "in increasing order of", arg="asc")
 _kw("asc", "ascending", "in ascending order", "increasing", "in increasing order")
+_kw("desc", "in reverse alphabetical order", "reverse alphabetical order", "reversed", "reverse")
+_kw("desc", "in reversed lexicographical order", "reversed lexicographical order")
+_kw("asc", "in lexicographical order", "lexicographically", "lexicographical order")
+# "the oldest singer": the row with the highest age (a column that must exist, named "age").
+_kw("age", "oldest", "the oldest", "eldest", arg="desc")
+_kw("age", "youngest", "the youngest", arg="asc")
 _kw("desc", "descending", "in descending order", "decreasing", "in decreasing order")
 _kw("noise", "across all", "across all the", "in total", "all together", "altogether")
 _kw("compare", "vs", "versus", "compared to", "compared with", "compare", "against")
@@ -135,6 +143,10 @@ for _unit, _words in {
     _kw("time", *(w.strip() for w in _words.split(",")), arg=_unit)
 
 _MAX_PHRASE = 5
+_UNIT_WORDS = frozenset({
+    "million", "thousand", "billion", "usd", "dollar", "eur", "percent", "kg", "km", "cm", "mm",
+    "lb", "mile", "hour", "minute", "second", "year", "month", "day",
+})  # fmt: skip
 _GENERIC_TABLE_WORDS = frozenset({"data", "info", "information", "detail", "record", "table"})
 # Joining words a multi-word name may be spoken with: "number of products" → Number_products.
 _JOINING = frozenset({"of", "the"})
@@ -241,6 +253,9 @@ class Lexicon:
                 self._add((form,), _Entry("column", table, column, None, 1))
         for alias in COLUMN_ALIASES.get(words, ()):
             self._add(alias, _Entry("column", table, column, None, 3))
+        if len(words) > 2 and words[-1] in _UNIT_WORDS:
+            # "net worth" for Net_Worth_Millions: the unit is often left unsaid.
+            self._add(words[:-1], _Entry("column", table, column, None, 2))
         if len(words) > 1 and words[-1] not in STOPWORDS:
             self._add(words[-1:], _Entry("column", table, column, None, 1))
         if column.kind == "text":

@@ -62,6 +62,7 @@ class Parts:
     distinct: bool = False  # each shown row once
     counted: str | None = None  # the table "how many" counts
     argmax: bool = False  # the row(s) with the highest/lowest order column
+    having: tuple[str, float] | None = None  # (op, number): a condition on the count per group
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Plan:
     order_column: ColumnRef | None
     columns: tuple[ColumnRef, ...] = ()
     distinct: bool = False
+    having: tuple[str, float] | None = None
 
 
 def merge(previous: Parts, follow_up: Parts) -> Parts:

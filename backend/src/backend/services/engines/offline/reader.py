@@ -66,6 +66,9 @@ class _Reader:
     argmax: bool = False  # "the name of the X with the highest Y": order by Y, take one
     counted: str | None = None  # the table "how many" counts
     ambiguous: list[str] = field(default_factory=list)  # words with several equal readings
+    sort_verb: bool = False  # "sort the names by age": "by" names the order column
+    age_order: tuple[str, str] | None = None  # ("desc", "oldest"): the row with the highest age
+    having: tuple[str, float, str] | None = None  # (op, number, table): "more than 2 car makers"
     of_table: str | None = None  # "names of poker players": rows of this table are shown
     which_label: ColumnRef | None = None  # "which stadium": its name, grouped or listed
 
@@ -134,7 +137,8 @@ class _Reader:
             dangling=tuple(self.dangling),
             columns=tuple(dict.fromkeys(self.listed)),
             distinct=self.distinct,
-            counted=self.counted or self.of_table,
+            counted=(self.having[2] if self.having else None) or self.counted or self.of_table,
+            having=self.having[:2] if self.having else None,
             argmax=self.argmax,
         )
 
@@ -153,6 +157,8 @@ class _Reader:
         )
 
     def _close(self) -> None:
+        if self.age_order is not None:
+            self._order_by_age(*self.age_order)
         if self.order_dir is not None:
             self.descending = self.order_dir == "desc"
         elif self.order_column is not None and not self.ranked and not self.argmax:
@@ -261,6 +267,29 @@ class _Reader:
             self.expect_group = True
             return
         following = self.peek(1)
+        if (
+            self.pending_cmp is None
+            and self.is_kw(following, "gte", "lte")
+            and following is not None
+            and following.text.lower().startswith("or ")
+        ):
+            self.pending_cmp = (str(following.keyword), following.text)  # "two or more"
+            self.pos += 1
+            following = self.peek(1)
+        if (
+            self.pending_cmp is not None
+            and self.pending_cmp[0] in ("gt", "gte", "lt", "lte", "eq")
+            and following is not None
+            and following.kind == "table"
+            and following.table is not None
+            and self.having is None
+        ):
+            # "countries with more than 2 car makers": a condition on a count per group.
+            self.having = (self.pending_cmp[0], item.number, following.table)
+            self.tables.append(following.table)
+            self.pending_cmp = None
+            self.pos += 1
+            return
         if (
             self.pending_cmp is not None
             and self.pending_cmp[0] != "between"
@@ -457,6 +486,36 @@ class _Reader:
         else:
             self.distinct = True  # "distinct names of singers"
 
+    def _order_by_age(self, direction: str, words: str) -> None:
+        """ "the oldest singer": order by the one numeric ``age`` column of a named table."""
+        tables = self.named | {ref.table for ref in self.listed}
+        ages = [
+            ColumnRef(t.name, c)
+            for t in self.schema.tables
+            if t.name in tables
+            for c in t.columns
+            if name_words(c.name) == ("age",) and c.kind in NUMERIC
+        ]
+        if len(ages) != 1 or self.measures or self.pending_agg:
+            self.unknown.append(words)
+            return
+        if self.order_column is None:
+            self.order_column = ages[0]
+            self.argmax = True
+            self.limit = 1
+        self.order_dir = self.order_dir or direction
+
+    def _names_a_numeric_column(self) -> bool:
+        """ "number of" right after an aggregate or "different", before a numeric column."""
+        before, after = self.peek(-1), self.peek(1)
+        said_how = self.pending_agg is not None or self.is_kw(before, "distinct")
+        return (
+            said_how
+            and after is not None
+            and after.kind == "column"
+            and after.columns[0].column.kind in NUMERIC
+        )
+
     def _another_aggregate_follows(self) -> bool:
         """ "average, minimum and maximum age": a list of aggregates of one column."""
         k, joined = 1, False
@@ -477,12 +536,16 @@ class _Reader:
             return False
         if self.groups and self.which_label is None:
             return False
+        if any(self.is_kw(later, "group") for later in self.items[self.pos :]):
+            return False  # "the maximum net worth ... of each citizenship" is per group
         return bool(self.listed) or self.which_label is not None
 
     def _on_keyword(self, item: Item) -> None:
         kind = item.keyword
         if kind == "distinct":
             self._on_distinct(item)
+        elif kind == "count" and self._names_a_numeric_column():
+            return  # "maximum number of final tables made": Final_Table_Made, not a count
         elif kind == "count":
             self.pending_agg = (kind, item.text)
             nxt = self.peek(1)
@@ -500,7 +563,14 @@ class _Reader:
                 self.groups = [g for g in self.groups if g.column != self.which_label]
                 self.listed.append(self.which_label)
         elif kind in AGGREGATES:
-            if self.measure_follows():
+            after = self.peek(2)
+            count_of_column = (
+                self.is_kw(self.peek(1), "count")
+                and after is not None
+                and after.kind == "column"
+                and after.columns[0].column.kind in NUMERIC
+            )
+            if self.measure_follows() and not count_of_column:
                 self.ranked = True  # "highest average amount": order by it
                 self.descending = kind == "max"
                 grouped = self.expect_group or self.groups or self.listed
@@ -514,6 +584,8 @@ class _Reader:
             self.pending_rate = None
         elif kind == "volume":
             self.volume = True
+        elif kind == "group" and self.sort_verb:
+            self.ordering, self.sort_verb = True, False  # "sort ... by age"
         elif kind == "group":
             self.pending_group = not self.measure_follows()
         elif kind == "time":
@@ -550,9 +622,13 @@ class _Reader:
             self.negate = True
         elif kind == "compare":
             self.compare = True
+        elif kind == "order" and item.arg == "verb":
+            self.sort_verb = True
         elif kind == "order":
             self.ordering = True
             self.order_dir = self.order_dir or (item.arg or None)
+        elif kind == "age":
+            self.age_order = self.age_order or (item.arg, item.text)
         elif kind in ("asc", "desc"):
             self.order_dir = kind
         # "or" only joins values, which accumulate anyway.

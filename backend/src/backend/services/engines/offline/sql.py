@@ -261,6 +261,12 @@ def build_sql(plan: Plan, schema: SchemaInfo, dialect: str, db_schema: str | Non
     if plan.groups and plan.measures:
         # Group by the expressions, not their aliases: an alias may equal a real column name.
         query = query.group_by(*[expression.copy() for expression, _ in group_exprs])
+        if plan.having is not None:
+            op, number = plan.having
+            counted = _measure(Measure("count"), plan, count_key, db_schema)
+            comparisons = {"gt": exp.GT, "gte": exp.GTE, "lt": exp.LT, "lte": exp.LTE, "eq": exp.EQ}
+            bound = exp.Literal.number(_number_text(number))
+            query = query.having(comparisons[op](this=counted, expression=bound))
     for ordering in _ordering(plan, [n for _, n in group_exprs], measure_names):
         query = query.order_by(ordering)
     if plan.limit is not None:

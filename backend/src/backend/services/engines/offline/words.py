@@ -62,6 +62,8 @@ STOPWORDS = frozenset({
     "to", "value", "values", "was", "we", "were", "what", "which", "who", "whole",
     "whose", "with", "within", "you", "your", "change", "changed", "trend", "trended",
     "evolve", "evolved", "look", "being", "currently", "his", "her", "every", "any", "listed",
+    "exist", "exists", "occur", "occurred", "happen", "happened", "made", "produced", "given",
+    "available", "recorded", "compute", "calculate", "determine", "provide", "come",
 })  # fmt: skip
 
 _IRREGULAR = {
@@ -123,8 +125,16 @@ def tokenize(text: str) -> list[Token]:
 _NUMBER = re.compile(r"^\$?(\d[\d,]*(?:\.\d+)?)([km]?)%?$")
 
 
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "twenty": 20, "hundred": 100,
+}  # fmt: skip
+
+
 def parse_number(raw: str) -> float | None:
-    """``20000``, ``20,000``, ``$50k``, ``1.5m`` → a number; anything else → None."""
+    """``20000``, ``20,000``, ``$50k``, ``1.5m``, ``two`` → a number; anything else → None."""
+    if raw.lower() in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[raw.lower()])
     match = _NUMBER.match(raw.lower())
     if not match:
         return None
