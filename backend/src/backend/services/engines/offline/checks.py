@@ -59,6 +59,7 @@ def check_plan(items: list[Item], plan: Plan, schema: SchemaInfo) -> None:
             "I cannot count per row of a table for a condition on that count; say what to "
             "group by (for example 'countries with more than 2 makers')."
         )
+    _check_one_row_per_condition(items, plan)
     fans_out = any(join.downward for join in joins)
     if fans_out:
         repeated = [
@@ -77,4 +78,31 @@ def check_plan(items: list[Item], plan: Plan, schema: SchemaInfo) -> None:
             raise Unanswerable(
                 f"I cannot answer negations across tables yet: 'not' applies to "
                 f"'{item.column.table}', not to the '{plan.table}' asked about."
+            )
+
+
+def _check_one_row_per_condition(items: list[Item], plan: Plan) -> None:
+    """ "countries where a singer above 40 and a singer below 30 are from" asks for two rows;
+    conditions that no single row can meet are never answered as an empty result."""
+    named = [item.table for item in items if item.kind == "table" and item.table]
+    twice = {table for table in named if named.count(table) > 1}
+    if twice and len(plan.filters) > 1:
+        raise Unanswerable(
+            f"I cannot tell whether the conditions apply to one '{sorted(twice)[0]}' or to "
+            "several; ask about one of them at a time."
+        )
+    lows: dict[ColumnRef, float] = {}
+    highs: dict[ColumnRef, float] = {}
+    for item in plan.filters:
+        if item.column is None or not item.values or not isinstance(item.values[0], float):
+            continue
+        if item.op in ("gt", "gte"):
+            lows[item.column] = max(lows.get(item.column, item.values[0]), item.values[0])
+        if item.op in ("lt", "lte"):
+            highs[item.column] = min(highs.get(item.column, item.values[0]), item.values[0])
+    for column, low in lows.items():
+        if column in highs and highs[column] <= low:
+            raise Unanswerable(
+                f"I cannot answer conditions on '{column.column.name}' that no single row "
+                "meets; did you mean rows meeting either condition?"
             )

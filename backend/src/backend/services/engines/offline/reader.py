@@ -244,6 +244,10 @@ class _Reader:
             self.filters.append(Filter(None, "year", bounds[self.pending_time_cmp]))
             self.pending_time_cmp = None
             return
+        named = self.subject_column
+        if named is not None and "year" in name_words(named.column.name) and not self.pending_cmp:
+            self._add_in(named, (year,))  # "birth year is 1948 or 1949"
+            return
         if self.pending_cmp is not None and self.pending_cmp[0] == "between":
             self.pending_cmp = None
         previous = next((f for f in self.filters if f.op == "year"), None)
@@ -300,6 +304,16 @@ class _Reader:
         ):
             self.subject_column = following.columns[0]  # "more than 4 cylinders"
             self.pos += 1
+        if (
+            self.pending_cmp is None
+            and following is not None
+            and following.kind == "column"
+            and len(following.columns) == 1
+            and following.columns[0].column.kind in NUMERIC
+        ):
+            self._add_in(following.columns[0], (item.number,))  # "with 8 cylinders"
+            self.pos += 1
+            return
         if self.pending_cmp is None:
             self.unknown.append(item.text)
             return
@@ -337,14 +351,18 @@ class _Reader:
             self._add_rate(ref, tuple(dict.fromkeys(values)), label)
             self.pos += rate_at
             return
+        self._add_in(ref, item.values)
+
+    def _add_in(self, ref: ColumnRef, values: tuple[str | float, ...]) -> None:
+        """An equality filter; values of the same column accumulate ("A or B")."""
         op: FilterOp = "not_in" if self.negate else "in"
         self.negate = False
         for index, existing in enumerate(self.filters):
             if existing.column == ref and existing.op == op:
-                merged = tuple(dict.fromkeys((*existing.values, *item.values)))
+                merged = tuple(dict.fromkeys((*existing.values, *values)))
                 self.filters[index] = Filter(ref, op, merged)
                 return
-        self.filters.append(Filter(ref, op, item.values))
+        self.filters.append(Filter(ref, op, values))
 
     def _add_rate(self, ref: ColumnRef, values: tuple[str, ...], label: str) -> None:
         self.measures = [m for m in self.measures if m.func != "share"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"\$?\d[\d,]*(?:\.\d+)?[km]?%?|[^\W\d_][^\W_]*(?:'s\b)?|%|#|,")
+_TOKEN = re.compile(r"\$?\d(?:[\d,]*\d)?(?:\.\d+)?[km]?%?|[^\W\d_][^\W_]*(?:'s\b)?|%|#|,")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 # Abbreviations seen in real schemas, mapped to the word people say.
@@ -63,7 +63,10 @@ STOPWORDS = frozenset({
     "whose", "with", "within", "you", "your", "change", "changed", "trend", "trended",
     "evolve", "evolved", "look", "being", "currently", "his", "her", "every", "any", "listed",
     "exist", "exists", "occur", "occurred", "happen", "happened", "made", "produced", "given",
-    "available", "recorded", "compute", "calculate", "determine", "provide", "come",
+    "available", "recorded", "compute", "calculate", "determine", "provide", "come", "where",
+    "either", "play", "playing", "played", "perform", "performed", "use", "used", "using",
+    "showed", "shown", "produce", "receive", "received", "share", "shared", "create",
+    "created", "design", "designed", "sell", "sells", "sold", "having",
 })  # fmt: skip
 
 _IRREGULAR = {
