@@ -60,6 +60,12 @@ def check_plan(items: list[Item], plan: Plan, schema: SchemaInfo) -> None:
             "group by (for example 'countries with more than 2 makers')."
         )
     _check_one_row_per_condition(items, plan)
+    shown_elsewhere = {ref.table for ref in plan.columns} - {plan.table}
+    if any(f.column is not None and f.column.table in shown_elsewhere for f in plan.filters):
+        raise Unanswerable(
+            f"I cannot tell whether the rows to list are those of '{plan.table}' or of "
+            f"'{sorted(shown_elsewhere)[0]}'; ask about one of them."
+        )
     fans_out = any(join.downward for join in joins)
     if fans_out:
         repeated = [

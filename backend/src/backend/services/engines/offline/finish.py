@@ -41,6 +41,10 @@ def finish(parts: Parts, schema: SchemaInfo) -> Plan:
     if parts.having is not None and not measures:
         measures = [Measure("count")]
     groups_in = list(parts.groups)
+    if parts.columns and not measures and parts.having is None:
+        # "names and ages for every singer": each row is listed anyway.
+        listed_tables = {ref.table for ref in parts.columns}
+        groups_in = [g for g in groups_in if not (g.column and g.column.table in listed_tables)]
     if parts.columns and measures:
         groups_in = _columns_with_measures(parts, measures)
     if (

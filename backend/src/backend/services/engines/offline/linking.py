@@ -119,7 +119,7 @@ _kw("or", "or")
 _kw("not", "not", "excluding", "except", "other than", "without")
 _kw("order", "ordered by", "sorted by", "sort by", "in order of", "ranked by")
 _kw("order", "sort", "sorted", arg="verb")
-_kw("order", "in alphabetical order of", "alphabetically by", arg="asc")
+_kw("order", "in alphabetical order of", "alphabetically by", "alphabetical order of", arg="asc")
 _kw("asc", "in alphabetical order", "alphabetically", "alphabetical order")
 _kw("order", "in descending order of", "descending order of", "in decreasing order of", arg="desc")
 _kw("order", "in ascending order of", "ascending order of", "in increasing order of", arg="asc")
@@ -147,6 +147,7 @@ _UNIT_WORDS = frozenset({
     "million", "thousand", "billion", "usd", "dollar", "eur", "percent", "kg", "km", "cm", "mm",
     "lb", "mile", "hour", "minute", "second", "year", "month", "day",
 })  # fmt: skip
+_COLUMN_LIKE = frozenset({"name", "id", "code", "type", "list", "date", "status", "number"})
 _GENERIC_TABLE_WORDS = frozenset({"data", "info", "information", "detail", "record", "table"})
 # Joining words a multi-word name may be spoken with: "number of products" → Number_products.
 _JOINING = frozenset({"of", "the"})
@@ -231,6 +232,9 @@ class Lexicon:
             if len(table_words) > 1 and table_words[-1] in _GENERIC_TABLE_WORDS:
                 # "cars" for cars_data: the suffix only says it is a table.
                 self._add(table_words[:-1], _Entry("table", table.name, None, None, 2))
+            elif len(table_words) > 1 and table_words[-1] not in _COLUMN_LIKE:
+                # "players" for poker_player: the head noun names the rows.
+                self._add(table_words[-1:], _Entry("table", table.name, None, None, 2))
             for column in table.columns:
                 self._add_column(table.name, table_words, column)
 

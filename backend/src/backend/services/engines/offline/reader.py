@@ -381,6 +381,9 @@ class _Reader:
             and any(c.column == ref.column for c in nxt.columns)
         ):
             return  # "grade A": the column only qualifies the value that follows
+        before = self.peek(-1)
+        if before is not None and before.kind == "value" and ref in before.columns:
+            return  # "the English language": the column names the value before it
         if self.pending_agg is not None:
             func, words = self.pending_agg
             self.pending_agg = None
