@@ -70,6 +70,18 @@ ANSWERED: dict[str, tuple[str, bool]] = {
         False,
     ),
     "How many authors are there in total?": ("SELECT COUNT(*) FROM authors", False),
+    "What is the genre of the book 'Tide'?": (
+        "SELECT genre FROM books WHERE title = 'Tide'",
+        False,
+    ),
+    "What is the name of the oldest author?": (
+        "SELECT name FROM authors ORDER BY born_year LIMIT 1",
+        True,
+    ),
+    "Which genres have at least two books?": (
+        "SELECT genre, COUNT(*) FROM books GROUP BY genre HAVING COUNT(*) >= 2",
+        False,
+    ),
     "What is the total price of books whose authors are from Japan?": (
         "SELECT SUM(b.price) FROM books b JOIN authors a ON a.author_id = b.author_id "
         "WHERE a.country = 'Japan'",
@@ -92,6 +104,7 @@ REFUSED: dict[str, str] = {
     "How many authors not fantasy?": "negations across tables",
     "Average price by country": "which column is meant",
     "What is the number of pages?": "'number of pages'",
+    "What is the genre of the book 'Moonlight'?": "'Moonlight'",
 }
 
 

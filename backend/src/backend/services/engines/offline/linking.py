@@ -17,11 +17,13 @@ from backend.services.engines.offline.words import (
     STOPWORDS,
     Token,
     canonical,
+    is_quoted,
     is_year,
     name_words,
     parse_number,
     singular,
     tokenize,
+    unquote,
 )
 from backend.services.schema_info import ColumnInfo, SchemaInfo
 
@@ -200,7 +202,9 @@ class ColumnRef:
 class Item:
     """One linked piece of the question."""
 
-    kind: Literal["keyword", "table", "column", "value", "number", "year", "filler", "unknown"]
+    kind: Literal[
+        "keyword", "table", "column", "value", "literal", "number", "year", "filler", "unknown"
+    ]
     text: str  # the words as typed
     keyword: KeywordKind | None = None
     arg: str = ""
@@ -349,6 +353,11 @@ def link(question: str, schema: SchemaInfo) -> list[Item]:
 def _match_at(
     tokens: list[Token], i: int, lexicon: Lexicon, previous: Item | None
 ) -> tuple[Item, int]:
+    if is_quoted(tokens[i].raw):
+        inner = unquote(tokens[i].raw)
+        values = [e for e in lexicon.candidates(name_words(inner)) if e.kind == "value"]
+        found = _entry_items(inner, values) if values else None
+        return found or Item("literal", inner), 1
     if previous is not None and previous.keyword in ("sum", "avg", "min", "max"):
         # "maximum share": after an aggregate a column's own name is the column, not a keyword.
         exact = [e for e in lexicon.candidates((tokens[i].word,)) if e.strength == 3]

@@ -66,6 +66,7 @@ class _Reader:
     argmax: bool = False  # "the name of the X with the highest Y": order by Y, take one
     counted: str | None = None  # the table "how many" counts
     ambiguous: list[str] = field(default_factory=list)  # words with several equal readings
+    literal_column: ColumnRef | None = None  # the text column a quoted literal belongs to
     sort_verb: bool = False  # "sort the names by age": "by" names the order column
     age_order: tuple[str, str] | None = None  # ("desc", "oldest"): the row with the highest age
     having: tuple[str, float, str] | None = None  # (op, number, table): "more than 2 car makers"
@@ -208,6 +209,28 @@ class _Reader:
 
     def _on_filler(self, item: Item) -> None:
         return
+
+    def _on_literal(self, item: Item) -> None:
+        """A quoted text: a value of the text column named just before it, or of the label
+        column of the table named just before it ("the cartoon 'The Rise of ...'")."""
+        before = self.peek(-1)
+        if before is not None and before.text.lower() in ("named", "called", "titled"):
+            before = self.peek(-2)
+        column = self.literal_column
+        if column is None and before is not None and before.kind == "table" and before.table:
+            column = _label_column(self.schema, before.table)
+        self.literal_column = None
+        if column is None:
+            self.unknown.append(f"'{item.text}'")
+            return
+        stored = item.text
+        if column.column.samples:  # every value is known: use its stored spelling, or refuse
+            spelled = [v for v in column.column.samples if name_words(v) == name_words(item.text)]
+            if not spelled:
+                self.unknown.append(f"'{item.text}'")
+                return
+            stored = spelled[0]
+        self._add_in(column, (stored,))
 
     def _on_unknown(self, item: Item) -> None:
         self.unknown.append(item.text)
@@ -381,6 +404,9 @@ class _Reader:
             and any(c.column == ref.column for c in nxt.columns)
         ):
             return  # "grade A": the column only qualifies the value that follows
+        if nxt is not None and nxt.kind == "literal" and ref.column.kind == "text":
+            self.literal_column = ref  # "series name 'Sky Radio'": the literal is its value
+            return
         before = self.peek(-1)
         if before is not None and before.kind == "value" and ref in before.columns:
             return  # "the English language": the column names the value before it
@@ -508,15 +534,22 @@ class _Reader:
             self.distinct = True  # "distinct names of singers"
 
     def _order_by_age(self, direction: str, words: str) -> None:
-        """ "the oldest singer": order by the one numeric ``age`` column of a named table."""
+        """ "the oldest singer": the one ``age`` column of a named table, highest first; or
+        its one birth year/date column, earliest first."""
         tables = self.named | {ref.table for ref in self.listed}
-        ages = [
-            ColumnRef(t.name, c)
-            for t in self.schema.tables
-            if t.name in tables
-            for c in t.columns
-            if name_words(c.name) == ("age",) and c.kind in NUMERIC
+        columns = [
+            ColumnRef(t.name, c) for t in self.schema.tables if t.name in tables for c in t.columns
         ]
+        named_age = [r for r in columns if name_words(r.column.name) == ("age",)]
+        ages = [r for r in named_age if r.column.kind in NUMERIC]
+        if not named_age:  # an age column holding text is not replaced by another column
+            births = [
+                r
+                for r in columns
+                if {"birth", "born", "birthdate"} & set(name_words(r.column.name))
+            ]
+            ages = [r for r in births if r.column.kind in NUMERIC | TIME]
+            direction = "asc" if direction == "desc" else "desc"
         if len(ages) != 1 or self.measures or self.pending_agg:
             self.unknown.append(words)
             return

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"\$?\d(?:[\d,]*\d)?(?:\.\d+)?[km]?%?|[^\W\d_][^\W_]*(?:'s\b)?|%|#|,")
+_QUOTED = r"\"[^\"]{1,80}\"|“[^”]{1,80}”|(?<!\w)'[^']{1,80}'(?!\w)|"
+_TOKEN = re.compile(_QUOTED + r"\$?\d(?:[\d,]*\d)?(?:\.\d+)?[km]?%?|[^\W\d_][^\W_]*(?:'s\b)?|%|#|,")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 # Abbreviations seen in real schemas, mapped to the word people say.
@@ -116,11 +117,24 @@ class Token:
     position: int
 
 
+def is_quoted(raw: str) -> bool:
+    return len(raw) > 2 and raw[0] in "\"'“"
+
+
+def unquote(raw: str) -> str:
+    return raw[1:-1].strip()
+
+
 def tokenize(text: str) -> list[Token]:
     tokens = []
     for position, match in enumerate(_TOKEN.finditer(text)):
         raw = match.group(0)
-        word = raw.lower() if raw[0].isdigit() or raw[0] == "$" else canonical(raw)
+        if is_quoted(raw):
+            word = raw  # a literal the user quoted: matched as a whole, never split
+        elif raw[0].isdigit() or raw[0] == "$":
+            word = raw.lower()
+        else:
+            word = canonical(raw)
         tokens.append(Token(raw, word, position))
     return tokens
 
