@@ -12,9 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from backend.services.engines.base import Unanswerable
+from backend.services.engines.base import Request, Unanswerable
+from backend.services.engines.offline.engine import OfflineEngine
+from backend.services.engines.offline.vocabulary import Vocabulary
 from backend.services.executor import run_readonly
 from backend.services.introspect import introspect
+from backend.services.sql_guard import check_for_target
 from backend.services.targets import QueryTarget
 from sqlalchemy import create_engine
 
@@ -113,3 +116,26 @@ def test_unsure_readings_are_refused_with_the_reason(library: QueryTarget, quest
     with pytest.raises(Unanswerable) as caught:
         offline_rows(library, question)
     assert REFUSED[question] in caught.value.detail
+
+
+def test_a_databases_own_words_apply_to_it_alone(tmp_path: Path) -> None:
+    """The demo's vocabulary ("California" for 'CA') is data of the demo: another database
+    with the same codes gets no such reading unless it carries the words itself."""
+    path = tmp_path / "shops.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "CREATE TABLE shops (shop_id INTEGER PRIMARY KEY, state TEXT NOT NULL);"
+            "INSERT INTO shops VALUES (1, 'CA'), (2, 'CA'), (3, 'NY');"
+        )
+    engine = create_engine(f"sqlite:///{path}")
+    target = QueryTarget(
+        "shops", engine, "sqlite", None, introspect(engine, dialect="sqlite"), None
+    )
+    question = "How many shops in California?"
+    request = Request(question, target.enabled_schema(), "sqlite")
+    with pytest.raises(Unanswerable, match="'California'"):
+        OfflineEngine().draft(request)
+    own = Vocabulary.from_mappings({}, {"shops.state": {"california": ("CA",)}})
+    sql = check_for_target(OfflineEngine(own).draft(request).sql, target)
+    assert run_readonly(target, sql, row_cap=10, timeout_seconds=5).rows == [[2]]
+    engine.dispose()

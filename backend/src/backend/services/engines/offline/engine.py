@@ -12,6 +12,7 @@ from backend.services.engines.offline.linking import link
 from backend.services.engines.offline.plan import Filter, Group, Parts, Plan, is_partial, merge
 from backend.services.engines.offline.reader import read_parts
 from backend.services.engines.offline.sql import JoinError, build_sql, measure_name, tables_used
+from backend.services.engines.offline.vocabulary import Vocabulary, demo_vocabulary
 from backend.services.guard_errors import TableDisabled
 from backend.services.insights import data_commentary, pretty
 from backend.services.schema_info import SchemaInfo
@@ -29,13 +30,13 @@ _FOLLOW_UP_CUES = (
 )
 
 
-def _parts(question: str, schema: SchemaInfo) -> Parts:
-    return read_parts(link(question, schema), schema)
+def _parts(question: str, schema: SchemaInfo, vocabulary: Vocabulary) -> Parts:
+    return read_parts(link(question, schema, vocabulary), schema)
 
 
-def _with_history(request: Request) -> Parts:
+def _with_history(request: Request, vocabulary: Vocabulary) -> Parts:
     """Fold the conversation's questions into one plan, then apply this one on top."""
-    current = _parts(request.question, request.schema)
+    current = _parts(request.question, request.schema, vocabulary)
     lowered = request.question.strip().lower()
     cue = lowered.startswith(_FOLLOW_UP_CUES)
     if not request.history or not (cue or is_partial(current)):
@@ -45,7 +46,7 @@ def _with_history(request: Request) -> Parts:
         if not turn.question:
             continue
         try:
-            earlier = _parts(turn.question, request.schema)
+            earlier = _parts(turn.question, request.schema, vocabulary)
         except Unanswerable:
             continue
         folded = merge(folded, earlier) if folded and is_partial(earlier) else earlier
@@ -123,6 +124,10 @@ class OfflineEngine:
     name = "offline"
     max_repairs = 0
 
+    def __init__(self, vocabulary: Vocabulary | None = None) -> None:
+        # The demo database's own words by default; they apply to its tables only.
+        self.vocabulary = demo_vocabulary() if vocabulary is None else vocabulary
+
     def draft(self, request: Request) -> Draft:
         try:
             plan = self._plan(request)
@@ -135,9 +140,10 @@ class OfflineEngine:
     def _plan(self, request: Request) -> Plan:
         if not request.schema.tables:
             raise Unanswerable("No tables are enabled for this database; enable some first.")
-        plan = finish(_with_history(request), request.schema)
+        plan = finish(_with_history(request, self.vocabulary), request.schema)
         try:
-            check_plan(link(request.question, request.schema), plan, request.schema)
+            items = link(request.question, request.schema, self.vocabulary)
+            check_plan(items, plan, request.schema)
         except JoinError as error:
             raise Unanswerable(
                 f"'{error.table}' is not linked to '{plan.table}' by a foreign key, "

@@ -1,7 +1,8 @@
 """Link the words of a question to keywords, tables, columns and sampled values.
 
-The lexicon is built from the introspected schema alone, so any database works: each table,
-column and low-cardinality value becomes a phrase of canonical words. The question is then
+The lexicon is built from the introspected schema (plus the vocabulary a database may carry,
+``vocabulary.py``), so any database works: each table, column and low-cardinality value
+becomes a phrase of canonical words. The question is then
 read left to right, always taking the longest phrase that matches; what matches nothing and
 is not a filler word is reported back, never guessed.
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from backend.services.engines.offline.vocabulary import EMPTY, Vocabulary
 from backend.services.engines.offline.words import (
     STOPWORDS,
     Token,
@@ -156,41 +158,6 @@ _JOINING = frozenset({"of", "the"})
 
 _DATE_WORDS = frozenset({"date", "at", "on", "time", "timestamp", "day"})
 
-# People say the name, columns often hold the postal code.
-US_STATES = {
-    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
-    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "district of columbia": "DC",
-    "florida": "FL", "georgia": "GA", "hawaii": "HI", "idaho": "ID", "illinois": "IL",
-    "indiana": "IN", "iowa": "IA", "kansas": "KS", "kentucky": "KY", "louisiana": "LA",
-    "maine": "ME", "maryland": "MD", "massachusetts": "MA", "michigan": "MI",
-    "minnesota": "MN", "mississippi": "MS", "missouri": "MO", "montana": "MT",
-    "nebraska": "NE", "nevada": "NV", "new hampshire": "NH", "new jersey": "NJ",
-    "new mexico": "NM", "new york": "NY", "north carolina": "NC", "north dakota": "ND",
-    "ohio": "OH", "oklahoma": "OK", "oregon": "OR", "pennsylvania": "PA",
-    "rhode island": "RI", "south carolina": "SC", "south dakota": "SD", "tennessee": "TN",
-    "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA", "washington": "WA",
-    "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
-}  # fmt: skip
-
-# Column names that are acronyms people spell out.
-COLUMN_ALIASES: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {
-    ("dti",): (("debt", "to", "income"), ("debt", "to", "income", "ratio")),
-    ("ltv",): (("loan", "to", "value"), ("loan", "to", "value", "ratio")),
-    ("fico",): (("credit", "score"),),
-}
-
-# Words people use for a status that the data spells differently: "default" covers
-# "Charged Off" too. Linked only to values a column really holds (its samples).
-VALUE_CONCEPTS = {
-    "default": ("default", "charged off", "charge off", "written off", "write off"),
-    "defaulted": ("default", "charged off", "charge off", "written off", "write off"),
-    "late": ("late", "late 16 30 day", "late 31 120 day", "grace period"),
-    "delinquent": ("late", "late 16 30 day", "late 31 120 day", "grace period"),
-    "paid off": ("fully paid", "paid"),
-    "repaid": ("fully paid", "paid"),
-    "cancelled": ("cancelled", "canceled"),
-}
-
 
 @dataclass(frozen=True)
 class ColumnRef:
@@ -227,8 +194,9 @@ class _Entry:
 class Lexicon:
     """Phrases of one schema: tables, columns (several spellings) and sampled values."""
 
-    def __init__(self, schema: SchemaInfo) -> None:
+    def __init__(self, schema: SchemaInfo, vocabulary: Vocabulary = EMPTY) -> None:
         self.schema = schema
+        self.vocabulary = vocabulary
         self._phrases: dict[tuple[str, ...], list[_Entry]] = {}
         for table in schema.tables:
             table_words = name_words(table.name)
@@ -259,8 +227,8 @@ class Lexicon:
             verb = words[0]  # issue_date ← "issued", order_date ← "ordered"
             for form in {verb + "d", verb + "ed"} if verb.endswith("e") else {verb + "ed"}:
                 self._add((form,), _Entry("column", table, column, None, 1))
-        for alias in COLUMN_ALIASES.get(words, ()):
-            self._add(alias, _Entry("column", table, column, None, 3))
+        for alias in self.vocabulary.column_names(table, column.name):
+            self._add(name_words(alias), _Entry("column", table, column, None, 3))
         if len(words) > 2 and words[-1] in _UNIT_WORDS:
             # "net worth" for Net_Worth_Millions: the unit is often left unsaid.
             self._add(words[:-1], _Entry("column", table, column, None, 2))
@@ -270,16 +238,9 @@ class Lexicon:
             spelled = {name_words(sample): sample for sample in column.samples}
             for value_words, sample in spelled.items():
                 self._add(value_words, _Entry("value", table, column, sample, 1))
-            for state, code in US_STATES.items():
-                stored = spelled.get(name_words(code))
-                if stored is not None:
-                    self._add(name_words(state), _Entry("value", table, column, stored, 1))
-            for concept, meanings in VALUE_CONCEPTS.items():
-                concept_words = name_words(concept)
-                for meaning in meanings:
-                    stored = spelled.get(name_words(meaning))
-                    if stored is not None:
-                        self._add(concept_words, _Entry("value", table, column, stored, 1))
+            for phrase, stored in self.vocabulary.value_words(table, column.name):
+                if stored in column.samples:  # only values the column really holds
+                    self._add(name_words(phrase), _Entry("value", table, column, stored, 1))
 
     def candidates(self, words: tuple[str, ...]) -> list[_Entry]:
         return self._phrases.get(words, [])
@@ -292,8 +253,8 @@ class Lexicon:
 
 
 @lru_cache(maxsize=64)
-def lexicon_for(schema: SchemaInfo) -> Lexicon:
-    return Lexicon(schema)
+def lexicon_for(schema: SchemaInfo, vocabulary: Vocabulary = EMPTY) -> Lexicon:
+    return Lexicon(schema, vocabulary)
 
 
 def _short_value_allowed(token: Token, previous: Item | None, entry: _Entry) -> bool:
@@ -337,9 +298,9 @@ def _entry_items(words_text: str, entries: list[_Entry]) -> Item | None:
     return None
 
 
-def link(question: str, schema: SchemaInfo) -> list[Item]:
+def link(question: str, schema: SchemaInfo, vocabulary: Vocabulary = EMPTY) -> list[Item]:
     """Read ``question`` into linked items, longest phrase first at every position."""
-    lexicon = lexicon_for(schema)
+    lexicon = lexicon_for(schema, vocabulary)
     tokens = tokenize(question)
     items: list[Item] = []
     i = 0
