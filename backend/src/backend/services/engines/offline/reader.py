@@ -1,16 +1,19 @@
 """Read linked items into plan parts: measures, groups, filters, ordering and a limit.
 
-The reader understands the common analytics shapes (count/sum/avg/min/max, rates and shares,
-group by, top/bottom N, value and number filters, time buckets and year filters). Anything it
-cannot place is collected and reported by its words, never guessed.
+The reader understands the common analytics shapes (count/sum/avg/min/max and lists of them,
+rates and shares, group by with HAVING, top/bottom N, listed columns, the row with the highest
+value, value, literal and number filters, time buckets and year filters). Anything it cannot
+place is collected and reported by its words, never guessed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from backend.services.engines.base import Unanswerable
-from backend.services.engines.offline.linking import ColumnRef, Item, KeywordKind, lexicon_for
+from backend.services.engines.offline.choice import ColumnChoice
+from backend.services.engines.offline.keywords import KeywordRules
+from backend.services.engines.offline.linking import ColumnRef, Item, lexicon_for
 from backend.services.engines.offline.plan import (
     AGGREGATES,
     NUMERIC,
@@ -20,93 +23,13 @@ from backend.services.engines.offline.plan import (
     Group,
     Measure,
     Parts,
-    TimeUnit,
 )
+from backend.services.engines.offline.state import COMPARISONS, label_column
 from backend.services.engines.offline.words import canonical, name_words
 from backend.services.schema_info import SchemaInfo
 
-_MEASURE_WORDS = {"count", "sum", "avg", "min", "max", "rate", "share", "volume", "distinct"}
-_COMPARISONS: tuple[KeywordKind, ...] = ("gt", "gte", "lt", "lte", "between", "eq")
 
-
-@dataclass
-class _Reader:
-    items: list[Item]
-    schema: SchemaInfo
-    pos: int = 0
-    unknown: list[str] = field(default_factory=list)
-    not_numeric: list[str] = field(default_factory=list)  # "average grade"
-    tables: list[str] = field(default_factory=list)
-    measures: list[Measure] = field(default_factory=list)
-    groups: list[Group] = field(default_factory=list)
-    filters: list[Filter] = field(default_factory=list)
-    bare: list[str] = field(default_factory=list)
-    dangling: list[str] = field(default_factory=list)
-    volume: bool = False
-    limit: int | None = None
-    descending: bool = True
-    ranked: bool = False
-    order_column: ColumnRef | None = None
-    pending_agg: tuple[str, str] | None = None  # (func, words)
-    pending_group: bool = False
-    pending_rate: str | None = None
-    pending_cmp: tuple[str, str] | None = None  # (op, words)
-    pending_time_cmp: str | None = None
-    expect_limit: bool = False
-    expect_group: bool = False
-    negate: bool = False
-    subject_column: ColumnRef | None = None  # the column just named, for "amount over 20000"
-    date_hint: ColumnRef | None = None  # "issued in 2023": the date column a verb points at
-    compare: bool = False  # "A vs B": show the compared values side by side
-    listed: list[ColumnRef] = field(default_factory=list)  # "the names and ages of ..."
-    agg_list: list[str] = field(default_factory=list)  # "average, minimum and maximum age"
-    distinct: bool = False  # "distinct names": list each value once
-    ordering: bool = False  # "sorted by": the next column orders the rows
-    order_dir: str | None = None  # "ascending" / "descending" said
-    argmax: bool = False  # "the name of the X with the highest Y": order by Y, take one
-    counted: str | None = None  # the table "how many" counts
-    ambiguous: list[str] = field(default_factory=list)  # words with several equal readings
-    literal_column: ColumnRef | None = None  # the text column a quoted literal belongs to
-    sort_verb: bool = False  # "sort the names by age": "by" names the order column
-    age_order: tuple[str, str] | None = None  # ("desc", "oldest"): the row with the highest age
-    having: tuple[str, float, str] | None = None  # (op, number, table): "more than 2 car makers"
-    of_table: str | None = None  # "names of poker players": rows of this table are shown
-    which_label: ColumnRef | None = None  # "which stadium": its name, grouped or listed
-
-    def peek(self, offset: int = 0) -> Item | None:
-        index = self.pos + offset
-        return self.items[index] if 0 <= index < len(self.items) else None
-
-    def is_kw(self, item: Item | None, *kinds: KeywordKind) -> bool:
-        return item is not None and item.kind == "keyword" and item.keyword in kinds
-
-    def rate_follows_values(self, offset: int) -> int | None:
-        """If values (joined by "or") start at ``offset`` and a rate word follows, its offset."""
-        k = offset
-        while True:
-            item = self.peek(k)
-            if item is None or item.kind != "value":
-                return None
-            k += 1
-            if self.is_kw(self.peek(k), "or"):
-                k += 1
-                continue
-            if self.is_kw(self.peek(k), "rate", "share"):
-                return k
-            return None
-
-    def measure_follows(self) -> bool:
-        nxt = self.peek(1)
-        if nxt is None:
-            return False
-        if nxt.kind == "keyword" and nxt.keyword in _MEASURE_WORDS:
-            return True
-        return self.rate_follows_values(1) is not None
-
-    @property
-    def named(self) -> set[str]:
-        return {item.table for item in self.items if item.kind == "table" and item.table}
-
+class _Reader(KeywordRules, ColumnChoice):
     def read(self) -> Parts:
         while self.pos < len(self.items):
             item = self.items[self.pos]
@@ -218,7 +141,7 @@ class _Reader:
             before = self.peek(-2)
         column = self.literal_column
         if column is None and before is not None and before.kind == "table" and before.table:
-            column = _label_column(self.schema, before.table)
+            column = label_column(self.schema, before.table)
         self.literal_column = None
         if column is None:
             self.unknown.append(f"'{item.text}'")
@@ -238,7 +161,7 @@ class _Reader:
     def _on_table(self, item: Item) -> None:
         assert item.table is not None
         counting = self.pending_agg is not None and self.pending_agg[0] in ("count", "distinct")
-        label = _label_column(self.schema, item.table)
+        label = label_column(self.schema, item.table)
         if (self.pending_group or self.expect_group) and not counting and label is not None:
             # "top 3 products by quantity": rank the products by their name.
             if self.expect_group and not self.pending_group:
@@ -428,7 +351,7 @@ class _Reader:
                 return
             self.measures.append(Measure("count_distinct", ref))
             return
-        if self.is_kw(nxt, *_COMPARISONS) or (
+        if self.is_kw(nxt, *COMPARISONS) or (
             self.pending_cmp is not None and ref.column.kind in NUMERIC
         ):
             self.subject_column = ref  # "amount over 20000", "above age 20"
@@ -478,223 +401,6 @@ class _Reader:
             and earlier is not None
             and earlier.kind == "column"
         )
-
-    def _choose(self, item: Item) -> ColumnRef:
-        """The column a word names: of the table said right after ("name of the breed"), else
-        of a table the question names; equally good columns of unnamed tables are ambiguous."""
-        refs = item.columns
-        after = self._table_after()
-        for ref in refs:
-            if ref.table == after:
-                return ref
-        if after is not None:
-            return self._of_other_table(item, after)
-        named = [ref for ref in refs if ref.table in self.named]
-        if named:
-            return named[0]
-        tied = {ref.table for ref in refs[: item.tied]}
-        if len(tied) > 1:
-            self.ambiguous.append(
-                f"'{item.text}' could be "
-                + " or ".join(f"{r.table}.{r.column.name}" for r in refs[: item.tied])
-            )
-        return refs[0]
-
-    def _of_other_table(self, item: Item, table: str) -> ColumnRef:
-        """ "names of the cartoons": the table's own label, or a column of a table it points
-        at ("names of poker players" → people.Name); else not guessed."""
-        label = _label_column(self.schema, table)
-        if label is not None and "name" in name_words(item.text):
-            return label
-        info = self.schema.table(table)
-        parents = {fk.ref_table for fk in info.foreign_keys} if info else set()
-        above = [ref for ref in item.columns if ref.table in parents]
-        if len({ref.table for ref in above}) == 1:
-            self.of_table = table
-            return above[0]
-        self.ambiguous.append(f"'{item.text}' is not a column of {table}")
-        return item.columns[0]
-
-    def _table_after(self) -> str | None:
-        """ "age of the singers": the table named right after a column by "of"."""
-        k = 1
-        nxt = self.peek(k)
-        if nxt is None or nxt.text.lower() not in ("of", "for"):
-            return None
-        while (nxt := self.peek(k)) is not None and nxt.kind == "filler":
-            k += 1
-        return nxt.table if nxt is not None and nxt.kind == "table" else None
-
-    def _on_distinct(self, item: Item) -> None:
-        if self.pending_agg is not None and self.pending_agg[0] == "count":
-            self.pending_agg = ("distinct", f"{self.pending_agg[1]} {item.text}")
-        elif self.measures or self.pending_agg is not None:
-            self.pending_group = True  # "maximum accelerate for different cylinders"
-        else:
-            self.distinct = True  # "distinct names of singers"
-
-    def _order_by_age(self, direction: str, words: str) -> None:
-        """ "the oldest singer": the one ``age`` column of a named table, highest first; or
-        its one birth year/date column, earliest first."""
-        tables = self.named | {ref.table for ref in self.listed}
-        columns = [
-            ColumnRef(t.name, c) for t in self.schema.tables if t.name in tables for c in t.columns
-        ]
-        named_age = [r for r in columns if name_words(r.column.name) == ("age",)]
-        ages = [r for r in named_age if r.column.kind in NUMERIC]
-        if not named_age:  # an age column holding text is not replaced by another column
-            births = [
-                r
-                for r in columns
-                if {"birth", "born", "birthdate"} & set(name_words(r.column.name))
-            ]
-            ages = [r for r in births if r.column.kind in NUMERIC | TIME]
-            direction = "asc" if direction == "desc" else "desc"
-        if len(ages) != 1 or self.measures or self.pending_agg:
-            self.unknown.append(words)
-            return
-        if self.order_column is None:
-            self.order_column = ages[0]
-            self.argmax = True
-            self.limit = 1
-        self.order_dir = self.order_dir or direction
-
-    def _names_a_numeric_column(self) -> bool:
-        """ "number of" right after an aggregate or "different", before a numeric column."""
-        before, after = self.peek(-1), self.peek(1)
-        said_how = self.pending_agg is not None or self.is_kw(before, "distinct")
-        return (
-            said_how
-            and after is not None
-            and after.kind == "column"
-            and after.columns[0].column.kind in NUMERIC
-        )
-
-    def _another_aggregate_follows(self) -> bool:
-        """ "average, minimum and maximum age": a list of aggregates of one column."""
-        k, joined = 1, False
-        while (nxt := self.peek(k)) is not None and nxt.text.lower() in (",", "and"):
-            k, joined = k + 1, True
-        nxt = self.peek(k)
-        if not self.is_kw(nxt, *AGGREGATES):  # type: ignore[arg-type]
-            return False
-        current = self.items[self.pos].keyword
-        # "highest average amount" ranks; "average, minimum ..." (or "average minimum") lists.
-        return joined or current in ("avg", "sum")
-
-    def _argmax_follows(self) -> bool:
-        """ "the name of the singer with the highest age", "which stadium has the largest
-        capacity": one row, ordered by a column, when something is to be shown."""
-        nxt = self.peek(1)
-        if nxt is None or nxt.kind != "column" or self.measures or self.pending_agg:
-            return False
-        if self.groups and self.which_label is None:
-            return False
-        if any(self.is_kw(later, "group") for later in self.items[self.pos :]):
-            return False  # "the maximum net worth ... of each citizenship" is per group
-        return bool(self.listed) or self.which_label is not None
-
-    def _on_keyword(self, item: Item) -> None:
-        kind = item.keyword
-        if kind == "distinct":
-            self._on_distinct(item)
-        elif kind == "count" and self._names_a_numeric_column():
-            return  # "maximum number of final tables made": Final_Table_Made, not a count
-        elif kind == "count":
-            self.pending_agg = (kind, item.text)
-            nxt = self.peek(1)
-            if nxt is None or (nxt.kind == "keyword" and nxt.keyword != "distinct"):
-                self.measures.append(Measure("count"))
-                self.pending_agg = None
-        elif kind in AGGREGATES and self._another_aggregate_follows():
-            self.agg_list.append(str(kind))
-        elif kind in ("max", "min") and self._argmax_follows():
-            self.argmax = True
-            self.ordering = True
-            self.order_dir = "desc" if kind == "max" else "asc"
-            self.limit = 1
-            if self.which_label is not None and not self.listed:
-                self.groups = [g for g in self.groups if g.column != self.which_label]
-                self.listed.append(self.which_label)
-        elif kind in AGGREGATES:
-            after = self.peek(2)
-            count_of_column = (
-                self.is_kw(self.peek(1), "count")
-                and after is not None
-                and after.kind == "column"
-                and after.columns[0].column.kind in NUMERIC
-            )
-            if self.measure_follows() and not count_of_column:
-                self.ranked = True  # "highest average amount": order by it
-                self.descending = kind == "max"
-                grouped = self.expect_group or self.groups or self.listed
-                self.limit = self.limit or (1 if grouped else None)
-            else:
-                self.pending_agg = (str(kind), item.text)
-        elif kind == "rate":
-            self.pending_rate = item.text
-        elif kind == "share":
-            self.measures.append(Measure("share"))
-            self.pending_rate = None
-        elif kind == "volume":
-            self.volume = True
-        elif kind == "group" and self.sort_verb:
-            self.ordering, self.sort_verb = True, False  # "sort ... by age"
-        elif kind == "group":
-            self.pending_group = not self.measure_follows()
-        elif kind == "time":
-            nxt = self.peek(1)
-            if item.arg == "year" and nxt is not None and nxt.kind in ("year", "value"):
-                return  # "in year 2014": the year is a filter, not a grouping
-            unit: TimeUnit = item.arg  # type: ignore[assignment]
-            self.groups.append(Group(None, unit))
-            self.pending_group = False
-        elif kind in ("top", "bottom"):
-            self.descending = kind == "top"
-            self.ranked = True
-            self.expect_limit = True
-            self.limit = self.limit or 1
-        elif kind in ("most", "least"):
-            self.descending = kind == "most"
-            self.ranked = True
-            self.limit = self.limit or 1
-            if not self.measure_follows():
-                self.pending_agg = ("count", item.text)
-                nxt = self.peek(1)
-                if nxt is None or nxt.kind != "table":
-                    self.measures.append(Measure("count"))
-                    self.pending_agg = None
-        elif kind in _COMPARISONS:
-            self.pending_cmp = (str(kind), item.text)
-        elif kind in ("since", "before", "after"):
-            self.pending_time_cmp = kind
-        elif kind == "which":
-            # "which state ...", "what grade ...": only a name right after asks for a group.
-            nxt = self.peek(1)
-            self.expect_group = nxt is not None and nxt.kind in ("table", "column")
-        elif kind == "not":
-            self.negate = True
-        elif kind == "compare":
-            self.compare = True
-        elif kind == "order" and item.arg == "verb":
-            self.sort_verb = True
-        elif kind == "order":
-            self.ordering = True
-            self.order_dir = self.order_dir or (item.arg or None)
-        elif kind == "age":
-            self.age_order = self.age_order or (item.arg, item.text)
-        elif kind in ("asc", "desc"):
-            self.order_dir = kind
-        # "or" only joins values, which accumulate anyway.
-
-
-def _label_column(schema: SchemaInfo, table: str) -> ColumnRef | None:
-    """The column that names a row of ``table`` (name, title or label), if it has one."""
-    info = schema.table(table)
-    for column in info.columns if info else ():
-        if column.kind == "text" and {"name", "title", "label"} & set(name_words(column.name)):
-            return ColumnRef(table, column)
-    return None
 
 
 def read_parts(items: list[Item], schema: SchemaInfo) -> Parts:
