@@ -8,6 +8,8 @@ question is refused, naming what could not be placed.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from backend.services.engines.base import Unanswerable
 from backend.services.engines.offline.linking import ColumnRef, Item
 from backend.services.engines.offline.plan import Plan
@@ -35,6 +37,12 @@ def _unplaced(items: list[Item], plan: Plan, tables: set[str]) -> list[str]:
 def check_plan(items: list[Item], plan: Plan, schema: SchemaInfo) -> None:
     """Refuse (``Unanswerable``) a plan that would answer a different question."""
     joins = joins_of(plan, schema)
+    for join in joins:
+        if len(join.on) > 1 or _links_between(schema, join.table, join.on[0]) > 1:
+            raise Unanswerable(
+                f"I cannot tell which link between '{join.on[0][0]}' and '{join.on[0][2]}' is "
+                "meant: they are connected by more than one key."
+            )
     tables = {plan.table} | {join.table for join in joins}
     missing = _unplaced(items, plan, tables)
     if missing:
@@ -74,6 +82,10 @@ def check_plan(items: list[Item], plan: Plan, schema: SchemaInfo) -> None:
         info = schema.table(plan.table)
         keyed = info is not None and sum(c.primary_key for c in info.columns) == 1
         counted = any(m.func == "count" for m in plan.measures) and not keyed
+        # A link table between (down, then up): distinct rows, or the links between them?
+        through_link = any(a.downward and not b.downward for a, b in pairwise(joins))
+        many_to_many = (len(joins) > 2 or through_link) and bool(plan.groups)
+        counted = counted or (any(m.func == "count" for m in plan.measures) and many_to_many)
         if repeated or counted or (plan.columns and not plan.distinct):
             raise Unanswerable(
                 f"I cannot answer this safely: it joins '{plan.table}' to tables with several "
@@ -112,3 +124,16 @@ def _check_one_row_per_condition(items: list[Item], plan: Plan) -> None:
                 f"I cannot answer conditions on '{column.column.name}' that no single row "
                 "meets; did you mean rows meeting either condition?"
             )
+
+
+def _links_between(schema: SchemaInfo, table: str, pair: tuple[str, str, str, str]) -> int:
+    """How many foreign keys connect the two tables of a join (either direction)."""
+    left, _, right, _ = pair
+    tables = {left, right}
+    return sum(
+        1
+        for info in schema.tables
+        if info.name in tables
+        for fk in info.foreign_keys
+        if {info.name, fk.ref_table} == tables
+    )

@@ -47,9 +47,12 @@ def finish(parts: Parts, schema: SchemaInfo) -> Plan:
         groups_in = [g for g in groups_in if not (g.column and g.column.table in listed_tables)]
     if parts.columns and measures:
         groups_in = _columns_with_measures(parts, measures)
+    # A number named without saying how to combine it, next to groups it did not become.
+    grouped_listing = bool(parts.columns) and not parts.groups
     if (
         parts.bare_numeric
         and (groups_in or measures)
+        and not grouped_listing
         and not any(m.func in AGGREGATES for m in measures)
     ):
         words = ", ".join(f"'{w}'" for w in parts.bare_numeric)

@@ -4,11 +4,34 @@ groups, comparisons, ordering words and negation."""
 from __future__ import annotations
 
 from backend.services.engines.offline.linking import Item
-from backend.services.engines.offline.plan import AGGREGATES, NUMERIC, Group, Measure, TimeUnit
+from backend.services.engines.offline.plan import (
+    AGGREGATES,
+    NUMERIC,
+    Filter,
+    FilterOp,
+    Group,
+    Measure,
+    TimeUnit,
+)
 from backend.services.engines.offline.state import COMPARISONS, ReaderState
 
 
 class KeywordRules(ReaderState):
+    def _widen_year(self, kind: str, words: str) -> None:
+        """ "2014 or after": the year just named becomes an open range."""
+        year = self.peek(-1)
+        last = self.filters[-1] if self.filters else None
+        if year is None or year.kind != "year" or last is None or year.number is None:
+            self.unknown.append(words)
+            return
+        self.filters.pop()
+        if last.op == "year":
+            bounds = (year.number, 0.0) if kind == "since" else (0.0, year.number + 1)
+            self.filters.append(Filter(None, "year", bounds))
+        elif last.column is not None:
+            op: FilterOp = "gte" if kind == "since" else "lte"
+            self.filters.append(Filter(last.column, op, (year.number,)))
+
     def _on_distinct(self, item: Item) -> None:
         if self.pending_agg is not None and self.pending_agg[0] == "count":
             self.pending_agg = ("distinct", f"{self.pending_agg[1]} {item.text}")
@@ -124,6 +147,8 @@ class KeywordRules(ReaderState):
                     self.pending_agg = None
         elif kind in COMPARISONS:
             self.pending_cmp = (str(kind), item.text)
+        elif kind in ("since", "before") and item.arg == "widen":
+            self._widen_year(kind, item.text)  # "in 2014 or after"
         elif kind in ("since", "before", "after"):
             self.pending_time_cmp = kind
         elif kind == "which":

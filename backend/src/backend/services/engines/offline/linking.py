@@ -116,6 +116,8 @@ _kw("lte", "at most", "or less", "maximum of", "up to")
 _kw("between", "between")
 _kw("eq", "equal to", "exactly", "equals")
 _kw("since", "since")
+_kw("since", "or after", "or later", "and after", "and later", arg="widen")
+_kw("before", "or before", "or earlier", "and before", "and earlier", arg="widen")
 _kw("before", "before", "prior to")
 _kw("after", "after")
 _kw("which", "which", "what", "who")
@@ -232,7 +234,9 @@ class Lexicon:
         if len(words) > 2 and words[-1] in _UNIT_WORDS:
             # "net worth" for Net_Worth_Millions: the unit is often left unsaid.
             self._add(words[:-1], _Entry("column", table, column, None, 2))
-        if len(words) > 1 and words[-1] not in STOPWORDS:
+        last = words[-1]
+        past = last.endswith("ed") and column.kind not in ("date", "timestamp")
+        if len(words) > 1 and last not in STOPWORDS and not last.isdigit() and not past:
             self._add(words[-1:], _Entry("column", table, column, None, 1))
         if column.kind == "text":
             spelled = {name_words(sample): sample for sample in column.samples}

@@ -127,6 +127,8 @@ class _Reader(KeywordRules, ColumnChoice):
             self.dangling.append(self.pending_rate)
         if self.pending_cmp is not None:
             self.dangling.append(self.pending_cmp[1])
+        if self.pending_time_cmp is not None:
+            self.dangling.append(self.pending_time_cmp)
 
     # -- handlers, one per item kind ---------------------------------------------------------
 

@@ -68,6 +68,9 @@ STOPWORDS = frozenset({
     "either", "play", "playing", "played", "perform", "performed", "use", "used", "using",
     "showed", "shown", "produce", "receive", "received", "share", "shared", "create",
     "created", "design", "designed", "sell", "sells", "sold", "having",
+    "enrolled", "registered", "hired", "working", "works", "owns", "own", "got", "holds", "hold",
+    "including", "together", "corresponding", "along", "both", "ever", "some", "taken", "took",
+    "attended", "offers", "offer", "offered", "operate", "operated", "operating",
 })  # fmt: skip
 
 _IRREGULAR = {
