@@ -59,28 +59,39 @@ class ColumnChoice(ReaderState):
             k += 1
         return nxt.table if nxt is not None and nxt.kind == "table" else None
 
-    def _order_by_age(self, direction: str, words: str) -> None:
-        """ "the oldest singer": the one ``age`` column of a named table, highest first; or
-        its one birth year/date column, earliest first."""
+    def _birth_column(self) -> ColumnRef | None:
+        """Age's stand-in: the one birth year or date column of the tables named."""
         tables = self.named | {ref.table for ref in self.listed}
-        columns = [
-            ColumnRef(t.name, c) for t in self.schema.tables if t.name in tables for c in t.columns
+        births = [
+            ColumnRef(t.name, c)
+            for t in self.schema.tables
+            if t.name in tables
+            for c in t.columns
+            if {"birth", "born", "birthdate"} & set(name_words(c.name))
         ]
-        named_age = [r for r in columns if name_words(r.column.name) == ("age",)]
-        ages = [r for r in named_age if r.column.kind in NUMERIC]
-        if not named_age:  # an age column holding text is not replaced by another column
-            births = [
-                r
-                for r in columns
-                if {"birth", "born", "birthdate"} & set(name_words(r.column.name))
-            ]
-            ages = [r for r in births if r.column.kind in NUMERIC | TIME]
+        usable = [r for r in births if r.column.kind in NUMERIC | TIME]
+        return usable[0] if len(usable) == 1 else None
+
+    def _order_by_adjective(self, arg: str, words: str) -> None:
+        """ "the oldest singer": the row with the highest ``age`` of a named table (or the
+        earliest birth when there is no age column at all)."""
+        column_word, direction = arg.split(":")
+        found = self._measure_column(column_word)
+        tables = self.named | {ref.table for ref in self.listed}
+        has_word = any(
+            name_words(c.name) == (column_word,)
+            for t in self.schema.tables
+            if t.name in tables
+            for c in t.columns
+        )
+        if found is None and column_word == "age" and not has_word:
+            found = self._birth_column()  # a text age column is not replaced by another
             direction = "asc" if direction == "desc" else "desc"
-        if len(ages) != 1 or self.measures or self.pending_agg:
+        if found is None or self.measures or self.pending_agg:
             self.unknown.append(words)
             return
         if self.order_column is None:
-            self.order_column = ages[0]
+            self.order_column = found
             self.argmax = True
             self.limit = 1
         self.order_dir = self.order_dir or direction

@@ -118,7 +118,7 @@ def _subject(parts: Parts, measures: list[Measure], schema: SchemaInfo) -> str:
     for measure in measures:
         if measure.column is not None:
             return measure.column.table
-    if parts.columns and not measures:
+    if parts.columns:  # "the most common citizenship of singers": rows of its own table
         return parts.columns[0].table
     if parts.tables:
         return parts.tables[0]

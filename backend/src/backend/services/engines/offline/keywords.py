@@ -164,8 +164,16 @@ class KeywordRules(ReaderState):
         elif kind == "order":
             self.ordering = True
             self.order_dir = self.order_dir or (item.arg or None)
-        elif kind == "age":
+        elif kind == "adjective":
             self.age_order = self.age_order or (item.arg, item.text)
+        elif kind == "than_adjective":
+            column_word, op = item.arg.split(":")
+            found = self._measure_column(column_word)
+            if found is None:
+                self.unknown.append(item.text)
+            else:
+                self.subject_column = found  # "taller than 200": height > 200
+                self.pending_cmp = (op, item.text)
         elif kind in ("asc", "desc"):
             self.order_dir = kind
         # "or" only joins values, which accumulate anyway.

@@ -62,7 +62,8 @@ KeywordKind = Literal[
     "asc",
     "desc",
     "noise",
-    "age",
+    "adjective",
+    "than_adjective",
 ]
 
 # Keyword phrases (canonical words) → (kind, argument).
@@ -133,9 +134,20 @@ _kw("asc", "ascending", "in ascending order", "increasing", "in increasing order
 _kw("desc", "in reverse alphabetical order", "reverse alphabetical order", "reversed", "reverse")
 _kw("desc", "in reversed lexicographical order", "reversed lexicographical order")
 _kw("asc", "in lexicographical order", "lexicographically", "lexicographical order")
-# "the oldest singer": the row with the highest age (a column that must exist, named "age").
-_kw("age", "oldest", "the oldest", "eldest", arg="desc")
-_kw("age", "youngest", "the youngest", arg="asc")
+# English adjectives of a measure: "the oldest singer" is the row with the highest age, "taller
+# than 200" a height over 200; they apply only when a named table has that one column.
+for _word, _column, _direction in (
+    ("oldest", "age", "desc"), ("eldest", "age", "desc"), ("youngest", "age", "asc"),
+    ("tallest", "height", "desc"), ("shortest", "height", "asc"),
+    ("heaviest", "weight", "desc"), ("lightest", "weight", "asc"), ("longest", "length", "desc"),
+):  # fmt: skip
+    _kw("adjective", _word, "the " + _word, arg=f"{_column}:{_direction}")
+for _word, _column, _op in (
+    ("older", "age", "gt"), ("younger", "age", "lt"), ("taller", "height", "gt"),
+    ("shorter", "height", "lt"), ("heavier", "weight", "gt"), ("lighter", "weight", "lt"),
+    ("longer", "length", "gt"),
+):  # fmt: skip
+    _kw("than_adjective", _word + " than", arg=f"{_column}:{_op}")
 _kw("desc", "descending", "in descending order", "decreasing", "in decreasing order")
 _kw("noise", "across all", "across all the", "in total", "all together", "altogether")
 _kw("compare", "vs", "versus", "compared to", "compared with", "compare", "against")

@@ -82,7 +82,7 @@ class _Reader(KeywordRules, ColumnChoice):
 
     def _close(self) -> None:
         if self.age_order is not None:
-            self._order_by_age(*self.age_order)
+            self._order_by_adjective(*self.age_order)
         if self.order_dir is not None:
             self.descending = self.order_dir == "desc"
         elif self.order_column is not None and not self.ranked and not self.argmax:

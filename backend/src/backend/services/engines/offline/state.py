@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from backend.services.engines.offline.linking import ColumnRef, Item, KeywordKind
-from backend.services.engines.offline.plan import Filter, Group, Measure
+from backend.services.engines.offline.plan import NUMERIC, Filter, Group, Measure
 from backend.services.engines.offline.words import name_words
 from backend.services.schema_info import SchemaInfo
 
@@ -56,7 +56,7 @@ class ReaderState:
     ambiguous: list[str] = field(default_factory=list)  # words with several equal readings
     literal_column: ColumnRef | None = None  # the text column a quoted literal belongs to
     sort_verb: bool = False  # "sort the names by age": "by" names the order column
-    age_order: tuple[str, str] | None = None  # ("desc", "oldest"): the row with the highest age
+    age_order: tuple[str, str] | None = None  # ("age:desc", "oldest"): the row with the highest age
     having: tuple[str, float, str] | None = None  # (op, number, table): "more than 2 car makers"
     of_table: str | None = None  # "names of poker players": rows of this table are shown
     which_label: ColumnRef | None = None  # "which stadium": its name, grouped or listed
@@ -94,6 +94,20 @@ class ReaderState:
     @property
     def named(self) -> set[str]:
         return {item.table for item in self.items if item.kind == "table" and item.table}
+
+    def _measure_column(self, word: str) -> ColumnRef | None:
+        """The one numeric column called ``word`` ("age", "height") of the tables named."""
+        tables = self.named | {ref.table for ref in self.listed}
+        own = [t for t in self.schema.tables if t.name in tables]
+        tables |= {fk.ref_table for t in own for fk in t.foreign_keys}  # "players" → people
+        found = [
+            ColumnRef(t.name, c)
+            for t in self.schema.tables
+            if t.name in tables
+            for c in t.columns
+            if name_words(c.name) == (word,)
+        ]
+        return found[0] if len(found) == 1 and found[0].column.kind in NUMERIC else None
 
 
 def label_column(schema: SchemaInfo, table: str) -> ColumnRef | None:
