@@ -60,6 +60,11 @@ def finish(parts: Parts, schema: SchemaInfo) -> Plan:
             f"Say how to combine {words}: total, average, minimum or maximum "
             "(for example 'average " + parts.bare_numeric[0] + "')."
         )
+    if parts.all_columns and not measures and not parts.columns and not groups_in:
+        info = schema.table(table)
+        parts = replace(
+            parts, columns=tuple(ColumnRef(table, c) for c in info.columns) if info else ()
+        )
     listing = bool(parts.columns) and not measures
     if (
         not measures

@@ -164,6 +164,8 @@ class KeywordRules(ReaderState):
         elif kind == "order":
             self.ordering = True
             self.order_dir = self.order_dir or (item.arg or None)
+        elif kind == "everything":
+            self.all_columns = True  # "all the information about hiring"
         elif kind == "adjective":
             self.age_order = self.age_order or (item.arg, item.text)
         elif kind == "than_adjective":

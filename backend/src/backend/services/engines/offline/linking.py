@@ -64,6 +64,7 @@ KeywordKind = Literal[
     "noise",
     "adjective",
     "than_adjective",
+    "everything",
 ]
 
 # Keyword phrases (canonical words) → (kind, argument).
@@ -111,9 +112,9 @@ _kw(
     "higher than",
     "bigger than",
 )
-_kw("gte", "at least", "or more", "minimum of")
+_kw("gte", "at least", "or more", "minimum of", "no less than", "not less than")
 _kw("lt", "under", "below", "less than", "fewer than", "lower than", "smaller than")
-_kw("lte", "at most", "or less", "maximum of", "up to")
+_kw("lte", "at most", "or less", "maximum of", "up to", "no more than", "not more than")
 _kw("between", "between")
 _kw("eq", "equal to", "exactly", "equals")
 _kw("since", "since")
@@ -149,6 +150,8 @@ for _word, _column, _op in (
 ):  # fmt: skip
     _kw("than_adjective", _word + " than", arg=f"{_column}:{_op}")
 _kw("desc", "descending", "in descending order", "decreasing", "in decreasing order")
+_kw("everything", "all the information about", "all information about", "all the details of")
+_kw("everything", "all the information of", "all the details about", "all details of")
 _kw("noise", "across all", "across all the", "in total", "all together", "altogether")
 _kw("compare", "vs", "versus", "compared to", "compared with", "compare", "against")
 for _unit, _words in {
@@ -221,6 +224,7 @@ class Lexicon:
             elif len(table_words) > 1 and table_words[-1] not in _COLUMN_LIKE:
                 # "players" for poker_player: the head noun names the rows.
                 self._add(table_words[-1:], _Entry("table", table.name, None, None, 2))
+                self._add(table_words[:1], _Entry("table", table.name, None, None, 1))
             for column in table.columns:
                 self._add_column(table.name, table_words, column)
 
@@ -250,6 +254,9 @@ class Lexicon:
         past = last.endswith("ed") and column.kind not in ("date", "timestamp")
         if len(words) > 1 and last not in STOPWORDS and not last.isdigit() and not past:
             self._add(words[-1:], _Entry("column", table, column, None, 1))
+        if len(words) == 2 and words[-1] in _COLUMN_LIKE | {"address", "code"}:
+            # "email" for email_address, "role" for role_code.
+            self._add(words[:1], _Entry("column", table, column, None, 1))
         if column.kind == "text":
             spelled = {name_words(sample): sample for sample in column.samples}
             for value_words, sample in spelled.items():

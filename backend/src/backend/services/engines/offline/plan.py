@@ -62,6 +62,7 @@ class Parts:
     distinct: bool = False  # each shown row once
     counted: str | None = None  # the table "how many" counts
     argmax: bool = False  # the row(s) with the highest/lowest order column
+    all_columns: bool = False  # every column of the subject's rows
     having: tuple[str, float] | None = None  # (op, number): a condition on the count per group
 
 

@@ -64,6 +64,7 @@ class _Reader(KeywordRules, ColumnChoice):
             counted=(self.having[2] if self.having else None) or self.counted or self.of_table,
             having=self.having[:2] if self.having else None,
             argmax=self.argmax,
+            all_columns=self.all_columns,
         )
 
     def _unmapped_message(self) -> str:

@@ -70,7 +70,8 @@ STOPWORDS = frozenset({
     "created", "design", "designed", "sell", "sells", "sold", "having",
     "enrolled", "registered", "hired", "working", "works", "owns", "own", "got", "holds", "hold",
     "including", "together", "corresponding", "along", "both", "ever", "some", "taken", "took",
-    "attended", "offers", "offer", "offered", "operate", "operated", "operating",
+    "attended", "offers", "offer", "offered", "operate", "operated", "operating", "live",
+    "lives", "living", "lived", "gone", "went", "through", "done", "caused", "lost",
 })  # fmt: skip
 
 _IRREGULAR = {
