@@ -13,7 +13,7 @@ from itertools import pairwise
 from backend.services.engines.base import Unanswerable
 from backend.services.engines.offline.linking import ColumnRef, Item
 from backend.services.engines.offline.plan import Plan
-from backend.services.engines.offline.sql import joins_of
+from backend.services.engines.offline.sql import joins_of, semi_join_key
 from backend.services.schema_info import SchemaInfo
 
 
@@ -86,7 +86,17 @@ def check_plan(items: list[Item], plan: Plan, schema: SchemaInfo) -> None:
         through_link = any(a.downward and not b.downward for a, b in pairwise(joins))
         many_to_many = (len(joins) > 2 or through_link) and bool(plan.groups)
         counted = counted or (any(m.func == "count" for m in plan.measures) and many_to_many)
-        if repeated or counted or (plan.columns and not plan.distinct):
+        semi_join = semi_join_key(plan, schema) is not None
+        repeated_rows = bool(plan.columns) and not semi_join
+        if semi_join and any(
+            f.column is not None and f.column.table != plan.table and len(f.values) > 1
+            for f in plan.filters
+        ):
+            raise Unanswerable(
+                f"I cannot tell whether each '{plan.table}' needs a related row for every value "
+                "named or for any one of them; ask for one value at a time."
+            )
+        if repeated or counted or repeated_rows:
             raise Unanswerable(
                 f"I cannot answer this safely: it joins '{plan.table}' to tables with several "
                 "rows for each of its rows, which would repeat rows and change the result."

@@ -11,6 +11,9 @@ from backend.services.engines.offline.plan import NUMERIC, TIME
 from backend.services.engines.offline.state import ReaderState, label_column
 from backend.services.engines.offline.words import name_words
 
+# Words that end many columns' names: alone, they do not say which table's column is meant.
+_GENERIC_COLUMN_WORDS = frozenset({"name", "id", "code", "type", "number", "date", "title"})
+
 
 class ColumnChoice(ReaderState):
     def _choose(self, item: Item) -> ColumnRef:
@@ -26,6 +29,11 @@ class ColumnChoice(ReaderState):
         named = [ref for ref in refs if ref.table in self.named]
         if named:
             return named[0]
+        generic = set(name_words(item.text)) <= _GENERIC_COLUMN_WORDS
+        if item.partial and generic:  # "names" for TV_Channel.series_name, no table named
+            self.ambiguous.append(
+                f"'{item.text}' only partly matches {refs[0].table}.{refs[0].column.name}"
+            )
         tied = {ref.table for ref in refs[: item.tied]}
         if len(tied) > 1:
             self.ambiguous.append(

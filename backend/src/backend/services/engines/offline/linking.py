@@ -195,6 +195,7 @@ class Item:
     table: str | None = None
     columns: tuple[ColumnRef, ...] = ()  # candidates, best first
     tied: int = 1  # how many leading candidates are equally good (the reader must choose)
+    partial: bool = False  # the words match only the end of a column's name ("name")
     values: tuple[str, ...] = ()  # sampled values as stored (one word may stand for several)
     number: float | None = None
 
@@ -308,7 +309,7 @@ def _entry_items(words_text: str, entries: list[_Entry]) -> Item | None:
         )
         refs = tuple(dict.fromkeys(ColumnRef(e.table, e.column) for e in ranked if e.column))
         tied = len({(e.table, e.column) for e in top if e.kind == "column"})
-        return Item("column", words_text, columns=refs, tied=tied)
+        return Item("column", words_text, columns=refs, tied=tied, partial=best == 1)
     values = [e for e in top if e.kind == "value" and e.column is not None]
     if values:
         first = values[0]

@@ -300,6 +300,16 @@ class _Reader(KeywordRules, ColumnChoice):
             self._add_rate(ref, tuple(dict.fromkeys(values)), label)
             self.pos += rate_at
             return
+        earlier = next((p for p in reversed(self.items[: self.pos]) if p.kind == "value"), None)
+        between = self.items[self.items.index(earlier) + 1 : self.pos] if earlier else []
+        if (
+            earlier is not None
+            and earlier.columns[0] != ref
+            and any(self.is_kw(p, "or") for p in between)
+        ):  # "Hawaii or (the state of) Wisconsin", linked to two different columns
+            self.ambiguous.append(
+                f"'{earlier.text}' and '{item.text}' are values of different columns"
+            )
         self._add_in(ref, item.values)
 
     def _add_in(self, ref: ColumnRef, values: tuple[str | float, ...]) -> None:

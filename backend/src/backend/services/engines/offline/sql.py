@@ -7,7 +7,8 @@ is ever pasted into the SQL text. Filter values come from the schema's sampled v
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from sqlglot import exp
 
@@ -225,18 +226,45 @@ def _group_expr(group: Group, dialect: str) -> tuple[exp.Expr, str]:
     return _time_bucket(group.column, group.unit, dialect), group.unit
 
 
+def semi_join_key(plan: Plan, schema: SchemaInfo) -> str | None:
+    """Listing the subject's rows that have related rows ("singers who performed in 2014"):
+    the subject's key, to select each row once with ``key IN (...)`` instead of a join that
+    repeats it; None when the plan is not such a listing."""
+    shown = [*plan.columns, *([plan.order_column] if plan.order_column else [])]
+    info = schema.table(plan.table)
+    keys = [c.name for c in info.columns if c.primary_key] if info else []
+    own = all(ref.table == plan.table for ref in shown)
+    if not plan.columns or plan.measures or plan.groups or not own or len(keys) != 1:
+        return None
+    joins = joins_of(plan, schema)
+    # One hop down only: through a link table, "each singer once" or "each performance" is
+    # not clear (and a count of links differs from a count of rows).
+    down = [j for j in joins if j.downward]
+    through_link = any(a.downward and not b.downward for a, b in pairwise(joins))
+    return keys[0] if len(down) == 1 and joins[0].downward and not through_link else None
+
+
 def build_sql(plan: Plan, schema: SchemaInfo, dialect: str, db_schema: str | None) -> str:
+    key = semi_join_key(plan, schema)
+    if key is not None:
+        inner = replace(plan, columns=(), order_column=None, limit=None, distinct=False)
+        related = exp.select(exp.column(key, table=plan.table, quoted=True)).from_(
+            _table(plan.table, db_schema)
+        )
+        related = _joined(related, inner, schema, db_schema).where(
+            exp.and_(*[_condition(f) for f in plan.filters])
+        )
+        query = exp.select(*[_col(ref) for ref in plan.columns]).from_(
+            _table(plan.table, db_schema)
+        )
+        query = query.where(exp.column(key, table=plan.table, quoted=True).isin(related))
+        query = query.distinct() if plan.distinct else query
+        for ordering in _ordering(plan, [], []):
+            query = query.order_by(ordering)
+        return (query.limit(plan.limit) if plan.limit else query).sql(dialect=dialect)
     joins = joins_of(plan, schema)
     count_key = _count_key(plan, schema) if any(j.downward for j in joins) else None
-    query = exp.select().from_(_table(plan.table, db_schema))
-    for join in joins:
-        on = exp.and_(
-            *[
-                exp.column(lc, table=lt, quoted=True).eq(exp.column(rc, table=rt, quoted=True))
-                for lt, lc, rt, rc in join.on
-            ]
-        )
-        query = query.join(_table(join.table, db_schema), on=on)
+    query = _joined(exp.select().from_(_table(plan.table, db_schema)), plan, schema, db_schema)
     group_exprs = [_group_expr(g, dialect) for g in plan.groups]
     for expression, name in group_exprs:
         query = query.select(exp.alias_(expression, _alias(name)))
@@ -272,6 +300,18 @@ def build_sql(plan: Plan, schema: SchemaInfo, dialect: str, db_schema: str | Non
     if plan.limit is not None:
         query = query.limit(plan.limit)
     return query.sql(dialect=dialect)
+
+
+def _joined(query: exp.Select, plan: Plan, schema: SchemaInfo, db_schema: str | None) -> exp.Select:
+    for join in joins_of(plan, schema):
+        on = exp.and_(
+            *[
+                exp.column(lc, table=lt, quoted=True).eq(exp.column(rc, table=rt, quoted=True))
+                for lt, lc, rt, rc in join.on
+            ]
+        )
+        query = query.join(_table(join.table, db_schema), on=on)
+    return query
 
 
 def _count_key(plan: Plan, schema: SchemaInfo) -> exp.Expr | None:
