@@ -66,6 +66,8 @@ def _condition_words(item: Filter) -> str:
         return f"{name} between {low} and {high}"
     if item.op == "year":
         return f"{name} in the years asked"
+    if item.op.endswith("_avg") and item.column is not None:
+        return f"{name} {_OPS[item.op[:-4]]} the average {name} of {item.column.table}"
     return f"{name} {_OPS[item.op]} {values}"
 
 

@@ -17,6 +17,26 @@ from backend.services.engines.offline.state import COMPARISONS, ReaderState
 
 
 class KeywordRules(ReaderState):
+    def _compare_with_average(self, item: Item) -> None:
+        """ "weight below the average (weight)", "older than average": the column against its
+        average over the whole table."""
+        assert self.pending_cmp is not None
+        op, words = self.pending_cmp
+        self.pending_cmp = None
+        nxt = self.peek(1)
+        column = self.subject_column
+        if nxt is not None and nxt.kind == "column" and len(nxt.columns) == 1:
+            named = nxt.columns[0]
+            if column is not None and named != column:
+                self.unknown.append(f"{words} {item.text} {nxt.text}")
+                return
+            column = named
+            self.pos += 1
+        if column is None or column.column.kind not in NUMERIC or op == "eq":
+            self.unknown.append(f"{words} {item.text}")
+            return
+        self.filters.append(Filter(column, f"{op}_avg", ()))  # type: ignore[arg-type]
+
     def _widen_year(self, kind: str, words: str) -> None:
         """ "2014 or after": the year just named becomes an open range."""
         year = self.peek(-1)
@@ -97,6 +117,8 @@ class KeywordRules(ReaderState):
             if self.which_label is not None and not self.listed:
                 self.groups = [g for g in self.groups if g.column != self.which_label]
                 self.listed.append(self.which_label)
+        elif kind == "avg" and self.pending_cmp is not None and self.pending_cmp[0] != "between":
+            self._compare_with_average(item)
         elif kind in AGGREGATES:
             after = self.peek(2)
             count_of_column = (

@@ -13,7 +13,10 @@ from typing import Literal
 from backend.services.engines.offline.linking import ColumnRef
 
 MeasureFunc = Literal["count", "count_distinct", "sum", "avg", "min", "max", "rate", "share"]
-FilterOp = Literal["in", "not_in", "gt", "gte", "lt", "lte", "between", "year", "true"]
+FilterOp = Literal[
+    "in", "not_in", "gt", "gte", "lt", "lte", "between", "year", "true",
+    "gt_avg", "gte_avg", "lt_avg", "lte_avg",  # against the column's average over its table
+]  # fmt: skip
 TimeUnit = Literal["day", "week", "month", "quarter", "year"]
 
 

@@ -187,11 +187,17 @@ def _measure(
     return builder(this=column)
 
 
-def _condition(item: Filter) -> exp.Expr:
+def _condition(item: Filter, db_schema: str | None = None) -> exp.Expr:
     assert item.column is not None
     column = _col(item.column)
     if item.op == "true":
         return column
+    if item.op.endswith("_avg"):
+        average = exp.select(exp.Avg(this=_col(item.column))).from_(
+            _table(item.column.table, db_schema)
+        )
+        compare = {"gt": exp.GT, "gte": exp.GTE, "lt": exp.LT, "lte": exp.LTE}[item.op[:-4]]
+        return compare(this=column, expression=exp.Subquery(this=average))
     if item.op == "year":
         low, high = item.values
         parts: list[exp.Expr] = []
@@ -252,7 +258,7 @@ def build_sql(plan: Plan, schema: SchemaInfo, dialect: str, db_schema: str | Non
             _table(plan.table, db_schema)
         )
         related = _joined(related, inner, schema, db_schema).where(
-            exp.and_(*[_condition(f) for f in plan.filters])
+            exp.and_(*[_condition(f, db_schema) for f in plan.filters])
         )
         query = exp.select(*[_col(ref) for ref in plan.columns]).from_(
             _table(plan.table, db_schema)
@@ -283,7 +289,7 @@ def build_sql(plan: Plan, schema: SchemaInfo, dialect: str, db_schema: str | Non
         info = schema.table(plan.table)
         for column in info.columns if info else ():
             query = query.select(exp.column(column.name, table=plan.table, quoted=True))
-    conditions = [_condition(f) for f in plan.filters]
+    conditions = [_condition(f, db_schema) for f in plan.filters]
     if conditions:
         query = query.where(exp.and_(*conditions))
     if plan.groups and plan.measures:
