@@ -46,7 +46,7 @@ def finish(parts: Parts, schema: SchemaInfo) -> Plan:
         listed_tables = {ref.table for ref in parts.columns}
         groups_in = [g for g in groups_in if not (g.column and g.column.table in listed_tables)]
     if parts.columns and measures:
-        groups_in = _columns_with_measures(parts, measures)
+        groups_in = _columns_with_measures(parts, measures, schema)
     # A number named without saying how to combine it, next to groups it did not become.
     grouped_listing = bool(parts.columns) and not parts.groups
     if (
@@ -86,8 +86,30 @@ def finish(parts: Parts, schema: SchemaInfo) -> Plan:
         order_column=parts.order_column,
         columns=parts.columns if listing else (),
         having=_having(parts, groups),
+        without=parts.without,
         distinct=parts.distinct and listing,
     )
+
+
+def _per_row_of(
+    parts: Parts, measures: list[Measure], schema: SchemaInfo, extra: list[ColumnRef]
+) -> list[Group] | None:
+    """ "the names of singers and the total sales of their songs", "name and theme of each
+    concert and its number of singers": one row per row of the table the shown columns belong
+    to (grouped by its key, so rows of the same name stay apart), when what is measured lives
+    in another table."""
+    tables = {ref.table for ref in extra} | {g.column.table for g in parts.groups if g.column}
+    if len(tables) != 1 or any(g.unit for g in parts.groups):
+        return None
+    table = tables.pop()
+    info = schema.table(table)
+    keys = [c for c in info.columns if c.primary_key] if info else []
+    elsewhere = all(m.column is None or m.column.table != table for m in measures)
+    counts_others = parts.counted not in (None, table) or any(m.column for m in measures)
+    if len(keys) != 1 or not elsewhere or not counts_others:
+        return None
+    key = Group(ColumnRef(table, keys[0]))
+    return list(dict.fromkeys([key, *parts.groups, *(Group(ref) for ref in extra)]))
 
 
 def _having(parts: Parts, groups: tuple[Group, ...]) -> tuple[str, float] | None:
@@ -99,7 +121,9 @@ def _having(parts: Parts, groups: tuple[Group, ...]) -> tuple[str, float] | None
     return parts.having
 
 
-def _columns_with_measures(parts: Parts, measures: list[Measure]) -> list[Group]:
+def _columns_with_measures(
+    parts: Parts, measures: list[Measure], schema: SchemaInfo
+) -> list[Group]:
     """Shown columns next to a measure: the groups of a ranking ("the breed with the most
     dogs"), or columns already grouped by; anything else mixes rows and totals."""
     grouped = {g.column for g in parts.groups}
@@ -109,6 +133,9 @@ def _columns_with_measures(parts: Parts, measures: list[Measure]) -> list[Group]
     counting = all(m.func == "count" for m in measures)
     if (parts.ranked or parts.having) and not parts.groups and counting:
         return [Group(ref) for ref in extra]
+    per_row = _per_row_of(parts, measures, schema, extra)
+    if per_row is not None:
+        return per_row
     shown = ", ".join(f"'{ref.column.name}'" for ref in extra)
     raise Unanswerable(
         f"I cannot tell how {shown} goes with the totals asked for: one value per "

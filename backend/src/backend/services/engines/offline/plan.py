@@ -66,6 +66,7 @@ class Parts:
     counted: str | None = None  # the table "how many" counts
     argmax: bool = False  # the row(s) with the highest/lowest order column
     all_columns: bool = False  # every column of the subject's rows
+    without: tuple[str, ...] = ()  # tables in which the subject's rows have no related row
     having: tuple[str, float] | None = None  # (op, number): a condition on the count per group
 
 
@@ -82,6 +83,7 @@ class Plan:
     columns: tuple[ColumnRef, ...] = ()
     distinct: bool = False
     having: tuple[str, float] | None = None
+    without: tuple[str, ...] = ()
 
 
 def merge(previous: Parts, follow_up: Parts) -> Parts:

@@ -65,6 +65,7 @@ class _Reader(KeywordRules, ColumnChoice):
             having=self.having[:2] if self.having else None,
             argmax=self.argmax,
             all_columns=self.all_columns,
+            without=tuple(self.without),
         )
 
     def _unmapped_message(self) -> str:
@@ -163,6 +164,10 @@ class _Reader(KeywordRules, ColumnChoice):
 
     def _on_table(self, item: Item) -> None:
         assert item.table is not None
+        if self.negate and not self.pending_agg:
+            self.without.append(item.table)  # "stadiums without any concert"
+            self.negate = False
+            return
         counting = self.pending_agg is not None and self.pending_agg[0] in ("count", "distinct")
         label = label_column(self.schema, item.table)
         if (self.pending_group or self.expect_group) and not counting and label is not None:

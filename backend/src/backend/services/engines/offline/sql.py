@@ -221,6 +221,31 @@ def _condition(item: Filter, db_schema: str | None = None) -> exp.Expr:
     return comparisons[item.op](this=column, expression=literals[0])
 
 
+def _without(plan: Plan, table: str, schema: SchemaInfo, db_schema: str | None) -> exp.Expr:
+    """The subject's rows that no row of ``table`` points at (``key NOT IN (...)``)."""
+    fk = anti_join_key(plan.table, table, schema)
+    if fk is None:
+        raise JoinError(table)
+    own, theirs = fk
+    pointing = exp.column(theirs, table=table, quoted=True)
+    related = (
+        exp.select(pointing).from_(_table(table, db_schema)).where(pointing.is_(exp.null()).not_())
+    )
+    return exp.not_(exp.column(own, table=plan.table, quoted=True).isin(related))
+
+
+def anti_join_key(subject: str, table: str, schema: SchemaInfo) -> tuple[str, str] | None:
+    """(subject column, referencing column) of the one single-column key from ``table`` to
+    the subject; None when there is not exactly one."""
+    info = schema.table(table)
+    keys = [
+        (fk.ref_columns[0], fk.columns[0])
+        for fk in (info.foreign_keys if info else ())
+        if fk.ref_table == subject and len(fk.columns) == 1
+    ]
+    return keys[0] if len(keys) == 1 else None
+
+
 def _number_text(value: float) -> str:
     return str(int(value)) if value == int(value) else repr(value)
 
@@ -290,6 +315,7 @@ def build_sql(plan: Plan, schema: SchemaInfo, dialect: str, db_schema: str | Non
         for column in info.columns if info else ():
             query = query.select(exp.column(column.name, table=plan.table, quoted=True))
     conditions = [_condition(f, db_schema) for f in plan.filters]
+    conditions += [_without(plan, table, schema, db_schema) for table in plan.without]
     if conditions:
         query = query.where(exp.and_(*conditions))
     if plan.groups and plan.measures:
