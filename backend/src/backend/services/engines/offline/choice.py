@@ -67,6 +67,18 @@ class ColumnChoice(ReaderState):
             k += 1
         return nxt.table if nxt is not None and nxt.kind == "table" else None
 
+    def _date_column(self) -> ColumnRef | None:
+        """ "the most recent treatment": the one date column of the tables named."""
+        tables = self.named | {ref.table for ref in self.listed}
+        dates = [
+            ColumnRef(t.name, c)
+            for t in self.schema.tables
+            if t.name in tables
+            for c in t.columns
+            if c.kind in TIME
+        ]
+        return dates[0] if len(dates) == 1 else None
+
     def _birth_column(self) -> ColumnRef | None:
         """Age's stand-in: the one birth year or date column of the tables named."""
         tables = self.named | {ref.table for ref in self.listed}
@@ -84,7 +96,7 @@ class ColumnChoice(ReaderState):
         """ "the oldest singer": the row with the highest ``age`` of a named table (or the
         earliest birth when there is no age column at all)."""
         column_word, direction = arg.split(":")
-        found = self._measure_column(column_word)
+        found = self._date_column() if column_word == "date" else self._measure_column(column_word)
         tables = self.named | {ref.table for ref in self.listed}
         has_word = any(
             name_words(c.name) == (column_word,)

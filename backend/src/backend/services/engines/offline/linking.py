@@ -23,6 +23,8 @@ from backend.services.engines.offline.words import (
     is_year,
     name_words,
     parse_number,
+    plain,
+    plain_words,
     singular,
     tokenize,
     unquote,
@@ -141,6 +143,8 @@ for _word, _column, _direction in (
     ("oldest", "age", "desc"), ("eldest", "age", "desc"), ("youngest", "age", "asc"),
     ("tallest", "height", "desc"), ("shortest", "height", "asc"),
     ("heaviest", "weight", "desc"), ("lightest", "weight", "asc"), ("longest", "length", "desc"),
+    ("most recent", "date", "desc"), ("most recently", "date", "desc"), ("latest", "date", "desc"),
+    ("newest", "date", "desc"), ("earliest", "date", "asc"),
 ):  # fmt: skip
     _kw("adjective", _word, "the " + _word, arg=f"{_column}:{_direction}")
 for _word, _column, _op in (
@@ -207,6 +211,7 @@ class _Entry:
     column: ColumnInfo | None
     value: str | None
     strength: int
+    plain: tuple[str, ...] = ()  # a value's words without synonyms
 
 
 class Lexicon:
@@ -261,7 +266,9 @@ class Lexicon:
         if column.kind == "text":
             spelled = {name_words(sample): sample for sample in column.samples}
             for value_words, sample in spelled.items():
-                self._add(value_words, _Entry("value", table, column, sample, 1))
+                self._add(
+                    value_words, _Entry("value", table, column, sample, 1, plain_words(sample))
+                )
             for phrase, stored in self.vocabulary.value_words(table, column.name):
                 if stored in column.samples:  # only values the column really holds
                     self._add(name_words(phrase), _Entry("value", table, column, stored, 1))
@@ -354,7 +361,10 @@ def _match_at(
         window = tokens[i : i + size]
         words = tuple(t.word for t in window)
         text = " ".join(t.raw for t in window)
-        entries = lexicon.candidates(words)
+        said = tuple(plain(t.raw) for t in window)
+        entries = [
+            e for e in lexicon.candidates(words) if not e.plain or e.plain == said
+        ]  # a sampled value matches only as typed, never through a synonym
         if not entries and size > 2 and words[0] not in _JOINING and words[-1] not in _JOINING:
             entries = lexicon.candidates(tuple(w for w in words if w not in _JOINING))
         if size == 1 and len(window[0].raw) <= 2:

@@ -180,7 +180,7 @@ class _Reader(KeywordRules, ColumnChoice):
         self.tables.append(item.table)
         if counting:
             if self.pending_agg is not None and self.pending_agg[0] == "distinct":
-                self.unknown.append(self.pending_agg[1])  # "different singers": of what?
+                self.unknown.append(self.pending_agg[1])  # "different degrees": names or rows?
             self.measures.append(Measure("count"))
             self.counted = self.counted or item.table
             self.pending_agg = None

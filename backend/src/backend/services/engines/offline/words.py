@@ -103,9 +103,18 @@ def singular(word: str) -> str:
 
 def canonical(word: str) -> str:
     """Lower-case, singular, abbreviation-expanded and synonym-folded form of one word."""
-    base = singular(word.lower().removesuffix("'s"))
-    base = ABBREVIATIONS.get(base, base)
+    base = plain(word)
     return SYNONYMS.get(base, base)
+
+
+def plain(word: str) -> str:
+    """``canonical`` without synonyms: values must be said as stored ("cost" is not "Price")."""
+    base = singular(word.lower().removesuffix("'s"))
+    return ABBREVIATIONS.get(base, base)
+
+
+def plain_words(name: str) -> tuple[str, ...]:
+    return tuple(plain(w) for w in re.split(r"[\W_]+", _CAMEL.sub(" ", name)) if w)
 
 
 def name_words(name: str) -> tuple[str, ...]:
