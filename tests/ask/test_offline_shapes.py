@@ -31,7 +31,7 @@ CREATE TABLE books (book_id INTEGER PRIMARY KEY,
     title TEXT NOT NULL, genre TEXT NOT NULL, pages INTEGER NOT NULL, price NUMERIC NOT NULL,
     country TEXT NOT NULL);
 INSERT INTO authors VALUES (1, 'Ada', 'France', 1950), (2, 'Ben', 'Japan', 1962),
-    (3, 'Cleo', 'France', 1971), (4, 'Dan', 'Chile', 1980);
+    (3, 'Cleo', 'France', 1971), (4, 'Dan', 'Chile', 1980), (5, 'Eve', 'Peru', 1991);
 INSERT INTO books VALUES
     (1, 1, 'Tide', 'fantasy', 320, 12.5, 'France'), (2, 1, 'Stone', 'history', 410, 20, 'Japan'),
     (3, 2, 'Lamp', 'fantasy', 150, 8, 'Japan'), (4, 3, 'Road', 'crime', 280, 15, 'Chile'),
@@ -81,6 +81,24 @@ ANSWERED: dict[str, tuple[str, bool]] = {
         "SELECT name FROM authors ORDER BY born_year LIMIT 1",
         True,
     ),
+    "What are the titles of books with a price above the average?": (
+        "SELECT title FROM books WHERE price > (SELECT AVG(price) FROM books)",
+        False,
+    ),
+    "What are the names of authors without any books?": (
+        "SELECT name FROM authors WHERE author_id NOT IN (SELECT author_id FROM books)",
+        False,
+    ),
+    "What are the names of authors who have fantasy books?": (
+        "SELECT name FROM authors WHERE author_id IN "
+        "(SELECT author_id FROM books WHERE genre = 'fantasy')",
+        False,
+    ),
+    "Show the names of authors and the total price of their books.": (
+        "SELECT a.author_id, a.name, SUM(b.price) FROM books b "
+        "JOIN authors a ON a.author_id = b.author_id GROUP BY a.author_id, a.name",
+        False,
+    ),
     "Which genres have at least two books?": (
         "SELECT genre, COUNT(*) FROM books GROUP BY genre HAVING COUNT(*) >= 2",
         False,
@@ -105,6 +123,7 @@ REFUSED: dict[str, str] = {
     # An author with three fantasy books would count three times in the average.
     "What is the average born year of authors with fantasy books?": "repeat rows",
     "How many authors not fantasy?": "negations across tables",
+    "What are the names of authors without any books with price over 10?": "inside the 'not",
     "Average price by country": "which column is meant",
     "What is the number of pages?": "'number of pages'",
     "What is the genre of the book 'Moonlight'?": "'Moonlight'",
