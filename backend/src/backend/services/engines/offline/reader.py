@@ -14,12 +14,12 @@ from backend.services.engines.base import Unanswerable
 from backend.services.engines.offline.choice import ColumnChoice
 from backend.services.engines.offline.keywords import KeywordRules
 from backend.services.engines.offline.linking import ColumnRef, Item, lexicon_for
+from backend.services.engines.offline.numbers import NumberRules
 from backend.services.engines.offline.plan import (
     AGGREGATES,
     NUMERIC,
     TIME,
     Filter,
-    FilterOp,
     Group,
     Measure,
     Parts,
@@ -29,7 +29,7 @@ from backend.services.engines.offline.words import canonical, name_words
 from backend.services.schema_info import SchemaInfo
 
 
-class _Reader(KeywordRules, ColumnChoice):
+class _Reader(KeywordRules, NumberRules, ColumnChoice):
     def read(self) -> Parts:
         while self.pos < len(self.items):
             item = self.items[self.pos]
@@ -187,105 +187,6 @@ class _Reader(KeywordRules, ColumnChoice):
         elif self.pending_group:
             self.unknown.append(item.text)
 
-    def _on_year(self, item: Item) -> None:
-        assert item.number is not None
-        year = item.number
-        if self.expect_limit:
-            self._on_number(item)
-            return
-        if self.pending_time_cmp is not None:
-            bounds = {"since": (year, 0.0), "after": (year + 1, 0.0), "before": (0.0, year)}
-            self.filters.append(Filter(None, "year", bounds[self.pending_time_cmp]))
-            self.pending_time_cmp = None
-            return
-        named = self.subject_column
-        if named is not None and "year" in name_words(named.column.name) and not self.pending_cmp:
-            self._add_in(named, (year,))  # "birth year is 1948 or 1949"
-            return
-        if self.pending_cmp is not None and self.pending_cmp[0] == "between":
-            self.pending_cmp = None
-        previous = next((f for f in self.filters if f.op == "year"), None)
-        if previous is None:
-            self.filters.append(Filter(None, "year", (year, year + 1)))
-            return
-        # "between 2020 and 2022", "in 2022 and 2023": one range covering every year named.
-        self.filters.remove(previous)
-        low = min(float(previous.values[0]), year)
-        high = max(float(previous.values[1]), year + 1)
-        self.filters.append(Filter(None, "year", (low, high)))
-
-    def _on_number(self, item: Item) -> None:
-        assert item.number is not None
-        if self.expect_limit or self.is_kw(self.peek(1), "max", "min", "top", "most", "least"):
-            if item.number != int(item.number) or item.number < 1:
-                self.unknown.append(item.text)
-            self.limit = int(item.number)
-            self.expect_limit = False
-            self.ranked = True
-            self.expect_group = True
-            return
-        following = self.peek(1)
-        if (
-            self.pending_cmp is None
-            and self.is_kw(following, "gte", "lte")
-            and following is not None
-            and following.text.lower().startswith("or ")
-        ):
-            self.pending_cmp = (str(following.keyword), following.text)  # "two or more"
-            self.pos += 1
-            following = self.peek(1)
-        if (
-            self.pending_cmp is not None
-            and self.pending_cmp[0] in ("gt", "gte", "lt", "lte", "eq")
-            and following is not None
-            and following.kind == "table"
-            and following.table is not None
-            and self.having is None
-        ):
-            # "countries with more than 2 car makers": a condition on a count per group.
-            self.having = (self.pending_cmp[0], item.number, following.table)
-            self.tables.append(following.table)
-            self.pending_cmp = None
-            self.pos += 1
-            return
-        if (
-            self.pending_cmp is not None
-            and self.pending_cmp[0] != "between"
-            and following is not None
-            and following.kind == "column"
-            and len(following.columns) == 1
-            and following.columns[0].column.kind in NUMERIC
-        ):
-            self.subject_column = following.columns[0]  # "more than 4 cylinders"
-            self.pos += 1
-        if (
-            self.pending_cmp is None
-            and following is not None
-            and following.kind == "column"
-            and len(following.columns) == 1
-            and following.columns[0].column.kind in NUMERIC
-        ):
-            self._add_in(following.columns[0], (item.number,))  # "with 8 cylinders"
-            self.pos += 1
-            return
-        if self.pending_cmp is None:
-            self.unknown.append(item.text)
-            return
-        op, words = self.pending_cmp
-        self.pending_cmp = None
-        if op != "between":
-            mapped: FilterOp = "in" if op == "eq" else op  # type: ignore[assignment]
-            self.filters.append(Filter(self.subject_column, mapped, (item.number,)))
-            return
-        joiner = self.peek(1)
-        skip = 2 if joiner is not None and joiner.text.lower() == "and" else 1
-        upper = self.peek(skip)
-        if upper is None or upper.kind != "number" or upper.number is None:
-            self.unknown.append(words)
-            return
-        self.filters.append(Filter(self.subject_column, "between", (item.number, upper.number)))
-        self.pos += skip
-
     def _on_value(self, item: Item) -> None:
         ref = item.columns[0]
         if self.pending_rate is not None:
@@ -316,17 +217,6 @@ class _Reader(KeywordRules, ColumnChoice):
                 f"'{earlier.text}' and '{item.text}' are values of different columns"
             )
         self._add_in(ref, item.values)
-
-    def _add_in(self, ref: ColumnRef, values: tuple[str | float, ...]) -> None:
-        """An equality filter; values of the same column accumulate ("A or B")."""
-        op: FilterOp = "not_in" if self.negate else "in"
-        self.negate = False
-        for index, existing in enumerate(self.filters):
-            if existing.column == ref and existing.op == op:
-                merged = tuple(dict.fromkeys((*existing.values, *values)))
-                self.filters[index] = Filter(ref, op, merged)
-                return
-        self.filters.append(Filter(ref, op, values))
 
     def _add_rate(self, ref: ColumnRef, values: tuple[str, ...], label: str) -> None:
         self.measures = [m for m in self.measures if m.func != "share"]

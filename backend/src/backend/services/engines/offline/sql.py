@@ -1,7 +1,10 @@
 """Write a plan as SQL for the target dialect with sqlglot's expression builder.
 
 Identifiers are always quoted and values always become literals, so no word of the question
-is ever pasted into the SQL text. Filter values come from the schema's sampled values.
+is ever pasted into the SQL text. Filter values are sampled values, numbers, or a text the user
+quoted. One module writes every clause of one plan (joins, measures, groups with HAVING, the
+``key IN``/``NOT IN`` subqueries of related rows, comparisons with an average), since they
+share the plan's joins and count key; splitting it would scatter one query's shape.
 """
 
 from __future__ import annotations

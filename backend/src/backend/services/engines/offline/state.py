@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from backend.services.engines.offline.linking import ColumnRef, Item, KeywordKind
-from backend.services.engines.offline.plan import NUMERIC, Filter, Group, Measure
+from backend.services.engines.offline.linking import ColumnRef, Item
+from backend.services.engines.offline.phrases import KeywordKind
+from backend.services.engines.offline.plan import NUMERIC, Filter, FilterOp, Group, Measure
 from backend.services.engines.offline.words import name_words
 from backend.services.schema_info import SchemaInfo
 
@@ -110,6 +111,17 @@ class ReaderState:
             if name_words(c.name) == (word,)
         ]
         return found[0] if len(found) == 1 and found[0].column.kind in NUMERIC else None
+
+    def _add_in(self, ref: ColumnRef, values: tuple[str | float, ...]) -> None:
+        """An equality filter; values of the same column accumulate ("A or B")."""
+        op: FilterOp = "not_in" if self.negate else "in"
+        self.negate = False
+        for index, existing in enumerate(self.filters):
+            if existing.column == ref and existing.op == op:
+                merged = tuple(dict.fromkeys((*existing.values, *values)))
+                self.filters[index] = Filter(ref, op, merged)
+                return
+        self.filters.append(Filter(ref, op, values))
 
 
 def label_column(schema: SchemaInfo, table: str) -> ColumnRef | None:
