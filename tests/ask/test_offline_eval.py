@@ -8,14 +8,19 @@ guard, read-only executor) and takes a few seconds.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from backend.services.engines.offline.engine import OfflineEngine
+from backend.services.engines.openai_engine import OpenAIEngine
 
 from benchmarks.text2sql.__main__ import DEFAULT_DATASET
 from benchmarks.text2sql.compare import shape, verdict
 from benchmarks.text2sql.hardness import hardness
 from benchmarks.text2sql.run import Outcome, evaluate, tally
 from benchmarks.text2sql.spider import questions
+from tests.ask.test_openai_contract import settings_for
+from tests.support.fake_openai import FakeOpenAI, sql_answer
 
 MAX_WRONG_PCT = 2.0
 MIN_ANSWERED_PCT = 33.0  # today's coverage (35.9%), less a margin: a drop is a regression too
@@ -92,3 +97,21 @@ def test_query_shapes() -> None:
     assert shape("SELECT name FROM a JOIN b ON a.id = b.id") == "join"
     assert shape("SELECT name FROM a WHERE id NOT IN (SELECT id FROM b)") == "nested"
     assert shape("SELECT name FROM a EXCEPT SELECT name FROM b") == "nested"
+
+
+def test_the_same_harness_measures_an_openai_compatible_engine(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    """Contract: ``--engine openai`` drives the product's OpenAI engine (official client, local
+    server speaking the chat-completions wire format) through the same guard and executor;
+    a wrong query is scored wrong and SQL the database rejects is repaired as the product does."""
+    fake_openai.script(
+        sql_answer("SELECT count(*) FROM singer"),
+        sql_answer("SELECT count(*) FROM stadium"),  # wrong on purpose
+        sql_answer("SELECT nme FROM singer"),  # fails, then repaired
+        sql_answer("SELECT name, country, age FROM singer ORDER BY age DESC"),
+    )
+    settings = settings_for(fake_openai, tmp_path, llm_max_repairs=1)
+    outcomes = evaluate(OpenAIEngine(settings), DEFAULT_DATASET, limit=3)
+    assert [o.verdict for o in outcomes] == ["right", "wrong", "right"]
+    assert len(fake_openai.chat_requests()) == 4
