@@ -125,8 +125,8 @@ class Lexicon:
         past = last.endswith("ed") and column.kind not in ("date", "timestamp")
         if len(words) > 1 and last not in STOPWORDS and not last.isdigit() and not past:
             self._add(words[-1:], _Entry("column", table, column, None, 1))
-        if len(words) == 2 and words[-1] in _COLUMN_LIKE | {"address", "code"}:
-            # "email" for email_address, "role" for role_code.
+        if len(words) == 2 and words[-1] in (_COLUMN_LIKE | {"address"}) - {"id"}:
+            # "email" for email_address, "role" for role_code (not "region" for a key region_id).
             self._add(words[:1], _Entry("column", table, column, None, 1))
         if column.kind == "text":
             spelled = {name_words(sample): sample for sample in column.samples}
