@@ -94,6 +94,10 @@ ANSWERED: dict[str, tuple[str, bool]] = {
         "(SELECT author_id FROM books WHERE genre = 'fantasy')",
         False,
     ),
+    "How many authors have any books?": (
+        "SELECT COUNT(*) FROM authors WHERE author_id IN (SELECT author_id FROM books)",
+        False,
+    ),
     "Show the names of authors and the total price of their books.": (
         "SELECT a.author_id, a.name, SUM(b.price) FROM books b "
         "JOIN authors a ON a.author_id = b.author_id GROUP BY a.author_id, a.name",
@@ -123,7 +127,7 @@ REFUSED: dict[str, str] = {
     # An author with three fantasy books would count three times in the average.
     "What is the average born year of authors with fantasy books?": "repeat rows",
     "How many authors not fantasy?": "negations across tables",
-    "What are the names of authors without any books with price over 10?": "inside the 'not",
+    "What are the names of authors without any books with price over 10?": "belong inside",
     "Average price by country": "which column is meant",
     "What is the number of pages?": "'number of pages'",
     "What is the genre of the book 'Moonlight'?": "'Moonlight'",

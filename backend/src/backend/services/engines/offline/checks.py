@@ -43,17 +43,18 @@ def check_plan(items: list[Item], plan: Plan, schema: SchemaInfo) -> None:
                 f"I cannot tell which link between '{join.on[0][0]}' and '{join.on[0][2]}' is "
                 "meant: they are connected by more than one key."
             )
-    tables = {plan.table} | {join.table for join in joins} | set(plan.without)
-    for table in plan.without:
+    related = (*plan.without, *plan.with_any)
+    tables = {plan.table} | {join.table for join in joins} | set(related)
+    for table in related:
         if any(f.column is not None and f.column.table != plan.table for f in plan.filters):
             raise Unanswerable(
-                f"I cannot tell whether the conditions on other tables belong inside the 'not "
-                f"... any {table}' or outside it; ask without them."
+                f"I cannot tell whether the conditions on other tables belong inside the "
+                f"'... any {table}' or outside it; ask without them."
             )
         if anti_join_key(plan.table, table, schema) is None:
             raise Unanswerable(
-                f"I cannot tell how '{table}' relates to '{plan.table}' for 'not': they are not "
-                "linked by exactly one key."
+                f"I cannot tell how '{table}' relates to '{plan.table}': they are not linked "
+                "by exactly one key."
             )
     missing = _unplaced(items, plan, tables)
     if missing:

@@ -87,6 +87,7 @@ def finish(parts: Parts, schema: SchemaInfo) -> Plan:
         columns=parts.columns if listing else (),
         having=_having(parts, groups),
         without=parts.without,
+        with_any=parts.with_any,
         distinct=parts.distinct and listing,
     )
 

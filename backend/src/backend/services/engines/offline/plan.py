@@ -67,6 +67,7 @@ class Parts:
     argmax: bool = False  # the row(s) with the highest/lowest order column
     all_columns: bool = False  # every column of the subject's rows
     without: tuple[str, ...] = ()  # tables in which the subject's rows have no related row
+    with_any: tuple[str, ...] = ()  # tables in which they have at least one
     having: tuple[str, float] | None = None  # (op, number): a condition on the count per group
 
 
@@ -84,6 +85,7 @@ class Plan:
     distinct: bool = False
     having: tuple[str, float] | None = None
     without: tuple[str, ...] = ()
+    with_any: tuple[str, ...] = ()
 
 
 def merge(previous: Parts, follow_up: Parts) -> Parts:

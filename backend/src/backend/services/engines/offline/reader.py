@@ -66,6 +66,7 @@ class _Reader(KeywordRules, NumberRules, ColumnChoice):
             argmax=self.argmax,
             all_columns=self.all_columns,
             without=tuple(self.without),
+            with_any=tuple(self.with_any),
         )
 
     def _unmapped_message(self) -> str:
@@ -167,6 +168,10 @@ class _Reader(KeywordRules, NumberRules, ColumnChoice):
         if self.negate and not self.pending_agg:
             self.without.append(item.table)  # "stadiums without any concert"
             self.negate = False
+            return
+        before = self.peek(-1)
+        if before is not None and before.text.lower() in ("any", "some") and not self.pending_agg:
+            self.with_any.append(item.table)  # "dogs that went through any treatment"
             return
         counting = self.pending_agg is not None and self.pending_agg[0] in ("count", "distinct")
         label = label_column(self.schema, item.table)

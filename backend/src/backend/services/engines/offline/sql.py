@@ -224,8 +224,11 @@ def _condition(item: Filter, db_schema: str | None = None) -> exp.Expr:
     return comparisons[item.op](this=column, expression=literals[0])
 
 
-def _without(plan: Plan, table: str, schema: SchemaInfo, db_schema: str | None) -> exp.Expr:
-    """The subject's rows that no row of ``table`` points at (``key NOT IN (...)``)."""
+def _related(
+    plan: Plan, table: str, schema: SchemaInfo, db_schema: str | None, *, none: bool
+) -> exp.Expr:
+    """The subject's rows that some row of ``table`` points at (``key IN (...)``), or with
+    ``none`` that no row does (``key NOT IN (...)``)."""
     fk = anti_join_key(plan.table, table, schema)
     if fk is None:
         raise JoinError(table)
@@ -234,7 +237,8 @@ def _without(plan: Plan, table: str, schema: SchemaInfo, db_schema: str | None) 
     related = (
         exp.select(pointing).from_(_table(table, db_schema)).where(pointing.is_(exp.null()).not_())
     )
-    return exp.not_(exp.column(own, table=plan.table, quoted=True).isin(related))
+    found = exp.column(own, table=plan.table, quoted=True).isin(related)
+    return exp.not_(found) if none else found
 
 
 def anti_join_key(subject: str, table: str, schema: SchemaInfo) -> tuple[str, str] | None:
@@ -318,7 +322,8 @@ def build_sql(plan: Plan, schema: SchemaInfo, dialect: str, db_schema: str | Non
         for column in info.columns if info else ():
             query = query.select(exp.column(column.name, table=plan.table, quoted=True))
     conditions = [_condition(f, db_schema) for f in plan.filters]
-    conditions += [_without(plan, table, schema, db_schema) for table in plan.without]
+    conditions += [_related(plan, t, schema, db_schema, none=True) for t in plan.without]
+    conditions += [_related(plan, t, schema, db_schema, none=False) for t in plan.with_any]
     if conditions:
         query = query.where(exp.and_(*conditions))
     if plan.groups and plan.measures:

@@ -58,6 +58,7 @@ class ReaderState:
     literal_column: ColumnRef | None = None  # the text column a quoted literal belongs to
     sort_verb: bool = False  # "sort the names by age": "by" names the order column
     without: list[str] = field(default_factory=list)  # tables the rows must have no row in
+    with_any: list[str] = field(default_factory=list)  # tables the rows must have a row in
     all_columns: bool = False  # "all the information about ...": every column of the rows
     age_order: tuple[str, str] | None = None  # ("age:desc", "oldest"): the row with the highest age
     having: tuple[str, float, str] | None = None  # (op, number, table): "more than 2 car makers"
