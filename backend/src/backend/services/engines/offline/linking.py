@@ -125,6 +125,11 @@ class Lexicon:
         past = last.endswith("ed") and column.kind not in ("date", "timestamp")
         if len(words) > 1 and last not in STOPWORDS and not last.isdigit() and not past:
             self._add(words[-1:], _Entry("column", table, column, None, 1))
+        if len(words) == 2 and words[-1] == "by" and words[0].endswith("ed"):
+            # "director" for Directed_by, "producer" for Produced_by: who did it.
+            stem = words[0][:-2]
+            for agent in {stem + "or", stem + "er", words[0][:-1] + "r"}:
+                self._add((agent,), _Entry("column", table, column, None, 2))
         if len(words) == 2 and words[-1] in (_COLUMN_LIKE | {"address"}) - {"id"}:
             # "email" for email_address, "role" for role_code (not "region" for a key region_id).
             self._add(words[:1], _Entry("column", table, column, None, 1))

@@ -170,7 +170,10 @@ class _Reader(KeywordRules, NumberRules, ColumnChoice):
             self.negate = False
             return
         before = self.peek(-1)
-        if before is not None and before.text.lower() in ("any", "some") and not self.pending_agg:
+        said = before.text.lower() if before is not None else ""
+        subject_known = bool(self.tables or self.listed or self.counted)
+        related = said in ("any", "some") or (said in ("a", "an") and subject_known)
+        if related and not self.pending_agg:
             self.with_any.append(item.table)  # "dogs that went through any treatment"
             return
         counting = self.pending_agg is not None and self.pending_agg[0] in ("count", "distinct")

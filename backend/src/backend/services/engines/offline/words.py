@@ -51,6 +51,7 @@ SYNONYMS = {
     "item": "product",
     "region": "state",
     "cost": "price",
+    "store": "shop",
 }
 
 STOPWORDS = frozenset({
@@ -71,7 +72,8 @@ STOPWORDS = frozenset({
     "enrolled", "registered", "hired", "working", "works", "owns", "own", "got", "holds", "hold",
     "including", "together", "corresponding", "along", "both", "ever", "some", "taken", "took",
     "attended", "offers", "offer", "offered", "operate", "operated", "operating", "live",
-    "lives", "living", "lived", "gone", "went", "through", "done", "caused", "lost",
+    "lives", "living", "lived", "gone", "went", "through", "done", "caused", "lost", "ended",
+    "up",
 })  # fmt: skip
 
 _IRREGULAR = {
