@@ -78,6 +78,13 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def eval(session: nox.Session) -> None:
+    """Text-to-SQL accuracy of the offline engine on Spider dev split A (docs/benchmarks.md)."""
+    sync(session, "run")
+    session.run("python", "-m", "benchmarks.text2sql", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
 def serve(session: nox.Session) -> None:
     """Run backend (:8000) and frontend (:7860) on embedded defaults; Ctrl-C stops both."""
     sync(session, "run")

@@ -47,6 +47,37 @@ EXAMPLE_QUESTIONS = (
     "Average loan amount by employment length",
 )
 
+# What people call the demo's columns and values where the data spells them otherwise; the
+# offline engine links these words on the demo's own tables only (engines/offline/vocabulary.py).
+COLUMN_NAMES = {"loans.dti": ("debt to income", "debt to income ratio")}
+_STATE_NAMES = {
+    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
+    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "district of columbia": "DC",
+    "florida": "FL", "georgia": "GA", "hawaii": "HI", "idaho": "ID", "illinois": "IL",
+    "indiana": "IN", "iowa": "IA", "kansas": "KS", "kentucky": "KY", "louisiana": "LA",
+    "maine": "ME", "maryland": "MD", "massachusetts": "MA", "michigan": "MI",
+    "minnesota": "MN", "mississippi": "MS", "missouri": "MO", "montana": "MT",
+    "nebraska": "NE", "nevada": "NV", "new hampshire": "NH", "new jersey": "NJ",
+    "new mexico": "NM", "new york": "NY", "north carolina": "NC", "north dakota": "ND",
+    "ohio": "OH", "oklahoma": "OK", "oregon": "OR", "pennsylvania": "PA",
+    "rhode island": "RI", "south carolina": "SC", "south dakota": "SD", "tennessee": "TN",
+    "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA", "washington": "WA",
+    "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
+}  # fmt: skip
+_DEFAULTED = ("Default", "Charged Off")
+_LATE = ("Late (16-30 days)", "Late (31-120 days)", "In Grace Period")
+VALUE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "borrowers.state": {name: (code,) for name, code in _STATE_NAMES.items()},
+    "loans.loan_status": {
+        "default": _DEFAULTED,
+        "defaulted": _DEFAULTED,
+        "late": _LATE,
+        "delinquent": _LATE,
+        "paid off": ("Fully Paid",),
+        "repaid": ("Fully Paid",),
+    },
+}
+
 
 @dataclass(frozen=True)
 class Column:

@@ -7,9 +7,13 @@ from typing import Any
 
 from backend.engines.base import Commentary, Draft, Request, Unanswerable
 from backend.engines.commentary import data_commentary, pretty
+from backend.engines.offline.checks import check_plan
+from backend.engines.offline.finish import finish
 from backend.engines.offline.linking import link
-from backend.engines.offline.plan import Parts, Plan, finish, is_partial, merge, read_parts
+from backend.engines.offline.plan import Filter, Group, Parts, Plan, is_partial, merge
+from backend.engines.offline.reader import read_parts
 from backend.engines.offline.sql import JoinError, build_sql, measure_name, tables_used
+from backend.engines.offline.vocabulary import Vocabulary, demo_vocabulary
 from backend.safety.errors import TableDisabled
 from backend.targets.schema_info import SchemaInfo
 
@@ -26,13 +30,13 @@ _FOLLOW_UP_CUES = (
 )
 
 
-def _parts(question: str, schema: SchemaInfo) -> Parts:
-    return read_parts(link(question, schema), schema)
+def _parts(question: str, schema: SchemaInfo, vocabulary: Vocabulary) -> Parts:
+    return read_parts(link(question, schema, vocabulary), schema)
 
 
-def _with_history(request: Request) -> Parts:
+def _with_history(request: Request, vocabulary: Vocabulary) -> Parts:
     """Fold the conversation's questions into one plan, then apply this one on top."""
-    current = _parts(request.question, request.schema)
+    current = _parts(request.question, request.schema, vocabulary)
     lowered = request.question.strip().lower()
     cue = lowered.startswith(_FOLLOW_UP_CUES)
     if not request.history or not (cue or is_partial(current)):
@@ -42,23 +46,59 @@ def _with_history(request: Request) -> Parts:
         if not turn.question:
             continue
         try:
-            earlier = _parts(turn.question, request.schema)
+            earlier = _parts(turn.question, request.schema, vocabulary)
         except Unanswerable:
             continue
         folded = merge(folded, earlier) if folded and is_partial(earlier) else earlier
     return merge(folded, current) if folded else current
 
 
+_OPS = {"in": "=", "not_in": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
+
+
+def _condition_words(item: Filter) -> str:
+    name = item.column.column.name if item.column else "date"
+    values = " or ".join(str(v).removesuffix(".0") for v in item.values)
+    if item.op == "true":
+        return name
+    if item.op == "between":
+        low, high = (str(v).removesuffix(".0") for v in item.values)
+        return f"{name} between {low} and {high}"
+    if item.op == "year":
+        return f"{name} in the years asked"
+    if item.op.endswith("_avg") and item.column is not None:
+        return f"{name} {_OPS[item.op[:-4]]} the average {name} of {item.column.table}"
+    return f"{name} {_OPS[item.op]} {values}"
+
+
+def _group_words(group: Group, table: str) -> str:
+    if group.unit or group.column is None:
+        return group.unit or ""
+    name = group.column.column.name
+    return name if group.column.table == table else f"{name} of {group.column.table}"
+
+
 def _describe(plan: Plan) -> str:
-    names = [measure_name(m, plan.table) for m in plan.measures] or ["rows"]
-    text = ", ".join(pretty(n) for n in names) + f" of {plan.table}"
-    groups = [g.unit or (g.column.column.name if g.column else "") for g in plan.groups]
+    """The reading in plain words, so a misreading shows at a glance."""
+    if plan.columns:
+        shown = ", ".join(ref.column.name for ref in plan.columns)
+        text = f"{'distinct ' if plan.distinct else ''}{shown} of each {plan.table} row"
+    else:
+        names = [measure_name(m, plan.table) for m in plan.measures] or ["rows"]
+        text = ", ".join(pretty(n) for n in names) + f" of {plan.table}"
+    groups = [_group_words(g, plan.table) for g in plan.groups]
     if groups:
-        text += " by " + " and ".join(groups)
-    filters = [f.column.column.name for f in plan.filters if f.column is not None]
-    if filters:
-        text += ", filtered on " + ", ".join(dict.fromkeys(filters))
-    if plan.limit:
+        text += ", one row per " + " and ".join(groups)
+    if plan.filters:
+        text += ", where " + " and ".join(_condition_words(f) for f in plan.filters)
+    if plan.order_column is not None:
+        direction = "highest" if plan.descending else "lowest"
+        if plan.limit == 1:
+            text += f", the one with the {direction} {plan.order_column.column.name}"
+        else:
+            order = "descending" if plan.descending else "ascending"
+            text += f", ordered by {plan.order_column.column.name} {order}"
+    if plan.limit and not (plan.order_column is not None and plan.limit == 1):
         text += f", {'top' if plan.descending else 'bottom'} {plan.limit}"
     return text[0].upper() + text[1:] + "."
 
@@ -86,6 +126,10 @@ class OfflineEngine:
     name = "offline"
     max_repairs = 0
 
+    def __init__(self, vocabulary: Vocabulary | None = None) -> None:
+        # The demo database's own words by default; they apply to its tables only.
+        self.vocabulary = demo_vocabulary() if vocabulary is None else vocabulary
+
     def draft(self, request: Request) -> Draft:
         try:
             plan = self._plan(request)
@@ -98,9 +142,10 @@ class OfflineEngine:
     def _plan(self, request: Request) -> Plan:
         if not request.schema.tables:
             raise Unanswerable("No tables are enabled for this database; enable some first.")
-        plan = finish(_with_history(request), request.schema)
+        plan = finish(_with_history(request, self.vocabulary), request.schema)
         try:
-            tables_used(plan, request.schema)
+            items = link(request.question, request.schema, self.vocabulary)
+            check_plan(items, plan, request.schema)
         except JoinError as error:
             raise Unanswerable(
                 f"'{error.table}' is not linked to '{plan.table}' by a foreign key, "

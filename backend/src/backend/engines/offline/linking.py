@@ -1,7 +1,8 @@
 """Link the words of a question to keywords, tables, columns and sampled values.
 
-The lexicon is built from the introspected schema alone, so any database works: each table,
-column and low-cardinality value becomes a phrase of canonical words. The question is then
+The lexicon is built from the introspected schema (plus the vocabulary a database may carry,
+``vocabulary.py``), so any database works: each table, column and low-cardinality value
+becomes a phrase of canonical words. The question is then
 read left to right, always taking the longest phrase that matches; what matches nothing and
 is not a filler word is reported back, never guessed.
 """
@@ -13,152 +14,35 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from backend.engines.offline.phrases import KEYWORDS, KeywordKind
+from backend.engines.offline.vocabulary import EMPTY, Vocabulary
 from backend.engines.offline.words import (
     STOPWORDS,
     Token,
     canonical,
+    is_quoted,
     is_year,
     name_words,
     parse_number,
+    plain,
+    plain_words,
+    singular,
     tokenize,
+    unquote,
 )
 from backend.targets.schema_info import ColumnInfo, SchemaInfo
 
-KeywordKind = Literal[
-    "count",
-    "sum",
-    "avg",
-    "min",
-    "max",
-    "rate",
-    "share",
-    "volume",
-    "group",
-    "top",
-    "bottom",
-    "most",
-    "least",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "eq",
-    "between",
-    "time",
-    "since",
-    "before",
-    "after",
-    "which",
-    "or",
-    "not",
-    "distinct",
-    "compare",
-]
-
-# Keyword phrases (canonical words) → (kind, argument).
-_KEYWORDS: dict[tuple[str, ...], tuple[KeywordKind, str]] = {}
-
-
-def _kw(kind: KeywordKind, *phrases: str, arg: str = "") -> None:
-    for phrase in phrases:
-        _KEYWORDS[tuple(canonical(w) for w in phrase.split())] = (kind, arg)
-
-
-_kw("count", "how many", "number of", "count", "count of", "# of", "total number of")
-_kw("distinct", "distinct", "unique", "different")
-_kw("sum", "total", "sum", "sum of", "combined")
-_kw("avg", "average", "avg", "mean", "typical")
-_kw("min", "minimum", "min", "smallest", "lowest")
-_kw("max", "maximum", "max", "largest", "highest", "biggest")
-_kw("rate", "rate", "ratio", "percentage", "percent", "%", "proportion", "fraction")
-_kw("share", "share", "share of", "breakdown", "distribution", "split", "mix")
-_kw("volume", "volume")
-_kw(
-    "group",
-    "by",
-    "per",
-    "for each",
-    "for every",
-    "each",
-    "grouped by",
-    "broken down by",
-    "split by",
-    "across",
-)
-_kw("top", "top")
-_kw("bottom", "bottom")
-_kw("most", "most", "the most")
-_kw("least", "fewest", "least", "the least", "the fewest")
-_kw(
-    "gt",
-    "over",
-    "above",
-    "more than",
-    "greater than",
-    "exceeding",
-    "larger than",
-    "higher than",
-    "bigger than",
-)
-_kw("gte", "at least", "or more", "minimum of")
-_kw("lt", "under", "below", "less than", "fewer than", "lower than", "smaller than")
-_kw("lte", "at most", "or less", "maximum of", "up to")
-_kw("between", "between")
-_kw("eq", "equal to", "exactly", "equals")
-_kw("since", "since")
-_kw("before", "before", "prior to")
-_kw("after", "after")
-_kw("which", "which", "what", "who")
-_kw("or", "or")
-_kw("not", "not", "excluding", "except", "other than", "without")
-_kw("compare", "vs", "versus", "compared to", "compared with", "compare", "against")
-for _unit, _words in {
-    "day": "daily, day, days, per day, by day",
-    "week": "weekly, week, weeks",
-    "month": "monthly, month, months, over time",
-    "quarter": "quarterly, quarter, quarters",
-    "year": "yearly, year, years, annually, year over year",
-}.items():
-    _kw("time", *(w.strip() for w in _words.split(",")), arg=_unit)
-
 _MAX_PHRASE = 5
+_UNIT_WORDS = frozenset({
+    "million", "thousand", "billion", "usd", "dollar", "eur", "percent", "kg", "km", "cm", "mm",
+    "lb", "mile", "hour", "minute", "second", "year", "month", "day",
+})  # fmt: skip
+_COLUMN_LIKE = frozenset({"name", "id", "code", "type", "list", "date", "status", "number"})
+_GENERIC_TABLE_WORDS = frozenset({"data", "info", "information", "detail", "record", "table"})
+# Joining words a multi-word name may be spoken with: "number of products" → Number_products.
+_JOINING = frozenset({"of", "the"})
 
 _DATE_WORDS = frozenset({"date", "at", "on", "time", "timestamp", "day"})
-
-# People say the name, columns often hold the postal code.
-US_STATES = {
-    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
-    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "district of columbia": "DC",
-    "florida": "FL", "georgia": "GA", "hawaii": "HI", "idaho": "ID", "illinois": "IL",
-    "indiana": "IN", "iowa": "IA", "kansas": "KS", "kentucky": "KY", "louisiana": "LA",
-    "maine": "ME", "maryland": "MD", "massachusetts": "MA", "michigan": "MI",
-    "minnesota": "MN", "mississippi": "MS", "missouri": "MO", "montana": "MT",
-    "nebraska": "NE", "nevada": "NV", "new hampshire": "NH", "new jersey": "NJ",
-    "new mexico": "NM", "new york": "NY", "north carolina": "NC", "north dakota": "ND",
-    "ohio": "OH", "oklahoma": "OK", "oregon": "OR", "pennsylvania": "PA",
-    "rhode island": "RI", "south carolina": "SC", "south dakota": "SD", "tennessee": "TN",
-    "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA", "washington": "WA",
-    "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
-}  # fmt: skip
-
-# Column names that are acronyms people spell out.
-COLUMN_ALIASES: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {
-    ("dti",): (("debt", "to", "income"), ("debt", "to", "income", "ratio")),
-    ("ltv",): (("loan", "to", "value"), ("loan", "to", "value", "ratio")),
-    ("fico",): (("credit", "score"),),
-}
-
-# Words people use for a status that the data spells differently: "default" covers
-# "Charged Off" too. Linked only to values a column really holds (its samples).
-VALUE_CONCEPTS = {
-    "default": ("default", "charged off", "charge off", "written off", "write off"),
-    "defaulted": ("default", "charged off", "charge off", "written off", "write off"),
-    "late": ("late", "late 16 30 day", "late 31 120 day", "grace period"),
-    "delinquent": ("late", "late 16 30 day", "late 31 120 day", "grace period"),
-    "paid off": ("fully paid", "paid"),
-    "repaid": ("fully paid", "paid"),
-    "cancelled": ("cancelled", "canceled"),
-}
 
 
 @dataclass(frozen=True)
@@ -171,12 +55,16 @@ class ColumnRef:
 class Item:
     """One linked piece of the question."""
 
-    kind: Literal["keyword", "table", "column", "value", "number", "year", "filler", "unknown"]
+    kind: Literal[
+        "keyword", "table", "column", "value", "literal", "number", "year", "filler", "unknown"
+    ]
     text: str  # the words as typed
     keyword: KeywordKind | None = None
     arg: str = ""
     table: str | None = None
     columns: tuple[ColumnRef, ...] = ()  # candidates, best first
+    tied: int = 1  # how many leading candidates are equally good (the reader must choose)
+    partial: bool = False  # the words match only the end of a column's name ("name")
     values: tuple[str, ...] = ()  # sampled values as stored (one word may stand for several)
     number: float | None = None
 
@@ -188,17 +76,26 @@ class _Entry:
     column: ColumnInfo | None
     value: str | None
     strength: int
+    plain: tuple[str, ...] = ()  # a value's words without synonyms
 
 
 class Lexicon:
     """Phrases of one schema: tables, columns (several spellings) and sampled values."""
 
-    def __init__(self, schema: SchemaInfo) -> None:
+    def __init__(self, schema: SchemaInfo, vocabulary: Vocabulary = EMPTY) -> None:
         self.schema = schema
+        self.vocabulary = vocabulary
         self._phrases: dict[tuple[str, ...], list[_Entry]] = {}
         for table in schema.tables:
             table_words = name_words(table.name)
             self._add(table_words, _Entry("table", table.name, None, None, 3))
+            if len(table_words) > 1 and table_words[-1] in _GENERIC_TABLE_WORDS:
+                # "cars" for cars_data: the suffix only says it is a table.
+                self._add(table_words[:-1], _Entry("table", table.name, None, None, 2))
+            elif len(table_words) > 1 and table_words[-1] not in _COLUMN_LIKE:
+                # "players" for poker_player: the head noun names the rows.
+                self._add(table_words[-1:], _Entry("table", table.name, None, None, 2))
+                self._add(table_words[:1], _Entry("table", table.name, None, None, 1))
             for column in table.columns:
                 self._add_column(table.name, table_words, column)
 
@@ -219,24 +116,32 @@ class Lexicon:
             verb = words[0]  # issue_date ← "issued", order_date ← "ordered"
             for form in {verb + "d", verb + "ed"} if verb.endswith("e") else {verb + "ed"}:
                 self._add((form,), _Entry("column", table, column, None, 1))
-        for alias in COLUMN_ALIASES.get(words, ()):
-            self._add(alias, _Entry("column", table, column, None, 3))
-        if len(words) > 1:
+        for alias in self.vocabulary.column_names(table, column.name):
+            self._add(name_words(alias), _Entry("column", table, column, None, 3))
+        if len(words) > 2 and words[-1] in _UNIT_WORDS:
+            # "net worth" for Net_Worth_Millions: the unit is often left unsaid.
+            self._add(words[:-1], _Entry("column", table, column, None, 2))
+        last = words[-1]
+        past = last.endswith("ed") and column.kind not in ("date", "timestamp")
+        if len(words) > 1 and last not in STOPWORDS and not last.isdigit() and not past:
             self._add(words[-1:], _Entry("column", table, column, None, 1))
+        if len(words) == 2 and words[-1] == "by" and words[0].endswith("ed"):
+            # "director" for Directed_by, "producer" for Produced_by: who did it.
+            stem = words[0][:-2]
+            for agent in {stem + "or", stem + "er", words[0][:-1] + "r"}:
+                self._add((agent,), _Entry("column", table, column, None, 2))
+        if len(words) == 2 and words[-1] in (_COLUMN_LIKE | {"address"}) - {"id"}:
+            # "email" for email_address, "role" for role_code (not "region" for a key region_id).
+            self._add(words[:1], _Entry("column", table, column, None, 1))
         if column.kind == "text":
             spelled = {name_words(sample): sample for sample in column.samples}
             for value_words, sample in spelled.items():
-                self._add(value_words, _Entry("value", table, column, sample, 1))
-            for state, code in US_STATES.items():
-                stored = spelled.get(name_words(code))
-                if stored is not None:
-                    self._add(name_words(state), _Entry("value", table, column, stored, 1))
-            for concept, meanings in VALUE_CONCEPTS.items():
-                concept_words = name_words(concept)
-                for meaning in meanings:
-                    stored = spelled.get(name_words(meaning))
-                    if stored is not None:
-                        self._add(concept_words, _Entry("value", table, column, stored, 1))
+                self._add(
+                    value_words, _Entry("value", table, column, sample, 1, plain_words(sample))
+                )
+            for phrase, stored in self.vocabulary.value_words(table, column.name):
+                if stored in column.samples:  # only values the column really holds
+                    self._add(name_words(phrase), _Entry("value", table, column, stored, 1))
 
     def candidates(self, words: tuple[str, ...]) -> list[_Entry]:
         return self._phrases.get(words, [])
@@ -249,8 +154,8 @@ class Lexicon:
 
 
 @lru_cache(maxsize=64)
-def lexicon_for(schema: SchemaInfo) -> Lexicon:
-    return Lexicon(schema)
+def lexicon_for(schema: SchemaInfo, vocabulary: Vocabulary = EMPTY) -> Lexicon:
+    return Lexicon(schema, vocabulary)
 
 
 def _short_value_allowed(token: Token, previous: Item | None, entry: _Entry) -> bool:
@@ -268,11 +173,20 @@ def _entry_items(words_text: str, entries: list[_Entry]) -> Item | None:
     best = max(entry.strength for entry in entries)
     top = [entry for entry in entries if entry.strength == best]
     kinds = {entry.kind for entry in top}
+    plural = words_text.lower() != singular(words_text.lower())
+    if "table" in kinds and (plural or "column" not in kinds):
+        # "countries" is the table; "country" the column of the same name.
+        return Item("table", words_text, table=next(e.table for e in top if e.kind == "table"))
     if "column" in kinds:
-        refs = tuple(ColumnRef(e.table, e.column) for e in top if e.kind == "column" and e.column)
-        return Item("column", words_text, columns=refs)
-    if "table" in kinds:
-        return Item("table", words_text, table=top[0].table)
+        # Weaker spellings stay as candidates: "name" of the breed may be ``breed_name``.
+        floor = min(best, 2)
+        ranked = sorted(
+            (e for e in entries if e.kind == "column" and e.column and e.strength >= floor),
+            key=lambda e: -e.strength,
+        )
+        refs = tuple(dict.fromkeys(ColumnRef(e.table, e.column) for e in ranked if e.column))
+        tied = len({(e.table, e.column) for e in top if e.kind == "column"})
+        return Item("column", words_text, columns=refs, tied=tied, partial=best == 1)
     values = [e for e in top if e.kind == "value" and e.column is not None]
     if values:
         first = values[0]
@@ -285,9 +199,9 @@ def _entry_items(words_text: str, entries: list[_Entry]) -> Item | None:
     return None
 
 
-def link(question: str, schema: SchemaInfo) -> list[Item]:
+def link(question: str, schema: SchemaInfo, vocabulary: Vocabulary = EMPTY) -> list[Item]:
     """Read ``question`` into linked items, longest phrase first at every position."""
-    lexicon = lexicon_for(schema)
+    lexicon = lexicon_for(schema, vocabulary)
     tokens = tokenize(question)
     items: list[Item] = []
     i = 0
@@ -301,11 +215,28 @@ def link(question: str, schema: SchemaInfo) -> list[Item]:
 def _match_at(
     tokens: list[Token], i: int, lexicon: Lexicon, previous: Item | None
 ) -> tuple[Item, int]:
+    if is_quoted(tokens[i].raw):
+        inner = unquote(tokens[i].raw)
+        values = [e for e in lexicon.candidates(name_words(inner)) if e.kind == "value"]
+        found = _entry_items(inner, values) if values else None
+        return found or Item("literal", inner), 1
+    if previous is not None and previous.keyword in ("sum", "avg", "min", "max"):
+        # "maximum share": after an aggregate a column's own name is the column, not a keyword.
+        exact = [e for e in lexicon.candidates((tokens[i].word,)) if e.strength == 3]
+        if exact and all(e.kind == "column" for e in exact):
+            found = _entry_items(tokens[i].raw, exact)
+            if found is not None:
+                return found, 1
     for size in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
         window = tokens[i : i + size]
         words = tuple(t.word for t in window)
         text = " ".join(t.raw for t in window)
-        entries = lexicon.candidates(words)
+        said = tuple(plain(t.raw) for t in window)
+        entries = [
+            e for e in lexicon.candidates(words) if not e.plain or e.plain == said
+        ]  # a sampled value matches only as typed, never through a synonym
+        if not entries and size > 2 and words[0] not in _JOINING and words[-1] not in _JOINING:
+            entries = lexicon.candidates(tuple(w for w in words if w not in _JOINING))
         if size == 1 and len(window[0].raw) <= 2:
             entries = [
                 e
@@ -313,7 +244,7 @@ def _match_at(
                 if e.kind != "value" or _short_value_allowed(window[0], previous, e)
             ]
         schema_item = _entry_items(text, entries) if entries else None
-        keyword = _KEYWORDS.get(words)
+        keyword = KEYWORDS.get(words)
         # Keywords win single-word ties ("total", "count"); longer schema phrases win otherwise.
         if keyword and (schema_item is None or size == 1):
             return Item("keyword", text, keyword=keyword[0], arg=keyword[1]), size

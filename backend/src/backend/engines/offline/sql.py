@@ -1,13 +1,17 @@
 """Write a plan as SQL for the target dialect with sqlglot's expression builder.
 
 Identifiers are always quoted and values always become literals, so no word of the question
-is ever pasted into the SQL text. Filter values come from the schema's sampled values.
+is ever pasted into the SQL text. Filter values are sampled values, numbers, or a text the user
+quoted. One module writes every clause of one plan (joins, measures, groups with HAVING, the
+``key IN``/``NOT IN`` subqueries of related rows, comparisons with an average), since they
+share the plan's joins and count key; splitting it would scatter one query's shape.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from sqlglot import exp
 
@@ -64,10 +68,11 @@ class JoinError(Exception):
         self.table = table
 
 
-def _joins(plan: Plan, schema: SchemaInfo) -> list[_Join]:
+def joins_of(plan: Plan, schema: SchemaInfo) -> list[_Join]:
+    """The joins the plan's SQL needs, from its subject table outwards."""
     needed = {plan.table}
     refs = [m.column for m in plan.measures] + [g.column for g in plan.groups]
-    refs += [f.column for f in plan.filters] + [plan.order_column]
+    refs += [f.column for f in plan.filters] + [plan.order_column, *plan.columns]
     needed |= {ref.table for ref in refs if ref is not None}
     joins: list[_Join] = []
     joined = {plan.table}
@@ -84,7 +89,7 @@ def _joins(plan: Plan, schema: SchemaInfo) -> list[_Join]:
 
 def tables_used(plan: Plan, schema: SchemaInfo) -> set[str]:
     """Every table the plan's SQL reads, including those a join passes through."""
-    return {plan.table} | {join.table for join in _joins(plan, schema)}
+    return {plan.table} | {join.table for join in joins_of(plan, schema)}
 
 
 def _time_bucket(ref: ColumnRef, unit: str, dialect: str) -> exp.Expr:
@@ -185,11 +190,17 @@ def _measure(
     return builder(this=column)
 
 
-def _condition(item: Filter) -> exp.Expr:
+def _condition(item: Filter, db_schema: str | None = None) -> exp.Expr:
     assert item.column is not None
     column = _col(item.column)
     if item.op == "true":
         return column
+    if item.op.endswith("_avg"):
+        average = exp.select(exp.Avg(this=_col(item.column))).from_(
+            _table(item.column.table, db_schema)
+        )
+        compare = {"gt": exp.GT, "gte": exp.GTE, "lt": exp.LT, "lte": exp.LTE}[item.op[:-4]]
+        return compare(this=column, expression=exp.Subquery(this=average))
     if item.op == "year":
         low, high = item.values
         parts: list[exp.Expr] = []
@@ -213,6 +224,35 @@ def _condition(item: Filter) -> exp.Expr:
     return comparisons[item.op](this=column, expression=literals[0])
 
 
+def _related(
+    plan: Plan, table: str, schema: SchemaInfo, db_schema: str | None, *, none: bool
+) -> exp.Expr:
+    """The subject's rows that some row of ``table`` points at (``key IN (...)``), or with
+    ``none`` that no row does (``key NOT IN (...)``)."""
+    fk = anti_join_key(plan.table, table, schema)
+    if fk is None:
+        raise JoinError(table)
+    own, theirs = fk
+    pointing = exp.column(theirs, table=table, quoted=True)
+    related = (
+        exp.select(pointing).from_(_table(table, db_schema)).where(pointing.is_(exp.null()).not_())
+    )
+    found = exp.column(own, table=plan.table, quoted=True).isin(related)
+    return exp.not_(found) if none else found
+
+
+def anti_join_key(subject: str, table: str, schema: SchemaInfo) -> tuple[str, str] | None:
+    """(subject column, referencing column) of the one single-column key from ``table`` to
+    the subject; None when there is not exactly one."""
+    info = schema.table(table)
+    keys = [
+        (fk.ref_columns[0], fk.columns[0])
+        for fk in (info.foreign_keys if info else ())
+        if fk.ref_table == subject and len(fk.columns) == 1
+    ]
+    return keys[0] if len(keys) == 1 else None
+
+
 def _number_text(value: float) -> str:
     return str(int(value)) if value == int(value) else repr(value)
 
@@ -224,18 +264,45 @@ def _group_expr(group: Group, dialect: str) -> tuple[exp.Expr, str]:
     return _time_bucket(group.column, group.unit, dialect), group.unit
 
 
+def semi_join_key(plan: Plan, schema: SchemaInfo) -> str | None:
+    """Listing the subject's rows that have related rows ("singers who performed in 2014"):
+    the subject's key, to select each row once with ``key IN (...)`` instead of a join that
+    repeats it; None when the plan is not such a listing."""
+    shown = [*plan.columns, *([plan.order_column] if plan.order_column else [])]
+    info = schema.table(plan.table)
+    keys = [c.name for c in info.columns if c.primary_key] if info else []
+    own = all(ref.table == plan.table for ref in shown)
+    if not plan.columns or plan.measures or plan.groups or not own or len(keys) != 1:
+        return None
+    joins = joins_of(plan, schema)
+    # One hop down only: through a link table, "each singer once" or "each performance" is
+    # not clear (and a count of links differs from a count of rows).
+    down = [j for j in joins if j.downward]
+    through_link = any(a.downward and not b.downward for a, b in pairwise(joins))
+    return keys[0] if len(down) == 1 and joins[0].downward and not through_link else None
+
+
 def build_sql(plan: Plan, schema: SchemaInfo, dialect: str, db_schema: str | None) -> str:
-    joins = _joins(plan, schema)
-    count_key = _count_key(plan, schema) if any(j.downward for j in joins) else None
-    query = exp.select().from_(_table(plan.table, db_schema))
-    for join in joins:
-        on = exp.and_(
-            *[
-                exp.column(lc, table=lt, quoted=True).eq(exp.column(rc, table=rt, quoted=True))
-                for lt, lc, rt, rc in join.on
-            ]
+    key = semi_join_key(plan, schema)
+    if key is not None:
+        inner = replace(plan, columns=(), order_column=None, limit=None, distinct=False)
+        related = exp.select(exp.column(key, table=plan.table, quoted=True)).from_(
+            _table(plan.table, db_schema)
         )
-        query = query.join(_table(join.table, db_schema), on=on)
+        related = _joined(related, inner, schema, db_schema).where(
+            exp.and_(*[_condition(f, db_schema) for f in plan.filters])
+        )
+        query = exp.select(*[_col(ref) for ref in plan.columns]).from_(
+            _table(plan.table, db_schema)
+        )
+        query = query.where(exp.column(key, table=plan.table, quoted=True).isin(related))
+        query = query.distinct() if plan.distinct else query
+        for ordering in _ordering(plan, [], []):
+            query = query.order_by(ordering)
+        return (query.limit(plan.limit) if plan.limit else query).sql(dialect=dialect)
+    joins = joins_of(plan, schema)
+    count_key = _count_key(plan, schema) if any(j.downward for j in joins) else None
+    query = _joined(exp.select().from_(_table(plan.table, db_schema)), plan, schema, db_schema)
     group_exprs = [_group_expr(g, dialect) for g in plan.groups]
     for expression, name in group_exprs:
         query = query.select(exp.alias_(expression, _alias(name)))
@@ -245,21 +312,46 @@ def build_sql(plan: Plan, schema: SchemaInfo, dialect: str, db_schema: str | Non
         measure_names.append(name)
         expression = _measure(measure, plan, count_key, db_schema)
         query = query.select(exp.alias_(expression, _alias(name)))
-    if not plan.measures and not plan.groups:
+    if plan.columns:
+        for ref in plan.columns:
+            query = query.select(_col(ref))
+        if plan.distinct:
+            query = query.distinct()
+    elif not plan.measures and not plan.groups:
         info = schema.table(plan.table)
         for column in info.columns if info else ():
             query = query.select(exp.column(column.name, table=plan.table, quoted=True))
-    conditions = [_condition(f) for f in plan.filters]
+    conditions = [_condition(f, db_schema) for f in plan.filters]
+    conditions += [_related(plan, t, schema, db_schema, none=True) for t in plan.without]
+    conditions += [_related(plan, t, schema, db_schema, none=False) for t in plan.with_any]
     if conditions:
         query = query.where(exp.and_(*conditions))
     if plan.groups and plan.measures:
         # Group by the expressions, not their aliases: an alias may equal a real column name.
         query = query.group_by(*[expression.copy() for expression, _ in group_exprs])
+        if plan.having is not None:
+            op, number = plan.having
+            counted = _measure(Measure("count"), plan, count_key, db_schema)
+            comparisons = {"gt": exp.GT, "gte": exp.GTE, "lt": exp.LT, "lte": exp.LTE, "eq": exp.EQ}
+            bound = exp.Literal.number(_number_text(number))
+            query = query.having(comparisons[op](this=counted, expression=bound))
     for ordering in _ordering(plan, [n for _, n in group_exprs], measure_names):
         query = query.order_by(ordering)
     if plan.limit is not None:
         query = query.limit(plan.limit)
     return query.sql(dialect=dialect)
+
+
+def _joined(query: exp.Select, plan: Plan, schema: SchemaInfo, db_schema: str | None) -> exp.Select:
+    for join in joins_of(plan, schema):
+        on = exp.and_(
+            *[
+                exp.column(lc, table=lt, quoted=True).eq(exp.column(rc, table=rt, quoted=True))
+                for lt, lc, rt, rc in join.on
+            ]
+        )
+        query = query.join(_table(join.table, db_schema), on=on)
+    return query
 
 
 def _count_key(plan: Plan, schema: SchemaInfo) -> exp.Expr | None:
