@@ -26,8 +26,8 @@ from devkit.users import register as sign_up
 
 ANSWER_KEYS = {
     "id", "conversation_id", "question", "sql", "columns", "rows", "row_count", "truncated",
-    "row_cap", "chart", "explanation", "insights", "recommendations", "timings", "tokens",
-    "engine", "quota",
+    "row_cap", "formats", "chart", "explanation", "insights", "recommendations", "timings",
+    "tokens", "engine", "quota",
 }  # fmt: skip
 QUIET = {"RATE_LIMIT_PER_MINUTE": "0", "RATE_LIMIT_USER_PER_MINUTE": "0"}
 

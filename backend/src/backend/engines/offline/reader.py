@@ -281,7 +281,9 @@ class _Reader(KeywordRules, NumberRules, ColumnChoice):
             return
         if ref.column.kind == "boolean":
             if self.is_kw(nxt, "rate", "share"):
-                self._add_rate(ref, (), item.text)
+                # Named after the flag, not the words that found it ("is the default").
+                flag = ref.column.name.lower().removeprefix("is_").removeprefix("has_")
+                self._add_rate(ref, (), flag.replace("_", " "))
                 self.pos += 1
             else:
                 self.filters.append(Filter(ref, "true", ()))
