@@ -27,7 +27,7 @@ from backend.data.models import Conversation, QueryRecord
 from backend.services import quota
 from backend.services.charts import suggest_chart, validate_chart
 from backend.services.engines.base import Draft, Engine, Request, Turn, Usage
-from backend.services.executor import QueryFailed, ResultSet, run_readonly
+from backend.services.executor import ByteCaps, QueryFailed, ResultSet, run_readonly
 from backend.services.guard_errors import SqlRefused
 from backend.services.insights import summarize
 from backend.services.targets import DEMO_TARGET, QueryTarget
@@ -263,6 +263,7 @@ def _run_checked(
                     sql,
                     row_cap=settings.query_row_cap,
                     timeout_seconds=settings.query_timeout_seconds,
+                    caps=ByteCaps(settings.query_max_cell_bytes, settings.query_max_result_bytes),
                 )
             return draft, sql, result, usage
         except (SqlRefused, QueryFailed) as error:

@@ -7,9 +7,12 @@ and connection id as associated data; responses show ``display_url`` with the pa
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -18,13 +21,17 @@ from sqlalchemy.orm import Session
 from backend.core.config import Settings
 from backend.core.errors import AppError, InvalidInput
 from backend.data.models import Connection, ConnectionTable, new_id
-from backend.services.connection_pools import PoolCache, make_target_engine
+from backend.services.connection_pools import PoolCache, ServerIdentity, make_target_engine
 from backend.services.connection_urls import ConnectionSpec, parse, vet_destination
 from backend.services.crypto import DecryptionFailed, KeyRing
+from backend.services.db_deadline import expired_here
+from backend.services.db_gate import GATE
 from backend.services.introspect import introspect
 from backend.services.ownership import load_owned
 from backend.services.schema_info import SchemaInfo
 from backend.services.targets import QueryTarget
+
+log = logging.getLogger(__name__)
 
 DIALECT = "postgres"  # sqlglot's name for PostgreSQL
 MAX_CONNECTIONS_PER_USER = 20
@@ -44,19 +51,24 @@ def sealing_context(user_id: str, connection_id: str) -> bytes:
     return f"connection\x00{user_id}\x00{connection_id}".encode()
 
 
-def _connect_error(error: DBAPIError, spec: ConnectionSpec) -> ConnectionFailed:
+def _connect_error(error: DBAPIError, spec: ConnectionSpec, hold: float) -> ConnectionFailed:
     """A readable reason from the driver's message (first line, password never echoed)."""
+    if expired_here():
+        return ConnectionFailed(
+            f"The database did not answer within {hold:g} s; please check that it is running."
+        )
     reason = str(error.orig).strip().splitlines()[0] if error.orig else "connection failed"
     if spec.password:
         reason = reason.replace(spec.password, "••••")
     return ConnectionFailed(f"Could not connect to the database: {reason}")
 
 
-def _scan(engine: Engine, spec: ConnectionSpec) -> SchemaInfo:
-    try:
-        return introspect(engine, dialect=DIALECT)
-    except DBAPIError as error:
-        raise _connect_error(error, spec) from None
+def _scan(engine: Engine, spec: ConnectionSpec, key: str, hold: float) -> SchemaInfo:
+    with GATE.admit(key):
+        try:
+            return introspect(engine, dialect=DIALECT)
+        except DBAPIError as error:
+            raise _connect_error(error, spec, hold) from None
 
 
 def _public(row: Connection, tables: list[ConnectionTable]) -> dict[str, Any]:
@@ -88,7 +100,14 @@ class ConnectionRegistry:
         self._keyring = keyring
         self._allow_private = settings.connections_allow_private_hosts
         self._app_database = make_url(settings.sqlalchemy_url)
+        self._hold_seconds = settings.user_db_hold_seconds
+        self._pool_max = settings.target_max_concurrent
+        self._identity: ServerIdentity | None = None
+        self._identity_lock = threading.Lock()
         self._pools = PoolCache()
+        GATE.configure(
+            total=settings.user_db_max_concurrent, per_target=settings.target_max_concurrent
+        )
 
     # -- parsing and testing -------------------------------------------------------------------
     def parse(self, url: str | None, env_text: str | None, ssl_mode: str | None) -> ConnectionSpec:
@@ -98,9 +117,9 @@ class ConnectionRegistry:
 
     def test(self, spec: ConnectionSpec) -> SchemaInfo:
         """Connect (5 s timeout) and introspect; nothing is kept."""
-        engine = make_target_engine(spec, pooled=False, hostaddr=self._vet(spec))
+        engine = self._make_engine(spec, pooled=False)
         try:
-            return _scan(engine, spec)
+            return _scan(engine, spec, f"test:{spec.host}", self._hold_seconds)
         finally:
             engine.dispose()
 
@@ -157,7 +176,7 @@ class ConnectionRegistry:
     def rescan(self, session: Session, user_id: str, connection_id: str) -> dict[str, Any]:
         row = self._owned(session, user_id, connection_id)
         engine = self._engine(row)
-        self._store_scan(session, row, _scan(engine, self._spec(row)))
+        self._store_scan(session, row, self._scan(engine, row))
         return self.get(session, user_id, connection_id)
 
     def delete(self, session: Session, user_id: str, connection_id: str) -> None:
@@ -178,7 +197,7 @@ class ConnectionRegistry:
         row = self._owned(session, user_id, connection_id)
         engine = self._engine(row)
         if row.schema_cache is None:
-            self._store_scan(session, row, _scan(engine, self._spec(row)))
+            self._store_scan(session, row, self._scan(engine, row))
         enabled = frozenset(t.table_name for t in self._tables(session, row.id) if t.enabled)
         return QueryTarget(
             key=row.id,
@@ -207,13 +226,42 @@ class ConnectionRegistry:
         return ConnectionSpec.from_secret(plain)
 
     def _engine(self, row: Connection) -> Engine:
-        def build() -> Engine:
-            spec = self._spec(row)
-            return make_target_engine(spec, pooled=True, hostaddr=self._vet(spec))
+        return self._pools.engine(row.id, lambda: self._make_engine(self._spec(row), pooled=True))
 
-        return self._pools.engine(row.id, build)
+    def _scan(self, engine: Engine, row: Connection) -> SchemaInfo:
+        return _scan(engine, self._spec(row), row.id, self._hold_seconds)
 
-    def _vet(self, spec: ConnectionSpec) -> str | None:
+    def _make_engine(self, spec: ConnectionSpec, *, pooled: bool) -> Engine:
+        return make_target_engine(
+            spec,
+            pooled=pooled,
+            hostaddr=self._vet(spec),
+            app_identity=self._app_identity,
+            hold_seconds=self._hold_seconds,
+            pool_max=self._pool_max,
+        )
+
+    def _app_identity(self) -> ServerIdentity | None:
+        """The app database's (system_identifier, name), read once; None on SQLite."""
+        if self._identity is not None or self._app_database.get_backend_name() != "postgresql":
+            return self._identity
+        with self._identity_lock:
+            if self._identity is None:
+                libpq_url = self._app_database.set(drivername="postgresql")
+                try:
+                    with psycopg.connect(
+                        libpq_url.render_as_string(hide_password=False), connect_timeout=5
+                    ) as conn:
+                        row = conn.execute(
+                            "SELECT system_identifier, current_database() FROM pg_control_system()"
+                        ).fetchone()
+                except psycopg.Error as error:
+                    log.warning("app database identity unknown: %s", type(error).__name__)
+                    return None
+                self._identity = (int(row[0]), str(row[1])) if row else None
+        return self._identity
+
+    def _vet(self, spec: ConnectionSpec) -> str:
         """Checked again whenever a pool is opened: a host may since resolve somewhere else."""
         return vet_destination(
             spec, allow_private=self._allow_private, app_database=self._app_database

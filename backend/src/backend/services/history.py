@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from backend.core.config import Settings
 from backend.core.errors import InvalidInput
 from backend.data.models import QueryRecord
-from backend.services.executor import JsonScalar, stream_readonly
+from backend.services.executor import ByteCaps, JsonScalar, stream_readonly
 from backend.services.ownership import load_owned
 from backend.services.targets import DEMO_TARGET, QueryTarget
 
@@ -111,7 +111,11 @@ def export_csv(
     target = targets.connection(record.connection_id) if record.connection_id else targets.demo()
     sql = check_for_target(record.sql, target)
     rows = stream_readonly(
-        target, sql, row_cap=settings.csv_row_cap, timeout_seconds=settings.query_timeout_seconds
+        target,
+        sql,
+        row_cap=settings.csv_row_cap,
+        timeout_seconds=settings.query_timeout_seconds,
+        caps=ByteCaps(cell=settings.query_max_cell_bytes, total=settings.csv_max_bytes),
     )
     header = next(rows)
     return _csv_lines(rows, header)
