@@ -108,14 +108,15 @@ def _check_server(conn: psycopg.Connection[Any], app: ServerIdentity | None) -> 
 
 
 def _connector(
-    spec: ConnectionSpec, hostaddr: str, app_identity: IdentitySource
+    spec: ConnectionSpec, hostaddr: str, app_identity: IdentitySource, hold_seconds: float
 ) -> Callable[[], psycopg.Connection[Any]]:
     conninfo = make_conninfo(**libpq_params(spec, hostaddr))
+    check_seconds = min(CONNECT_TIMEOUT_SECONDS, hold_seconds)
 
     def connect() -> psycopg.Connection[Any]:
         conn = psycopg.connect(conninfo)  # psycopg enforces connect_timeout on the handshake
         try:
-            with Deadline(conn.fileno(), CONNECT_TIMEOUT_SECONDS):
+            with Deadline(conn.fileno(), check_seconds):
                 _check_server(conn, app_identity())
             conn.rollback()
         except BaseException:
@@ -153,7 +154,7 @@ def make_target_engine(
 ) -> Engine:
     """An engine for a user's database; ``hostaddr`` pins the vetted address to connect to."""
     options: dict[str, Any] = {
-        "creator": _connector(spec, hostaddr, app_identity),
+        "creator": _connector(spec, hostaddr, app_identity, hold_seconds),
         "hide_parameters": True,
     }
     if pooled:
