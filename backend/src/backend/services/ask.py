@@ -4,8 +4,8 @@ validate → resolve the target → check the allowance → engine → guard →
 failing query a bounded number of times) → chart → insights → record. The app database is
 touched in short units of work only (never while a model or a query runs), so no lock is held
 across an LLM call. The allowance is checked up front and taken atomically when the answer is
-recorded: a failed question costs nothing, and concurrent requests can never be answered
-beyond the limit.
+recorded: a failed question costs nothing (except one that ran out of time, which cost the
+database its whole time limit), and concurrent requests can never be answered beyond the limit.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -27,7 +27,7 @@ from backend.data.models import Conversation, QueryRecord
 from backend.services import quota
 from backend.services.charts import suggest_chart, validate_chart
 from backend.services.engines.base import Draft, Engine, Request, Turn, Usage
-from backend.services.executor import ByteCaps, QueryFailed, ResultSet, run_readonly
+from backend.services.executor import ByteCaps, QueryFailed, QueryTimeout, ResultSet, run_readonly
 from backend.services.guard_errors import SqlRefused
 from backend.services.insights import summarize
 from backend.services.targets import DEMO_TARGET, QueryTarget
@@ -325,6 +325,8 @@ def ask(services: AskServices, asker: Asker, payload: AskInput) -> dict[str, Any
         usage = usage + commentary.usage
     except AppError as error:
         _record_failure(services, asker, payload, key, error, timer)
+        if isinstance(error, QueryTimeout):
+            _charge_heavy_failure(services, allowance)
         log.info("question failed: %s (engine %s)", error.code, services.engine.name)
         raise
     timer.timings["total_ms"] = round((time.perf_counter() - started) * 1000, 2)
@@ -385,6 +387,13 @@ def ask(services: AskServices, asker: Asker, payload: AskInput) -> dict[str, Any
         "engine": services.engine.name,
         "quota": {"remaining": remaining, "limit": allowance.limit, "period": allowance.period},
     }
+
+
+def _charge_heavy_failure(services: AskServices, allowance: _Allowance) -> None:
+    """A question that ran out of time cost the database its full time limit: it counts too,
+    so timeouts cannot be repeated for free (the only failure that costs the allowance)."""
+    with suppress(QuotaExceeded), transaction(services.sessions) as session:
+        _take_allowance(session, allowance)
 
 
 def _new_conversation(session: Session, asker: Asker, connection_key: str | None) -> str:
