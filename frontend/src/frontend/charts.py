@@ -1,7 +1,9 @@
 """Turn the backend's chart spec (plain data) into a Plotly figure on the dark template.
 
 The spec only names a chart type and columns of the result; nothing in it is evaluated, so a
-spec can never run code. A spec naming a column the result lacks is refused.
+spec can never run code. A spec naming a column the result lacks is refused. Labels, hovers,
+titles and legend names come from the data or the model and are shown as text (Plotly would
+draw ``<a href>`` or ``<b>`` in them as markup).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
+
+from frontend.plain_text import chart_text
 
 CHART_TYPES = ("bar", "line", "scatter", "pie", "histogram")
 _NEEDS_Y = frozenset({"bar", "line", "scatter", "pie"})
@@ -25,7 +29,7 @@ def _column(columns: Sequence[str], rows: Sequence[Sequence[Any]], name: str) ->
     if name not in columns:
         raise ChartSpecError(f"the chart names column {name!r}, which the result does not have")
     index = list(columns).index(name)
-    return [row[index] for row in rows]
+    return [chart_text(row[index]) for row in rows]
 
 
 def _traces(
@@ -70,13 +74,13 @@ def build_figure(
     figure = go.Figure(data=_traces(kind, xs, ys, groups))
     figure.update_layout(
         template="plotly_dark",
-        title={"text": str(spec.get("title") or ""), "x": 0.02},
+        title={"text": chart_text(str(spec.get("title") or "")), "x": 0.02},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
         colorway=PALETTE,
         margin={"l": 48, "r": 16, "t": 56, "b": 48},
         showlegend=groups is not None or kind == "pie",
-        xaxis_title=None if kind == "pie" else x_name,
-        yaxis_title=None if kind in {"pie", "histogram"} else y_name,
+        xaxis_title=None if kind == "pie" else chart_text(x_name),
+        yaxis_title=None if kind in {"pie", "histogram"} or not y_name else chart_text(y_name),
     )
     return figure

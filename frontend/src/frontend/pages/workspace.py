@@ -21,6 +21,7 @@ import gradio as gr
 from frontend.api_client import BackendClient, Examples, Identity, QueryResult, Quota, Timings
 from frontend.charts import ChartSpecError, build_figure
 from frontend.errors import BackendError, friendly_message
+from frontend.plain_text import markdown_text, spreadsheet_safe
 from frontend.session import Session, after_error, anonymous, call_signed_in, signed_in
 from frontend.shell import TAB_SIGNIN, Shell
 
@@ -88,11 +89,15 @@ def truncation_notice(result: QueryResult) -> str:
 
 
 def insights_markdown(result: QueryResult) -> str:
-    lines = [result.explanation] if result.explanation else []
+    """Our headings around the model's and the data's text, which is shown as plain text."""
+    lines = [markdown_text(result.explanation)] if result.explanation else []
     if result.insights:
-        lines += ["### Insights", *[f"- {item}" for item in result.insights]]
+        lines += ["### Insights", *[f"- {markdown_text(item)}" for item in result.insights]]
     if result.recommendations:
-        lines += ["### Recommendations", *[f"- {item}" for item in result.recommendations]]
+        lines += [
+            "### Recommendations",
+            *[f"- {markdown_text(item)}" for item in result.recommendations],
+        ]
     return "\n".join(lines)
 
 
@@ -119,7 +124,7 @@ def load_examples(client: BackendClient) -> tuple[list[str], str]:
     try:
         examples = client.examples()
     except BackendError as error:
-        return [], friendly_message(error)
+        return [], markdown_text(friendly_message(error))
     return examples.questions, examples_panel(examples)
 
 
@@ -164,15 +169,16 @@ def send_feedback(
             client, session, lambda who: client.feedback(who, result["id"], value)
         )
     except BackendError as error:
-        return friendly_message(error), after_error(session, error)
+        return markdown_text(friendly_message(error)), after_error(session, error)
     return ("Thanks — feedback saved." if value else "Feedback cleared."), session
 
 
 def csv_text(columns: list[str], rows: list[list[Any]]) -> str:
+    """The shown rows as CSV, every text cell (header too) safe to open in a spreadsheet."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerow([spreadsheet_safe(name) for name in columns])
+    writer.writerows([spreadsheet_safe(value) for value in row] for row in rows)
     return buffer.getvalue()
 
 
@@ -346,7 +352,8 @@ class ResultView:
                 path, session = csv_file(client, session, current)
             except BackendError as error:
                 hidden = gr.DownloadButton(visible=False)
-                return hidden, f"⚠ {friendly_message(error)}", after_error(session, error)
+                message = markdown_text(friendly_message(error))
+                return hidden, f"⚠ {message}", after_error(session, error)
             return gr.DownloadButton(value=path, visible=path is not None), gr.skip(), session
 
         event = trigger(
@@ -373,7 +380,7 @@ class ResultView:
         update: dict[Any, Any] = {
             shell.session: after_error(session, error),
             self.status: "",
-            self.message: f"⚠ {friendly_message(error)}",
+            self.message: f"⚠ {markdown_text(friendly_message(error))}",
             self.signup: gr.Column(visible=error.wants_signup),
         }
         tables = [str(name) for name in error.extra.get("tables", [])]
