@@ -32,7 +32,7 @@ RENDER = MarkdownIt("commonmark", {"html": True, "linkify": False})
 
 
 def _html(markdown: str) -> str:
-    return RENDER.render(markdown)
+    return str(RENDER.render(markdown))
 
 
 @pytest.mark.parametrize("value", HOSTILE)
