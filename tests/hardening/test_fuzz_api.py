@@ -1,7 +1,8 @@
 """Schemathesis fuzzes every operation of the running backend's OpenAPI schema: no 5xx, ever.
 
 Contract: whatever a client sends — valid, odd or malformed per the published schema — the
-backend answers 2xx/3xx/4xx with the JSON error shape, never a server error. Each operation is
+backend answers 2xx/3xx/4xx with the JSON error shape, never a server error, and every answer
+is one the document promises (status code, content type and body schema). Each operation is
 fuzzed anonymously and signed in (a user registered through the API; if a generated request
 signs that user out or deletes them, a fresh one takes over so later cases stay signed in).
 """
@@ -18,6 +19,7 @@ import httpx
 import psycopg
 import pytest
 import schemathesis
+from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from psycopg import sql
@@ -28,6 +30,11 @@ from tests.support.keys import new_encryption_key
 from tests.support.processes import RunningProcess, backend_command, run_service
 
 EXAMPLES = 25
+CONTRACT_CHECKS = [
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+]
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -110,6 +117,10 @@ def _call(case: Any, fuzzed: Fuzzed, signed_in: bool) -> str | None:
         return f"{where} -> {response.status_code}: {response.text[:300]}"
     if response.status_code >= 400 and "error" not in response.json():
         return f"{where} -> {response.status_code} without 'error'"
+    try:
+        case.validate_response(response, checks=CONTRACT_CHECKS)
+    except AssertionError as failure:  # schemathesis' failures are AssertionErrors
+        return f"{where} -> {response.status_code} breaks the document: {str(failure)[:400]}"
     return None
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backend.api.openapi_errors import document_errors
 from backend.core.errors import AppError, ServiceUnavailable, TooManyRequests
 
 log = logging.getLogger("backend.errors")
@@ -30,6 +31,8 @@ def _describe(error: RequestValidationError) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    document_errors(app)
+
     @app.exception_handler(AppError)
     async def _app_error(_: Request, error: AppError) -> JSONResponse:
         headers = {}

@@ -23,8 +23,11 @@ from backend.services.executor import ByteCaps, JsonScalar, stream_readonly
 from backend.services.ownership import load_owned
 from backend.services.targets import DEMO_TARGET, QueryTarget
 
-# Spreadsheets run cells starting with these as formulas; such text cells get a leading quote.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets run a text cell as a formula when its first non-blank character is one of these
+# (full-width forms too) and leading blanks or line breaks do not stop them; such cells, the
+# header's included, get a leading quote.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_BLANKS = " \t\r\n\u00a0\u3000"
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,9 @@ def set_feedback(session: Session, user_id: str, item_id: str, value: int) -> No
 
 
 def _cell(value: JsonScalar) -> JsonScalar:
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+    if isinstance(value, str) and (
+        value[:1] in ("\t", "\r", "\n") or value.lstrip(_BLANKS).startswith(_FORMULA_STARTS)
+    ):
         return "'" + value
     return value
 
@@ -88,7 +93,7 @@ def _cell(value: JsonScalar) -> JsonScalar:
 def _csv_lines(rows: Iterator[list[JsonScalar]], header: list[JsonScalar]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
+    writer.writerow([_cell(name) for name in header])
     for count, row in enumerate(rows, start=1):
         writer.writerow([_cell(v) for v in row])
         if count % 500 == 0:

@@ -52,7 +52,11 @@ def rerun(item_id: str, user: CurrentUser, request: Request, session: DbSession)
     return query(body, user, request)
 
 
-@router.get("/{item_id}/csv")
+@router.get(
+    "/{item_id}/csv",
+    response_class=StreamingResponse,
+    responses={200: {"description": "the answer's rows as CSV", "content": {"text/csv": {}}}},
+)
 def csv_export(
     item_id: str, user: CurrentUser, request: Request, session: DbSession, settings: SettingsDep
 ) -> StreamingResponse:
