@@ -19,10 +19,10 @@ import httpx
 import psycopg
 import pytest
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from psycopg import sql
+from schemathesis import checks
 
 from tests.conftest import with_database
 from tests.hardening.conftest import backend_env

@@ -17,7 +17,7 @@ from tests.tenancy.conftest import bearer, register
 
 CELLS = ["=1+1", " =2+2", "\n=3+3", "\uff1d4+4", "@SUM(A1)", "\t-5"]
 SQL = (
-    'SELECT \'=1+1\' AS "=HYPERLINK(1)", \' =2+2\' AS b, chr(10) || \'=3+3\' AS c, '
+    "SELECT '=1+1' AS \"=HYPERLINK(1)\", ' =2+2' AS b, chr(10) || '=3+3' AS c, "
     "'\uff1d4+4' AS d, '@SUM(A1)' AS e, chr(9) || '-5' AS f, -7 AS g, 'plain' AS h"
 )
 

@@ -220,6 +220,38 @@ def _check_shape(tree: exp.Expr) -> None:
             raise SqlRefused("Query parameters and session variables are not supported.")
         if isinstance(node, exp.DataType) and _is_unsafe_type(node):
             raise SqlRefused(f"Casting to the type {node.sql()} is not allowed.")
+        if isinstance(node, exp.Operator) and _is_foreign_operator(node):
+            raise SqlRefused(
+                f"OPERATOR({node.args.get('operator')}) is not allowed: only built-in "
+                "operators (pg_catalog) can be named."
+            )
+        if isinstance(node, exp.Column) and _is_session_word(node):
+            raise SqlRefused(
+                f"'{node.name}' reads the database session, not data; it is not allowed."
+            )
+
+
+# Unquoted, PostgreSQL reads these as the session's identity, never as a column.
+_SESSION_WORDS = frozenset(
+    {"user", "current_user", "session_user", "current_role", "system_user", "current_catalog",
+     "current_schema"}
+)  # fmt: skip
+
+
+def _is_session_word(node: exp.Column) -> bool:
+    ident = node.this
+    return (
+        not node.table
+        and isinstance(ident, exp.Identifier)
+        and not ident.quoted
+        and ident.name.lower() in _SESSION_WORDS
+    )
+
+
+def _is_foreign_operator(node: exp.Operator) -> bool:
+    """``OPERATOR(schema.op)`` runs a function; only pg_catalog's (or unqualified) are built in."""
+    name = str(node.args.get("operator") or "")
+    return "." in name and name.split(".", 1)[0].strip('"').lower() != "pg_catalog"
 
 
 def _is_unsafe_type(node: exp.DataType) -> bool:
