@@ -3,8 +3,9 @@
 FastAPI documents only what routes declare, plus its own 422 body, which we never send. The
 errors our middleware and dependencies add are the same for every route, so they are stated
 here once, from each operation's shape: 401 wherever a token is read, 404 where a path names
-a resource, 413 where a body is accepted, and 422, 429 and 503 (app database unavailable,
-database busy) everywhere but the health check; a few operations add their own rules' codes.
+a resource, 400 and 413 where a body is accepted (unreadable, too large), and 422, 429 and 503
+(app database unavailable, database busy) everywhere but the health check; a few operations
+add their own rules' codes.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 _ERROR_REF = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 _DESCRIPTIONS = {
-    "400": "sql_refused: the SQL is not a single read-only query",
+    "400": "http_error: the body could not be read (malformed JSON or multipart)",
     "401": "unauthorized: missing, invalid or expired token (or wrong credentials)",
     "404": "not_found: no such resource for this account",
     "409": "conflict: the resource is in a state that prevents this (the detail says which)",
@@ -41,7 +42,7 @@ _DOMAIN: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/api/auth/register"): ("409",),
     ("post", "/api/connections"): ("409",),
     ("post", "/api/connections/{connection_id}/scan"): ("409",),
-    ("get", "/api/history/{item_id}/csv"): ("400", "409"),
+    ("get", "/api/history/{item_id}/csv"): ("400", "409"),  # 400: sql_refused
 }
 _SAME_AS = {("post", "/api/history/{item_id}/rerun"): ("post", "/api/query")}
 
@@ -55,7 +56,7 @@ def _extra_errors(path: str, method: str) -> list[str]:
     if "{" in path:
         codes.append("404")
     if method in {"post", "put", "patch"}:
-        codes.append("413")
+        codes += ["400", "413"]
     return codes
 
 
