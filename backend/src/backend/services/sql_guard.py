@@ -11,6 +11,7 @@ can reach the database.
 from __future__ import annotations
 
 import logging
+import threading
 import unicodedata
 from collections.abc import Collection
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 import sqlglot
 from sqlglot import exp
 
+from backend.core.errors import ServiceUnavailable
 from backend.services.guard_errors import MAX_SQL_CHARS, SqlRefused, TableDisabled
 
 if TYPE_CHECKING:
@@ -127,6 +129,18 @@ _FORBIDDEN_NODES = (*(kind for kind, _ in _WRITE_WORDS), exp.DML, exp.DDL)
 _QUERY_ROOTS = (exp.Select, exp.SetOperation, exp.Subquery)
 
 
+# Parsing is pure-Python CPU work under the GIL: a few checks at once keep the event loop (and
+# health checks) responsive however many long queries arrive; tokens bound each parse's cost.
+MAX_SQL_TOKENS = 4000
+PARALLEL_CHECKS = 2
+_CHECK_SLOTS = threading.BoundedSemaphore(PARALLEL_CHECKS)
+_CHECK_WAIT_SECONDS = 10.0
+
+
+class GuardBusy(ServiceUnavailable):
+    code = "busy"
+
+
 def check_sql(
     sql: str,
     *,
@@ -145,14 +159,32 @@ def check_sql(
     if read is None:
         raise SqlRefused(f"Queries on {dialect} databases are not supported.")
     _check_text(sql)
-    tree = _parse_single(sql, read)
-    _check_shape(tree)
-    _check_functions(tree, read)
-    _check_tables(tree, read, enabled_tables, all_tables, db_schema)
+    if not _CHECK_SLOTS.acquire(timeout=_CHECK_WAIT_SECONDS):
+        raise GuardBusy("Many queries are being checked right now; please retry in a moment.")
     try:
-        return tree.sql(dialect=read, comments=False)
-    except Exception:  # a generator failure must refuse, never run something unchecked
-        raise SqlRefused("This SQL could not be prepared safely; please simplify it.") from None
+        _check_size(sql, read)
+        tree = _parse_single(sql, read)
+        _check_shape(tree)
+        _check_functions(tree, read)
+        _check_tables(tree, read, enabled_tables, all_tables, db_schema)
+        try:
+            return tree.sql(dialect=read, comments=False)
+        except Exception:  # a generator failure must refuse, never run something unchecked
+            raise SqlRefused("This SQL could not be prepared safely; please simplify it.") from None
+    finally:
+        _CHECK_SLOTS.release()
+
+
+def _check_size(sql: str, read: str) -> None:
+    try:
+        tokens = sqlglot.Dialect.get_or_raise(read).tokenize(sql)
+    except Exception as error:  # an untokenizable text is a refusal, never a crash
+        first = str(error).splitlines()[0] if str(error) else "it could not be read"
+        raise SqlRefused(f"The SQL could not be read: {first[:200]}") from None
+    if len(tokens) > MAX_SQL_TOKENS:
+        raise SqlRefused(
+            f"The SQL has more than {MAX_SQL_TOKENS:,} words and symbols; please simplify it."
+        )
 
 
 def check_for_target(sql: str, target: QueryTarget) -> str:
