@@ -39,6 +39,9 @@ def backend_env(pg_url: str, **extra: str) -> dict[str, str]:
         "CONNECTIONS_ALLOW_PRIVATE_HOSTS": "true",
         "RATE_LIMIT_PER_MINUTE": "0",
         "RATE_LIMIT_USER_PER_MINUTE": "0",
+        # These tests race questions to prove quota atomicity, not the work gate's limits.
+        "TARGET_MAX_CONCURRENT": "20",
+        "USER_DB_MAX_CONCURRENT": "40",
         **extra,
     }
 
