@@ -56,7 +56,7 @@ def start_backend(work_dir: Path, request: pytest.FixtureRequest) -> BackendStar
             yield running
             peak = peak_memory_mb(running)
             if peak is not None:
-                _record_peak(request.node.nodeid, peak)
+                record_peak(request.node.nodeid, peak)
                 assert peak < PEAK_MEMORY_MB, f"backend peaked at {peak:.0f} MB"
 
     return start
@@ -77,7 +77,7 @@ def peak_memory_mb(process: RunningProcess) -> float | None:
     return None
 
 
-def _record_peak(test: str, peak: float) -> None:
+def record_peak(test: str, peak: float) -> None:
     target = os.environ.get("HARDENING_PEAKS")
     if target:
         with open(target, "a", encoding="utf-8") as out:

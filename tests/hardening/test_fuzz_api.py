@@ -25,7 +25,7 @@ from psycopg import sql
 from schemathesis import checks
 
 from tests.conftest import with_database
-from tests.hardening.conftest import backend_env
+from tests.hardening.conftest import PEAK_MEMORY_MB, backend_env, peak_memory_mb, record_peak
 from tests.support.keys import new_encryption_key
 from tests.support.processes import RunningProcess, backend_command, run_service
 
@@ -87,6 +87,10 @@ def fuzzed(
         state = Fuzzed(b, token="")
         state.sign_up()
         yield state
+        peak = peak_memory_mb(b)
+        if peak is not None:
+            record_peak("test_fuzz_api", peak)
+            assert peak < PEAK_MEMORY_MB, f"backend peaked at {peak:.0f} MB"
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
