@@ -17,7 +17,7 @@ from tests.tenancy.conftest import bearer, register
 def test_a_forged_refresh_token_does_not_sign_the_owner_out(api: httpx.Client) -> None:
     user = register(api)
     sid = jwt.decode(user["access_token"], options={"verify_signature": False})["sid"]
-    for forged in (f"{sid}.garbage", f"{sid}.x.y", sid):
+    for forged in (f"{sid}.garbage", f"{sid}.x.y", sid, f"{sid}.\u00e9\u00e8.\u00e0"):
         refused = api.post("/api/auth/refresh", json={"refresh_token": forged})
         assert refused.status_code == 401, refused.text
     assert api.get("/api/auth/me", headers=bearer(user)).status_code == 200

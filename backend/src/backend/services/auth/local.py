@@ -141,6 +141,8 @@ class LocalAuth:
         return f"{body}.{self._mac(body)}"
 
     def _issued_here(self, token: str) -> bool:
+        if not token.isascii():  # ours are; compare_digest refuses other text
+            return False
         body, _, mac = token.rpartition(".")
         return bool(body) and hmac.compare_digest(mac, self._mac(body))
 
