@@ -3,27 +3,31 @@
 Such text reaches Markdown panels (insights, messages), chart labels and CSV files. Rendered as
 written, a value such as ``<img src=…>`` is fetched by the viewer's browser (a tracking pixel),
 ``[Your session expired](https://…)`` becomes a convincing link, and Plotly draws ``<a href>``
-in a label as a link. So every ASCII punctuation character is backslash-escaped for Markdown
-(CommonMark lets any of them be escaped, and it breaks bare-URL autolinks too), line breaks
-become spaces, and chart text has ``&``, ``<`` and ``>`` written as entities, which Plotly shows
-as the characters themselves. CSV cells a spreadsheet would run as a formula get a leading
-quote (``spreadsheet_safe``, the same rule as the backend's export).
+in a label as a link. So for Markdown every character that starts markup is backslash-escaped
+(emphasis, code, links, images, HTML, entities, headings, tables, math, and the ``:``/``@``/
+``www.`` of autolinks), as is a list marker at the start; line breaks become spaces. Chart text
+has ``&``, ``<`` and ``>`` written as entities, which Plotly shows as the characters themselves.
+CSV cells a spreadsheet would run as a formula get a leading quote (``spreadsheet_safe``, the
+same rule as the backend's export).
 """
 
 from __future__ import annotations
 
 import html
 import re
-import string
 from typing import Any
 
-_ESCAPES = str.maketrans({ch: "\\" + ch for ch in string.punctuation})
+_ESCAPES = str.maketrans({ch: "\\" + ch for ch in "\\`*_[]<>!#|~&$:@"})
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+_LIST_START = re.compile(r"^(\s*)([-+]|\d+[.)])")
+_WWW = re.compile(r"(?i)\b(www)\.")
 
 
 def markdown_text(value: object) -> str:
     """``value`` as Markdown that renders exactly as its text, on one line."""
-    return _LINE_BREAKS.sub(" ", str(value)).translate(_ESCAPES)
+    text = _LINE_BREAKS.sub(" ", str(value)).translate(_ESCAPES)
+    text = _LIST_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
+    return _WWW.sub(r"\1\\.", text)
 
 
 def chart_text(value: Any) -> Any:
