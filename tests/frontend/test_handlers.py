@@ -12,6 +12,7 @@ import httpx
 from gradio_client import handle_file
 
 from tests.frontend.conftest import Stack, anonymous_id
+from tests.tenancy.conftest import tcp_url
 
 DEMO_QUESTION = "What is the default rate by grade?"
 # /analyze, /run_sql and /rerun render into the same outputs, in this order.
@@ -260,13 +261,14 @@ def test_connections_test_save_choose_tables_and_delete(
         conn.execute("CREATE TABLE sales (id int primary key, amount numeric)")
         conn.execute("CREATE TABLE regions (id int primary key, name text)")
         conn.execute("INSERT INTO regions VALUES (1, 'North'), (2, 'South')")
+    user_url = tcp_url(pg_url)  # users' connections are network ones, never sockets
     client = stack.client()
     session = stack.register()
-    tested, _ = client.predict(session, pg_url, None, "disable", api_name="/test_connection")
+    tested, _ = client.predict(session, user_url, None, "disable", api_name="/test_connection")
     assert tested.startswith("✓ Connected"), tested
 
     env_file = tmp_path / "finance.env"
-    env_file.write_text(f"# exported settings\nDATABASE_URL={pg_url}\nOTHER=1\n")
+    env_file.write_text(f"# exported settings\nDATABASE_URL={user_url}\nOTHER=1\n")
     message, picked, tables, _url, _ = client.predict(
         session, "Finance", "", handle_file(str(env_file)), "disable", api_name="/save_connection"
     )

@@ -1,7 +1,8 @@
 """Schemathesis fuzzes every operation of the running backend's OpenAPI schema: no 5xx, ever.
 
 Contract: whatever a client sends — valid, odd or malformed per the published schema — the
-backend answers 2xx/3xx/4xx with the JSON error shape, never a server error. Each operation is
+backend answers 2xx/3xx/4xx with the JSON error shape, never a server error, and every answer
+is one the document promises (status code, content type and body schema). Each operation is
 fuzzed anonymously and signed in (a user registered through the API; if a generated request
 signs that user out or deletes them, a fresh one takes over so later cases stay signed in).
 """
@@ -23,11 +24,17 @@ from devkit.processes import RunningProcess, backend_command, run_service
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from psycopg import sql
+from schemathesis import checks
 
 from tests.conftest import with_database
-from tests.hardening.conftest import backend_env
+from tests.hardening.conftest import PEAK_MEMORY_MB, backend_env, peak_memory_mb, record_peak
 
 EXAMPLES = 25
+CONTRACT_CHECKS = [
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+]
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -80,6 +87,10 @@ def fuzzed(
         state = Fuzzed(b, token="")
         state.sign_up()
         yield state
+        peak = peak_memory_mb(b)
+        if peak is not None:
+            record_peak("test_fuzz_api", peak)
+            assert peak < PEAK_MEMORY_MB, f"backend peaked at {peak:.0f} MB"
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
@@ -110,6 +121,10 @@ def _call(case: Any, fuzzed: Fuzzed, signed_in: bool) -> str | None:
         return f"{where} -> {response.status_code}: {response.text[:300]}"
     if response.status_code >= 400 and "error" not in response.json():
         return f"{where} -> {response.status_code} without 'error'"
+    try:
+        case.validate_response(response, checks=CONTRACT_CHECKS)
+    except (AssertionError, ExceptionGroup) as failure:  # one failure, or a group of them
+        return f"{where} -> {response.status_code} breaks the document: {str(failure)[:400]}"
     return None
 
 

@@ -27,7 +27,7 @@ from tests.conftest import with_database
 
 @dataclass(frozen=True)
 class UserDatabase:
-    url: str  # postgresql://role:password@/db?host=<socket dir>
+    url: str  # postgresql://role:password@127.0.0.1:<port>/db (users' connections are TCP)
     password: str
     name: str
     role: str
@@ -40,6 +40,9 @@ def backend_env(pg_url: str, **extra: str) -> dict[str, str]:
         "CONNECTIONS_ALLOW_PRIVATE_HOSTS": "true",
         "RATE_LIMIT_PER_MINUTE": "0",
         "RATE_LIMIT_USER_PER_MINUTE": "0",
+        # These tests race questions to prove quota atomicity, not the work gate's limits.
+        "TARGET_MAX_CONCURRENT": "20",
+        "USER_DB_MAX_CONCURRENT": "40",
         **extra,
     }
 
@@ -88,6 +91,15 @@ INSERT INTO sales SELECT g, 1 + g % 2, g * 10, DATE '2026-01-01' + g FROM genera
 """
 
 
+def tcp_url(admin_url: str, **parts: str) -> str:
+    """The admin URL's server over TCP (the throwaway server's socket → its loopback port)."""
+    url = make_url(admin_url)
+    host = url.host or "127.0.0.1"
+    port = url.port or int(str(url.query.get("port") or 5432))
+    tcp = url.set(host=host, port=port, query={}, **parts)
+    return tcp.render_as_string(hide_password=False)
+
+
 @pytest.fixture
 def user_db(pg_admin_url: str) -> Iterator[UserDatabase]:
     """A database of the user's own, owned by a password-protected login role."""
@@ -108,12 +120,7 @@ def user_db(pg_admin_url: str) -> Iterator[UserDatabase]:
     with psycopg.connect(admin_db, autocommit=True) as conn:
         conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
         conn.execute(SAMPLE_TABLES.encode())
-    # Same server as the admin URL (a unix socket or TEST_DATABASE_URL's host), as the role.
-    url = (
-        make_url(pg_admin_url)
-        .set(username=role, password=password, database=name)
-        .render_as_string(hide_password=False)
-    )
+    url = tcp_url(pg_admin_url, username=role, password=password, database=name)
     yield UserDatabase(url=url, password=password, name=name, role=role)
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(

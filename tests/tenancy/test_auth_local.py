@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from backend.accounts.throttle import MAX_ACCOUNT_FAILURES
 from devkit.processes import backend_command, run_service
 from devkit.users import new_password
 
@@ -87,14 +88,14 @@ def _from(address: str) -> dict[str, str]:
 def test_account_lockout_holds_on_another_replica_and_hides_unknown_emails(
     api: httpx.Client, pg_url: str, work_dir: Path
 ) -> None:
-    """Five failures from five addresses lock the account, also on a second backend process."""
+    """A guess spread over many addresses (20 failures) locks the account, on every replica."""
     user = register(api)
     unknown = api.post(
         "/api/auth/login",
         json={"email": "nobody@example.com", "password": new_password()},
         headers=_from("198.51.100.200"),
     )
-    for n in range(5):
+    for n in range(MAX_ACCOUNT_FAILURES):
         wrong = api.post(
             "/api/auth/login",
             json={"email": user["email"], "password": new_password()},
@@ -114,6 +115,23 @@ def test_account_lockout_holds_on_another_replica_and_hides_unknown_emails(
     assert locked.status_code == 429
     assert 800 < int(locked.headers["Retry-After"]) <= 900
     assert locked.json()["error"] == "rate_limited"
+
+
+def test_failures_from_one_address_do_not_lock_the_owner_out(api: httpx.Client) -> None:
+    """Someone failing against another person's email locks only their own address."""
+    user = register(api)
+    for _ in range(5):
+        wrong = api.post(
+            "/api/auth/login",
+            json={"email": user["email"], "password": new_password()},
+            headers=_from("203.0.113.77"),
+        )
+        assert wrong.status_code == 401
+    credentials = {"email": user["email"], "password": user["password"]}
+    attacker = api.post("/api/auth/login", json=credentials, headers=_from("203.0.113.77"))
+    assert attacker.status_code == 429
+    owner = api.post("/api/auth/login", json=credentials, headers=_from("198.51.100.42"))
+    assert owner.status_code == 200, owner.text
 
 
 def test_address_lockout_covers_every_account_from_that_address(api: httpx.Client) -> None:

@@ -1,7 +1,7 @@
 """What users may paste as a connection: accepted shapes, masking, and refused targets.
 
-Contract: services.connection_urls (PostgreSQL only; no files, sockets or private hosts unless
-allowed; never the app's own database).
+Contract: services.connection_urls (PostgreSQL only; no files or sockets; no private hosts
+unless allowed; never the app's own database).
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ def test_env_content_with_database_url_or_pg_variables() -> None:
         ("postgresql://u:p@db.example.com", "database name"),
         ("postgresql://u:p@db.example.com/x?sslmode=verify-full", "SSL mode"),
         ("not a url", "not a database URL"),
+        ("postgresql://u:p@/x?host=/var/run/postgresql", "nix-socket"),
+        ("postgresql://u:p@a.example.com,b.example.com/x", "multi-host"),
     ],
 )
 def test_unsupported_urls_are_refused_with_a_reason(url: str, message: str) -> None:
@@ -70,14 +72,20 @@ def test_unsupported_urls_are_refused_with_a_reason(url: str, message: str) -> N
         "postgresql://u:p@10.1.2.3/x",
         "postgresql://u:p@169.254.169.254/x",
         "postgresql://u:p@[::1]/x",
-        "postgresql://u:p@/x?host=/var/run/postgresql",
+        "postgresql://u:p@[::ffff:127.0.0.1]/x",
+        "postgresql://u:p@[::127.0.0.1]/x",
+        "postgresql://u:p@[64:ff9b::7f00:1]/x",
+        "postgresql://u:p@[64:ff9b::a01:203]/x",
+        "postgresql://u:p@[2002:7f00:1::]/x",
+        "postgresql://u:p@[2002:a00:1::]/x",
     ],
 )
-def test_local_private_and_socket_hosts_are_refused_by_default(url: str) -> None:
+def test_local_and_private_hosts_are_refused_by_default(url: str) -> None:
+    """IPv6 transition forms carrying a loopback/private IPv4 address count as that address."""
     spec = parse(url, None, None)
     with pytest.raises(InvalidConnection):
         vet_destination(spec, allow_private=False, app_database=None)
-    assert vet_destination(spec, allow_private=True, app_database=None) is None
+    assert vet_destination(spec, allow_private=True, app_database=None)
 
 
 def test_a_public_host_is_pinned_to_the_address_that_was_checked() -> None:
@@ -85,10 +93,11 @@ def test_a_public_host_is_pinned_to_the_address_that_was_checked() -> None:
     assert vet_destination(spec, allow_private=False, app_database=None) == "8.8.8.8"
 
 
-def test_the_apps_own_database_is_refused_even_when_private_hosts_are_allowed() -> None:
-    app_db = make_url("postgresql+psycopg://app:pw@/appdb?host=/tmp/sock")
-    own = parse("postgresql://someone:else@/appdb?host=/tmp/sock", None, None)
+def test_the_apps_own_database_is_refused_by_resolved_address() -> None:
+    """``localhost`` and ``127.0.0.1`` are the same server: compared as addresses, not text."""
+    app_db = make_url("postgresql+psycopg://app:pw@127.0.0.1:5432/appdb")
+    own = parse("postgresql://someone:else@localhost/appdb", None, None)
     with pytest.raises(InvalidConnection, match="own database"):
         vet_destination(own, allow_private=True, app_database=app_db)
-    other = parse("postgresql://someone:else@/otherdb?host=/tmp/sock", None, None)
-    vet_destination(other, allow_private=True, app_database=app_db)
+    other = parse("postgresql://someone:else@localhost/otherdb", None, None)
+    assert vet_destination(other, allow_private=True, app_database=app_db)

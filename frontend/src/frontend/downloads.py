@@ -14,16 +14,18 @@ from typing import Any
 from contract.ask import Answer
 
 from frontend.api_client import BackendClient
+from frontend.plain_text import spreadsheet_safe
 from frontend.session import Session, call_signed_in, signed_in
 
 KEEP_SECONDS = 3600
 
 
 def csv_text(columns: list[str], rows: list[list[Any]]) -> str:
+    """The shown rows as CSV, every text cell (header too) safe to open in a spreadsheet."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerow([spreadsheet_safe(name) for name in columns])
+    writer.writerows([spreadsheet_safe(value) for value in row] for row in rows)
     return buffer.getvalue()
 
 

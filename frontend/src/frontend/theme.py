@@ -13,7 +13,9 @@ def build_theme() -> Any:
         primary_hue=gr.themes.colors.indigo,
         secondary_hue=gr.themes.colors.emerald,
         neutral_hue=gr.themes.colors.slate,
-        font=[gr.themes.GoogleFont("Inter", weights=(400, 600)), "system-ui", "sans-serif"],
+        # Served by the web app itself (Gradio bundles it): a font from a third-party host would
+        # tell that host about every visitor.
+        font=[gr.themes.LocalFont("IBM Plex Sans"), "system-ui", "sans-serif"],
         radius_size=gr.themes.sizes.radius_md,
     )
     dark = {

@@ -4,11 +4,16 @@ Access tokens are HS256 JWTs (15 minutes) naming the user and the sign-in sessio
 key is derived with HKDF from the first ``ENCRYPTION_KEY`` (no extra secret to manage; rotating
 that key signs everyone out within one token lifetime, refresh tokens keep working). Refresh
 tokens are random, opaque, stored hashed and rotated on every use; presenting one that was
-already rotated away ends the whole sign-in (reuse detection).
+already rotated away ends the whole sign-in (reuse detection). Their MAC tells such a token
+from a forged ``<sid>.anything`` (the sid is readable in every access token), which is only
+refused, so nobody can sign someone else out.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -71,14 +76,17 @@ class LocalAuth:
 
     def refresh(self, session: Session, *, refresh_token: str) -> TokenPair:
         session_id = refresh_token.partition(".")[0]
-        fresh = _refresh_token(session_id)
+        fresh = self._refresh_token(session_id)
         try:
             row = sessions.rotate(session, refresh_token, fresh)
         except InvalidToken:
-            # A token already rotated away came back: a copy is in other hands, so the whole
-            # sign-in ends (in its own transaction; this request's rolls back).
-            with transaction(self._factory) as own:
-                sessions.revoke(own, session_id)
+            # A token this server issued, already rotated away, came back: a copy is in other
+            # hands, so the whole sign-in ends (in its own transaction; this request's rolls
+            # back). Anything else (e.g. "<sid>.garbage", the sid being readable in every
+            # access token) is only refused: it must not sign the real owner out.
+            if self._issued_here(refresh_token):
+                with transaction(self._factory) as own:
+                    sessions.revoke(own, session_id)
             raise
         user = session.get_one(User, row.user_id)
         return self._tokens(user, row.id, fresh)
@@ -107,7 +115,7 @@ class LocalAuth:
 
     def _start(self, session: Session, user: User) -> TokenPair:
         session_id = new_id()
-        refresh = _refresh_token(session_id)
+        refresh = self._refresh_token(session_id)
         sessions.open_session(
             session, user_id=user.id, refresh_token=refresh, session_id=session_id
         )
@@ -126,7 +134,18 @@ class LocalAuth:
         access = jwt.encode(claims, self._key, algorithm="HS256")
         return TokenPair(access, refresh, int(ACCESS_TTL.total_seconds()), user.id, user.email)
 
+    def _refresh_token(self, session_id: str) -> str:
+        """Opaque to clients: ``<sid>.<random>.<mac>``. The session id lets a replayed old
+        token end its sign-in; the MAC proves this server issued it."""
+        body = f"{session_id}.{secrets.token_urlsafe(32)}"
+        return f"{body}.{self._mac(body)}"
 
-def _refresh_token(session_id: str) -> str:
-    """Opaque to clients; prefixed with the session id so a replayed old token can end it."""
-    return f"{session_id}.{secrets.token_urlsafe(32)}"
+    def _issued_here(self, token: str) -> bool:
+        if not token.isascii():  # ours are; compare_digest refuses other text
+            return False
+        body, _, mac = token.rpartition(".")
+        return bool(body) and hmac.compare_digest(mac, self._mac(body))
+
+    def _mac(self, body: str) -> str:
+        digest = hmac.new(self._key, b"refresh\x00" + body.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:18]).decode()

@@ -1,9 +1,12 @@
-"""Failed sign-ins counted in the app database, per account and per client address.
+"""Failed sign-ins counted in the app database, per client address and per account.
 
-Five failures within the window lock the key for 15 minutes. Counts live in ``login_throttles``
-so every replica sees them; one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` per key keeps the
-increment atomic. Failures are written in their own transaction because the request's own
-transaction rolls back when it answers 401.
+Within the window, five failures lock the client address for 15 minutes, for every account;
+an account locks only after twenty, from any number of addresses. The address is the strong
+limit: anyone can fail against someone else's email, so a low per-account limit would let
+them lock the real owner out from their own address (a distributed guess still locks it).
+Counts live in ``login_throttles`` so every replica sees them; one ``INSERT … ON CONFLICT DO
+UPDATE … RETURNING`` per key keeps the increment atomic. Failures are written in their own
+transaction because the request's own transaction rolls back when it answers 401.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from backend.data.database import transaction
 from backend.data.models import LoginThrottle
 from backend.data.upsert import insert_for
 
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # per client address
+MAX_ACCOUNT_FAILURES = 20
 WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
 BAD_CREDENTIALS = "Email or password is incorrect."
@@ -70,7 +74,8 @@ def record_failure(factory: sessionmaker[Session], keys: list[str]) -> None:
                     },
                 ).returning(LoginThrottle.failures)
             ).scalar_one()
-            if failures >= MAX_FAILURES:
+            limit = MAX_ACCOUNT_FAILURES if key.startswith("account:") else MAX_FAILURES
+            if failures >= limit:
                 session.execute(
                     update(LoginThrottle)
                     .where(LoginThrottle.key == key)

@@ -9,8 +9,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backend.api.openapi_errors import document_errors
 from backend.core.errors import AppError, ServiceUnavailable, TooManyRequests
 
 log = logging.getLogger("backend.errors")
@@ -49,6 +51,8 @@ def _describe(error: RequestValidationError) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    document_errors(app)
+
     @app.exception_handler(AppError)
     async def _app_error(_: Request, error: AppError) -> JSONResponse:
         headers = {}
@@ -73,6 +77,16 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("app database unavailable: %s", type(error.orig).__name__)
         return JSONResponse(
             _body("unavailable", "The service's database is unavailable; please retry shortly."),
+            503,
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(_: Request, error: PoolTimeout) -> JSONResponse:
+        # Every pooled connection stayed busy for the whole pool timeout: a load peak, not a bug.
+        log.warning("connection pool exhausted")
+        return JSONResponse(
+            _body("busy", "The service is very busy right now; please retry in a few seconds."),
             503,
             headers={"Retry-After": "5"},
         )

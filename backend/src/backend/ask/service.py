@@ -4,8 +4,8 @@ validate → resolve the target → check the allowance → engine → guard →
 failing query a bounded number of times) → chart → insights → record. The app database is
 touched in short units of work only (never while a model or a query runs), so no lock is held
 across an LLM call. The allowance is checked up front and taken atomically when the answer is
-recorded: a failed question costs nothing, and concurrent requests can never be answered
-beyond the limit.
+recorded: a failed question costs nothing (except one that ran out of time, which cost the
+database its whole time limit), and concurrent requests can never be answered beyond the limit.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -24,15 +24,15 @@ from backend.ask import presentation, repository
 from backend.ask.charts import suggest_chart, validate_chart
 from backend.ask.schemas import AskInput, validate_input
 from backend.core.config import Settings
-from backend.core.errors import AppError, NotFound
+from backend.core.errors import AppError, NotFound, QuotaExceeded
 from backend.core.principal import Principal
 from backend.data.database import transaction
 from backend.engines.base import Draft, Engine, Request, Turn, Usage
 from backend.engines.commentary import summarize
 from backend.safety.errors import SqlRefused
-from backend.safety.executor import QueryFailed, ResultSet, run_readonly
+from backend.safety.executor import ByteCaps, QueryFailed, QueryTimeout, ResultSet, run_readonly
 from backend.targets.target import QueryTarget
-from backend.usage.allowance import allowance_for
+from backend.usage.allowance import Allowance, allowance_for
 
 if TYPE_CHECKING:
     from backend.wiring import AppServices
@@ -136,6 +136,7 @@ def _run_checked(
                     sql,
                     row_cap=settings.query_row_cap,
                     timeout_seconds=settings.query_timeout_seconds,
+                    caps=ByteCaps(settings.query_max_cell_bytes, settings.query_max_result_bytes),
                 )
             return draft, sql, result, usage
         except (SqlRefused, QueryFailed) as error:
@@ -202,6 +203,8 @@ def ask(services: AskServices, principal: Principal, payload: AskInput) -> Answe
         usage = usage + commentary.usage
     except AppError as error:
         _record_failure(services, principal, payload, key, error, timer)
+        if isinstance(error, QueryTimeout):
+            _charge_heavy_failure(services, allowance)
         log.info("question failed: %s (engine %s)", error.code, services.engine.name)
         raise
     timer.timings["total_ms"] = round((time.perf_counter() - started) * 1000, 2)
@@ -264,6 +267,13 @@ def ask(services: AskServices, principal: Principal, payload: AskInput) -> Answe
             "quota": {"remaining": remaining, "limit": allowance.limit, "period": allowance.period},
         }
     )
+
+
+def _charge_heavy_failure(services: AskServices, allowance: Allowance) -> None:
+    """A question that ran out of time cost the database its full time limit: it counts too,
+    so timeouts cannot be repeated for free (the only failure that costs the allowance)."""
+    with suppress(QuotaExceeded), transaction(services.sessions) as session:
+        allowance.take(session)
 
 
 def _record_failure(

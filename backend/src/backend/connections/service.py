@@ -7,8 +7,11 @@ and connection id as associated data; responses show ``display_url`` with the pa
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import UTC, datetime
 
+import psycopg
 from contract.connections import Connection as PublicConnection
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -16,16 +19,20 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from backend.connections import repository
-from backend.connections.pools import PoolCache, make_target_engine
+from backend.connections.pools import PoolCache, ServerIdentity, make_target_engine
 from backend.connections.urls import ConnectionSpec, parse, vet_destination
 from backend.core.config import Settings
 from backend.core.crypto import DecryptionFailed, KeyRing
 from backend.core.dialects import Dialect
 from backend.core.errors import AppError, InvalidInput
 from backend.data.models import Connection, ConnectionTable, new_id
+from backend.targets.deadline import expired_here
+from backend.targets.gate import GATE
 from backend.targets.introspect import introspect
 from backend.targets.schema_info import SchemaInfo
 from backend.targets.target import QueryTarget
+
+log = logging.getLogger(__name__)
 
 DIALECT = Dialect.POSTGRES
 
@@ -44,19 +51,24 @@ def sealing_context(user_id: str, connection_id: str) -> bytes:
     return f"connection\x00{user_id}\x00{connection_id}".encode()
 
 
-def _connect_error(error: DBAPIError, spec: ConnectionSpec) -> ConnectionFailed:
+def _connect_error(error: DBAPIError, spec: ConnectionSpec, hold: float) -> ConnectionFailed:
     """A readable reason from the driver's message (first line, password never echoed)."""
+    if expired_here():
+        return ConnectionFailed(
+            f"The database did not answer within {hold:g} s; please check that it is running."
+        )
     reason = str(error.orig).strip().splitlines()[0] if error.orig else "connection failed"
     if spec.password:
         reason = reason.replace(spec.password, "••••")
     return ConnectionFailed(f"Could not connect to the database: {reason}")
 
 
-def _scan(engine: Engine, spec: ConnectionSpec) -> SchemaInfo:
-    try:
-        return introspect(engine, dialect=DIALECT)
-    except DBAPIError as error:
-        raise _connect_error(error, spec) from None
+def _scan(engine: Engine, spec: ConnectionSpec, key: str, hold: float) -> SchemaInfo:
+    with GATE.admit(key):
+        try:
+            return introspect(engine, dialect=DIALECT)
+        except DBAPIError as error:
+            raise _connect_error(error, spec, hold) from None
 
 
 def _public(row: Connection, tables: list[ConnectionTable]) -> PublicConnection:
@@ -91,7 +103,14 @@ class ConnectionRegistry:
         self._allow_private = settings.connections_allow_private_hosts
         self._max_per_user = settings.max_connections_per_user
         self._app_database = make_url(settings.sqlalchemy_url)
+        self._hold_seconds = settings.user_db_hold_seconds
+        self._pool_max = settings.target_max_concurrent
+        self._identity: ServerIdentity | None = None
+        self._identity_lock = threading.Lock()
         self._pools = PoolCache()
+        GATE.configure(
+            total=settings.user_db_max_concurrent, per_target=settings.target_max_concurrent
+        )
 
     # -- parsing and testing -------------------------------------------------------------------
     def parse(self, url: str | None, env_text: str | None, ssl_mode: str | None) -> ConnectionSpec:
@@ -101,9 +120,9 @@ class ConnectionRegistry:
 
     def test(self, spec: ConnectionSpec) -> SchemaInfo:
         """Connect (5 s timeout) and introspect; nothing is kept."""
-        engine = make_target_engine(spec, pooled=False, hostaddr=self._vet(spec))
+        engine = self._make_engine(spec, pooled=False)
         try:
-            return _scan(engine, spec)
+            return _scan(engine, spec, f"test:{spec.host}", self._hold_seconds)
         finally:
             engine.dispose()
 
@@ -156,7 +175,7 @@ class ConnectionRegistry:
     def rescan(self, session: Session, user_id: str, connection_id: str) -> PublicConnection:
         row = repository.owned(session, user_id, connection_id)
         engine = self._engine(row)
-        self._store_scan(session, row, _scan(engine, self._spec(row)))
+        self._store_scan(session, row, self._scan(engine, row))
         return self.get(session, user_id, connection_id)
 
     def delete(self, session: Session, user_id: str, connection_id: str) -> None:
@@ -173,7 +192,7 @@ class ConnectionRegistry:
         row = repository.owned(session, user_id, connection_id)
         engine = self._engine(row)
         if row.schema_cache is None:
-            self._store_scan(session, row, _scan(engine, self._spec(row)))
+            self._store_scan(session, row, self._scan(engine, row))
         enabled = frozenset(t.table_name for t in repository.tables(session, row.id) if t.enabled)
         return QueryTarget(
             key=row.id,
@@ -199,13 +218,42 @@ class ConnectionRegistry:
         return ConnectionSpec.from_secret(plain)
 
     def _engine(self, row: Connection) -> Engine:
-        def build() -> Engine:
-            spec = self._spec(row)
-            return make_target_engine(spec, pooled=True, hostaddr=self._vet(spec))
+        return self._pools.engine(row.id, lambda: self._make_engine(self._spec(row), pooled=True))
 
-        return self._pools.engine(row.id, build)
+    def _scan(self, engine: Engine, row: Connection) -> SchemaInfo:
+        return _scan(engine, self._spec(row), row.id, self._hold_seconds)
 
-    def _vet(self, spec: ConnectionSpec) -> str | None:
+    def _make_engine(self, spec: ConnectionSpec, *, pooled: bool) -> Engine:
+        return make_target_engine(
+            spec,
+            pooled=pooled,
+            hostaddr=self._vet(spec),
+            app_identity=self._app_identity,
+            hold_seconds=self._hold_seconds,
+            pool_max=self._pool_max,
+        )
+
+    def _app_identity(self) -> ServerIdentity | None:
+        """The app database's (system_identifier, name), read once; None on SQLite."""
+        if self._identity is not None or self._app_database.get_backend_name() != "postgresql":
+            return self._identity
+        with self._identity_lock:
+            if self._identity is None:
+                libpq_url = self._app_database.set(drivername="postgresql")
+                try:
+                    with psycopg.connect(
+                        libpq_url.render_as_string(hide_password=False), connect_timeout=5
+                    ) as conn:
+                        row = conn.execute(
+                            "SELECT system_identifier, current_database() FROM pg_control_system()"
+                        ).fetchone()
+                except psycopg.Error as error:
+                    log.warning("app database identity unknown: %s", type(error).__name__)
+                    return None
+                self._identity = (int(row[0]), str(row[1])) if row else None
+        return self._identity
+
+    def _vet(self, spec: ConnectionSpec) -> str:
         """Checked again whenever a pool is opened: a host may since resolve somewhere else."""
         return vet_destination(
             spec, allow_private=self._allow_private, app_database=self._app_database

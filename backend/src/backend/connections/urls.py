@@ -1,10 +1,14 @@
 """Turn what a user pastes (a DATABASE_URL or ``.env`` content) into a checked connection spec.
 
 Only network PostgreSQL is accepted: file-based URLs (SQLite) would let a user read files of
-the server, so they are refused. Hosts that resolve to loopback, private or link-local
-addresses, and unix sockets, reach the operator's own network and are refused unless
-``CONNECTIONS_ALLOW_PRIVATE_HOSTS`` is set (development and tests). The app's own database is
-always refused: it holds every user's data.
+the server, and unix sockets reach the server's own databases, so both are refused. Hosts that
+resolve to loopback, private or link-local addresses reach the operator's own network and are
+refused unless ``CONNECTIONS_ALLOW_PRIVATE_HOSTS`` is set (development and tests). The app's
+own database is always refused: by resolved address here, and by the server's identity once
+connected (``target_identity``), so an alias or another route to it does not get through.
+
+``.env`` text is read literally: no ``${VAR}`` expansion (which would read this server's own
+environment, and grows exponentially with nested references), within fixed size bounds.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ MASK = "••••"
 _POSTGRES = {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg2"}
 _FILE_BASED = {"sqlite", "sqlite+pysqlite", "duckdb"}
 _MYSQL = {"mysql", "mariadb", "mysql+pymysql", "mariadb+pymysql", "mysql+mysqldb"}
+MAX_ENV_CHARS = 16_384
+MAX_ENV_LINES = 200
+MAX_ENV_LINE_CHARS = 4096
 
 
 class InvalidConnection(InvalidInput):
@@ -35,7 +42,7 @@ class InvalidConnection(InvalidInput):
 
 @dataclass(frozen=True)
 class ConnectionSpec:
-    host: str  # a host name/address, or a unix-socket directory when allowed
+    host: str  # a host name or address (never a unix-socket directory)
     port: int
     database: str
     username: str
@@ -43,22 +50,9 @@ class ConnectionSpec:
     ssl_mode: str
     dialect: str = Dialect.POSTGRES.value
 
-    def sqlalchemy_url(self) -> URL:
-        socket_dir = self.host.startswith("/")
-        return URL.create(
-            "postgresql+psycopg",
-            username=self.username,
-            password=self.password,
-            host=None if socket_dir else self.host,
-            port=None if socket_dir else self.port,
-            database=self.database,
-            query={"host": self.host} if socket_dir else {},
-        )
-
     def display_url(self) -> str:
         password = f":{MASK}" if self.password else ""
-        where = f"{self.host}:{self.port}" if not self.host.startswith("/") else self.host
-        return f"postgresql://{self.username}{password}@{where}/{self.database}"
+        return f"postgresql://{self.username}{password}@{self.host}:{self.port}/{self.database}"
 
     def describe(self) -> ParsedConnection:
         return ParsedConnection.model_validate(
@@ -127,6 +121,10 @@ def _spec(
 ) -> ConnectionSpec:
     if not host:
         raise InvalidConnection("The connection needs a host.")
+    if host.startswith(("/", "@")) or "," in host:
+        raise InvalidConnection(
+            "Unix-socket and multi-host connections are not allowed; use one network host."
+        )
     if not database:
         raise InvalidConnection("The connection needs a database name.")
     if not username:
@@ -143,8 +141,26 @@ def _spec(
     return ConnectionSpec(host, port_number, database, username, password or None, mode)
 
 
+def _env_values(text: str) -> dict[str, str]:
+    """The variables of ``.env`` text, read literally and within bounds (linear in the input)."""
+    lines = text.splitlines()
+    if len(text) > MAX_ENV_CHARS or len(lines) > MAX_ENV_LINES:
+        raise InvalidConnection(
+            f"The .env content is too long (at most {MAX_ENV_LINES} lines and "
+            f"{MAX_ENV_CHARS:,} characters); paste only the database settings."
+        )
+    if any(len(line) > MAX_ENV_LINE_CHARS for line in lines):
+        raise InvalidConnection(
+            f"A line of the .env content is longer than {MAX_ENV_LINE_CHARS:,} characters."
+        )
+    # interpolate=False: "${VAR}" stays text. Expanding it would read this server's environment
+    # (its own secrets) and, nested, grow exponentially.
+    parsed = dotenv_values(stream=io.StringIO(text), interpolate=False)
+    return {k.upper(): v for k, v in parsed.items() if v}
+
+
 def _from_env(text: str, ssl_mode: str | None) -> ConnectionSpec:
-    values = {k.upper(): v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v}
+    values = _env_values(text)
     if values.get("DATABASE_URL"):
         return _from_url(values["DATABASE_URL"], ssl_mode)
     if not values.get("PGHOST"):
@@ -165,37 +181,70 @@ def parse(url: str | None, env_text: str | None, ssl_mode: str | None) -> Connec
     return _from_url(url, ssl_mode) if url is not None else _from_env(env_text or "", ssl_mode)
 
 
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 transition form carries (mapped, 6to4, Teredo, NAT64, ::a.b.c.d)."""
+    if ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    if ip.sixtofour:
+        return ip.sixtofour
+    if ip.teredo:
+        return ip.teredo[1]
+    if any(ip in network for network in _NAT64) or int(ip) >> 32 == 0:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def _is_private(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    return not ip.is_global or ip.is_multicast
+    if not ip.is_global or ip.is_multicast:
+        return True
+    inner = _embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    return inner is not None and (not inner.is_global or inner.is_multicast)
 
 
-def vet_destination(
-    spec: ConnectionSpec, *, allow_private: bool, app_database: URL | None
-) -> str | None:
-    """Refuse the app's own database and (unless allowed) sockets and non-public addresses.
-
-    Returns the checked public address to connect to (libpq ``hostaddr``), so a name that
-    resolves differently a moment later (DNS rebinding) cannot redirect the connection; None
-    when private destinations are allowed and the host is used as given.
-    """
-    if app_database is not None and app_database.get_backend_name() == "postgresql":
-        app_host = app_database.host or str(app_database.query.get("host") or "")
-        same_server = app_host == spec.host and (app_database.port or 5432) == spec.port
-        if same_server and app_database.database == spec.database:
-            raise InvalidConnection("This is the assistant's own database; it cannot be connected.")
-    if allow_private:
-        return None
-    if spec.host.startswith("/"):
-        raise InvalidConnection("Unix-socket connections are not allowed; use a network host.")
+def resolve(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to now (an IP literal resolves to itself)."""
     try:
-        infos = socket.getaddrinfo(spec.host, spec.port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise InvalidConnection(f"The host '{spec.host}' could not be found.") from None
-    addresses = [str(info[4][0]) for info in infos]
-    if not addresses or any(_is_private(address) for address in addresses):
+        raise InvalidConnection(f"The host '{host}' could not be found.") from None
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
+        raise InvalidConnection(f"The host '{host}' could not be found.")
+    return addresses
+
+
+def _app_addresses(app_database: URL) -> set[str]:
+    host = app_database.host or ""
+    if not host or host.startswith("/"):
+        return set()  # a unix socket: only the identity check after connecting can tell
+    try:
+        return set(resolve(host, app_database.port or 5432))
+    except InvalidConnection:
+        return set()
+
+
+def vet_destination(spec: ConnectionSpec, *, allow_private: bool, app_database: URL | None) -> str:
+    """Resolve the host once; refuse the app's own database and (unless allowed) private ones.
+
+    Returns the checked address to connect to (libpq ``hostaddr``), so a name that resolves
+    differently a moment later (DNS rebinding, an ``/etc/hosts`` alias) cannot redirect it.
+    """
+    addresses = resolve(spec.host, spec.port)
+    if app_database is not None and app_database.get_backend_name() == "postgresql":
+        same_port = (app_database.port or 5432) == spec.port
+        same_name = app_database.database == spec.database
+        if same_port and same_name and _app_addresses(app_database) & set(addresses):
+            raise InvalidConnection(OWN_DATABASE)
+    if not allow_private and any(_is_private(address) for address in addresses):
         raise InvalidConnection(
             f"The host '{spec.host}' is a private or local address; connect a database "
             "reachable over the internet."
         )
     return addresses[0]
+
+
+OWN_DATABASE = "This is the assistant's own database; it cannot be connected."

@@ -137,6 +137,17 @@ class Settings(BaseSettings):
     query_row_cap: int = Field(default=5000, ge=1, le=1_000_000)
     query_timeout_seconds: float = Field(default=15.0, gt=0, le=600)
     csv_row_cap: int = Field(default=100_000, ge=1, le=10_000_000)
+    # Results are capped in bytes as they are fetched, not only in rows: one long text value is
+    # cut to a cell's share, and the whole result stops at its total (reported as truncated).
+    query_max_cell_bytes: int = Field(default=10_000, ge=100, le=10_000_000)
+    query_max_result_bytes: int = Field(default=5_000_000, ge=10_000, le=500_000_000)
+    csv_max_bytes: int = Field(default=50_000_000, ge=10_000, le=2_000_000_000)
+    # Work against queried databases: the longest one request may hold a connection (enforced
+    # client-side, against databases that stop answering), and how many such operations may
+    # run at once in the process and on one database (the rest answer 503 at once).
+    user_db_hold_seconds: float = Field(default=60.0, ge=1, le=3600)
+    user_db_max_concurrent: int = Field(default=16, ge=1, le=1000)
+    target_max_concurrent: int = Field(default=5, ge=1, le=100)
     max_question_chars: int = Field(default=1000, ge=10, le=QUESTION_CHARS_CEILING)
     max_sql_chars: int = Field(default=20_000, ge=100, le=SQL_CHARS_CEILING)
     # Earlier turns of a conversation a follow-up is read with (both engines see the same).

@@ -12,13 +12,18 @@ from collections.abc import Iterator
 
 from backend.safety.executor import JsonScalar
 
-# Spreadsheets run cells starting with these as formulas; such text cells get a leading quote.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets run a text cell as a formula when its first non-blank character is one of these
+# (full-width forms too) and leading blanks or line breaks do not stop them; such cells, the
+# header's included, get a leading quote.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_BLANKS = " \t\r\n\u00a0\u3000"
 _FLUSH_EVERY = 500
 
 
 def _cell(value: JsonScalar) -> JsonScalar:
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+    if isinstance(value, str) and (
+        value[:1] in ("\t", "\r", "\n") or value.lstrip(_BLANKS).startswith(_FORMULA_STARTS)
+    ):
         return "'" + value
     return value
 

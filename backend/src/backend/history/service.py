@@ -17,7 +17,7 @@ from backend.data.database import transaction
 from backend.data.models import QueryRecord
 from backend.history import repository
 from backend.history.csv_export import csv_lines
-from backend.safety.executor import stream_readonly
+from backend.safety.executor import ByteCaps, stream_readonly
 from backend.targets.resolver import TargetResolver
 from backend.targets.target import DEMO_TARGET
 
@@ -83,7 +83,11 @@ def export_csv(
     target = targets.resolve(session, principal, record.connection_id or DEMO_TARGET)
     sql = check_for_target(record.sql, target)
     rows = stream_readonly(
-        target, sql, row_cap=settings.csv_row_cap, timeout_seconds=settings.query_timeout_seconds
+        target,
+        sql,
+        row_cap=settings.csv_row_cap,
+        timeout_seconds=settings.query_timeout_seconds,
+        caps=ByteCaps(cell=settings.query_max_cell_bytes, total=settings.csv_max_bytes),
     )
     header = next(rows)
     return csv_lines(header, rows)

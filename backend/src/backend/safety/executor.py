@@ -1,4 +1,4 @@
-"""Run one checked query read-only, within a time limit and a row cap; values come back JSON-safe.
+"""Run one checked query read-only, within time, row and byte caps; values come back JSON-safe.
 
 Layers below the SQL guard, each able to stop a write on its own:
 - PostgreSQL: a READ ONLY transaction that is always rolled back; a server-side cursor
@@ -8,6 +8,14 @@ Layers below the SQL guard, each able to stop a write on its own:
 - SQLite: the connection is switched to ``query_only`` and a progress handler enforces the time
   limit; ``sqlite3`` itself refuses to run more than one statement per call.
 Lost connections are retried with exponential backoff before the user is told.
+
+Resources: every run passes the work gate (``db_gate``: a bounded number at once, per process
+and per database, the rest refused with 503). Rows are fetched in small, growing batches and
+capped in bytes as they arrive (each text value, and the whole result), so a query built to
+return gigabytes stops at the cap and says ``truncated``. A CSV export reads its rows to the
+caps into a spooled file before the first byte is sent, so a slow or stalled downloader never
+holds a database connection. A connection cut by its client-side deadline (``db_deadline``)
+answers as a timeout.
 """
 
 from __future__ import annotations
@@ -17,10 +25,11 @@ import datetime as dt
 import json
 import math
 import sqlite3
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -33,12 +42,16 @@ from sqlalchemy import exc as sa_exc
 from backend.core.dialects import Dialect
 from backend.core.errors import AppError, ServiceUnavailable
 from backend.safety.errors import SqlRefused
+from backend.targets.deadline import expired_here
+from backend.targets.gate import GATE
 from backend.targets.target import QueryTarget
 
 JsonScalar = str | int | float | bool | None
 RETRIES = 3
 BACKOFF_SECONDS = 0.25
-STREAM_BATCH = 1000
+FIRST_BATCH = 16
+MAX_BATCH = 1000
+SPOOL_MEMORY_BYTES = 1_000_000
 IDLE_LIMIT_MS = 300_000
 SQLITE_MAX_VALUE_BYTES = 16 * 1024 * 1024
 _T = TypeVar("_T")
@@ -67,6 +80,14 @@ class QueryFailed(AppError):
 
 
 @dataclass(frozen=True)
+class ByteCaps:
+    """Most UTF-8 bytes one text value, and all values of one result, may take."""
+
+    cell: int = 10_000
+    total: int = 5_000_000
+
+
+@dataclass(frozen=True)
 class ResultSet:
     columns: list[str]
     rows: list[list[JsonScalar]]
@@ -76,16 +97,21 @@ class ResultSet:
 
 
 def run_readonly(
-    target: QueryTarget, sql: str, *, row_cap: int, timeout_seconds: float
+    target: QueryTarget,
+    sql: str,
+    *,
+    row_cap: int,
+    timeout_seconds: float,
+    caps: ByteCaps = ByteCaps(),
 ) -> ResultSet:
-    """Run ``sql`` (already passed through the guard) and return at most ``row_cap`` rows."""
+    """Run ``sql`` (already passed through the guard) and return rows within the caps."""
     started = time.perf_counter()
 
     def attempt() -> tuple[list[str], list[list[JsonScalar]], bool]:
         with _open_cursor(target, sql, timeout_seconds) as (columns, fetch):
-            rows = fetch(row_cap + 1)
-        truncated = len(rows) > row_cap
-        return columns, [json_row(r) for r in rows[:row_cap]], truncated
+            reader = _CappedReader(fetch, row_cap, caps)
+            rows = list(reader.rows())
+        return columns, rows, reader.truncated
 
     columns, rows, truncated = _with_retries(attempt)
     elapsed = (time.perf_counter() - started) * 1000
@@ -93,31 +119,90 @@ def run_readonly(
 
 
 def stream_readonly(
-    target: QueryTarget, sql: str, *, row_cap: int, timeout_seconds: float
+    target: QueryTarget,
+    sql: str,
+    *,
+    row_cap: int,
+    timeout_seconds: float,
+    caps: ByteCaps = ByteCaps(total=50_000_000),
 ) -> Iterator[list[JsonScalar]]:
-    """Yield the column names first, then up to ``row_cap`` JSON-safe rows, in batches.
+    """The column names first, then up to ``row_cap`` JSON-safe rows within the caps.
 
-    For CSV export: memory stays flat however large the result. The connection is held until
-    the iterator is exhausted or closed.
+    For CSV export. The rows are read now, into a file that spills to disk beyond 1 MB, and
+    the connection is returned before this returns: memory stays flat however large the
+    result, and the reader's pace never holds a connection. Errors are raised here, before
+    anything is sent, so a lost connection is retried like any other query.
     """
-    with ExitStack() as stack:
-        columns, fetch = _with_retries(
-            lambda: stack.enter_context(_open_cursor(target, sql, timeout_seconds))
-        )
-        yield list(columns)
-        sent = 0
-        while sent < row_cap:
-            try:
-                batch = fetch(min(STREAM_BATCH, row_cap - sent))
-            except psycopg.OperationalError as error:
-                if _is_connection_loss(error):  # rows already went out: no retry
-                    raise _unreachable() from error
-                raise
+    spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 -- closed by the returned iterator
+        max_size=SPOOL_MEMORY_BYTES, mode="w+", encoding="utf-8"
+    )
+
+    def attempt() -> list[str]:
+        spool.seek(0)
+        spool.truncate()
+        with _open_cursor(target, sql, timeout_seconds) as (columns, fetch):
+            for row in _CappedReader(fetch, row_cap, caps).rows():
+                spool.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return columns
+
+    try:
+        columns = _with_retries(attempt)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+
+    def replay() -> Iterator[list[JsonScalar]]:
+        with spool:
+            yield list(columns)
+            for line in spool:
+                yield json.loads(line)
+
+    return replay()
+
+
+class _CappedReader:
+    """Rows in growing batches (one huge row cannot come with a thousand more), within caps."""
+
+    def __init__(self, fetch: Fetch, row_cap: int, caps: ByteCaps) -> None:
+        self._fetch = fetch
+        self._row_cap = row_cap
+        self._caps = caps
+        self.truncated = False
+
+    def rows(self) -> Iterator[list[JsonScalar]]:
+        taken = used = 0
+        size = FIRST_BATCH
+        while True:
+            batch = self._fetch(min(size, self._row_cap + 1 - taken))
             if not batch:
-                break
-            for row in batch:
-                yield json_row(row)
-            sent += len(batch)
+                return
+            for raw in batch:
+                row, row_bytes, cut = _capped_row(raw, self._caps.cell)
+                if taken == self._row_cap or used + row_bytes > self._caps.total:
+                    self.truncated = True
+                    return
+                self.truncated = self.truncated or cut
+                taken += 1
+                used += row_bytes
+                yield row
+            size = min(size * 2, MAX_BATCH)
+
+
+def _capped_row(raw: Sequence[Any], cell_cap: int) -> tuple[list[JsonScalar], int, bool]:
+    """The JSON-safe row, its size in bytes (text in UTF-8, 8 per other value), and if cut."""
+    row = json_row(raw)
+    size, cut = 0, False
+    for index, value in enumerate(row):
+        if not isinstance(value, str):
+            size += 8
+            continue
+        encoded = value[:cell_cap].encode()
+        if len(encoded) > cell_cap or len(value) > cell_cap:
+            row[index] = encoded[:cell_cap].decode(errors="ignore") + "…"
+            encoded, cut = encoded[:cell_cap], True
+        size += len(encoded)
+    return row, size, cut
 
 
 @contextmanager
@@ -125,8 +210,27 @@ def _open_cursor(
     target: QueryTarget, sql: str, timeout_seconds: float
 ) -> Iterator[tuple[list[str], Fetch]]:
     opener = _open_sqlite if target.dialect is Dialect.SQLITE else _open_postgres
-    with _translate_errors(timeout_seconds), opener(target, sql, timeout_seconds) as opened:
+    with (
+        GATE.admit(target.key),
+        _translate_errors(timeout_seconds),
+        _client_deadline(),
+        opener(target, sql, timeout_seconds) as opened,
+    ):
         yield opened
+
+
+@contextmanager
+def _client_deadline() -> Iterator[None]:
+    """A connection cut by its deadline answers as a timeout, not as a lost (retried) one."""
+    try:
+        yield
+    except (psycopg.Error, sa_exc.DBAPIError):
+        if expired_here():
+            raise QueryTimeout(
+                "The database stopped answering and the query was abandoned; please check "
+                "that it is running, or narrow the question down."
+            ) from None
+        raise
 
 
 @contextmanager
@@ -152,11 +256,19 @@ def _open_postgres(
                 pg_sql.Literal(IDLE_LIMIT_MS)
             ),
         ]
+        # Built-in functions first and temporary tables last, on every target: no table or
+        # function of the user's schemas can shadow a built-in the guard allowed by name.
         if target.db_schema:
-            # Built-in functions first and temporary tables last: nothing can shadow either.
             settings.append(
                 pg_sql.SQL("SET LOCAL search_path = pg_catalog, {}, pg_temp").format(
                     pg_sql.Identifier(target.db_schema)
+                )
+            )
+        else:
+            settings.append(
+                pg_sql.SQL(
+                    "SELECT set_config('search_path', concat_ws(', ', 'pg_catalog', "
+                    "nullif(current_setting('search_path'), ''), 'pg_temp'), true)"
                 )
             )
         # One round trip: our own fixed statements, before the query, in the same transaction.

@@ -14,6 +14,7 @@ reviewed together, top to bottom, as the one place that decides what may run.
 from __future__ import annotations
 
 import logging
+import threading
 import unicodedata
 from collections.abc import Collection
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ from sqlglot import exp
 
 from backend.core.config import SQL_CHARS_CEILING
 from backend.core.dialects import Dialect
+from backend.core.errors import ServiceUnavailable
 from backend.safety.errors import SqlRefused, TableDisabled
 
 if TYPE_CHECKING:
@@ -128,6 +130,18 @@ _FORBIDDEN_NODES = (*(kind for kind, _ in _WRITE_WORDS), exp.DML, exp.DDL)
 _QUERY_ROOTS = (exp.Select, exp.SetOperation, exp.Subquery)
 
 
+# Parsing is pure-Python CPU work under the GIL: a few checks at once keep the event loop (and
+# health checks) responsive however many long queries arrive; tokens bound each parse's cost.
+MAX_SQL_TOKENS = 4000
+PARALLEL_CHECKS = 2
+_CHECK_SLOTS = threading.BoundedSemaphore(PARALLEL_CHECKS)
+_CHECK_WAIT_SECONDS = 10.0
+
+
+class GuardBusy(ServiceUnavailable):
+    code = "busy"
+
+
 def check_sql(
     sql: str,
     *,
@@ -147,14 +161,32 @@ def check_sql(
     except ValueError:
         raise SqlRefused(f"Queries on {dialect} databases are not supported.") from None
     _check_text(sql)
-    tree = _parse_single(sql, read)
-    _check_shape(tree)
-    _check_functions(tree, read)
-    _check_tables(tree, read, enabled_tables, all_tables, db_schema)
+    if not _CHECK_SLOTS.acquire(timeout=_CHECK_WAIT_SECONDS):
+        raise GuardBusy("Many queries are being checked right now; please retry in a moment.")
     try:
-        return tree.sql(dialect=read, comments=False)
-    except Exception:  # a generator failure must refuse, never run something unchecked
-        raise SqlRefused("This SQL could not be prepared safely; please simplify it.") from None
+        _check_size(sql, read)
+        tree = _parse_single(sql, read)
+        _check_shape(tree)
+        _check_functions(tree, read)
+        _check_tables(tree, read, enabled_tables, all_tables, db_schema)
+        try:
+            return tree.sql(dialect=read, comments=False)
+        except Exception:  # a generator failure must refuse, never run something unchecked
+            raise SqlRefused("This SQL could not be prepared safely; please simplify it.") from None
+    finally:
+        _CHECK_SLOTS.release()
+
+
+def _check_size(sql: str, read: str) -> None:
+    try:
+        tokens = sqlglot.Dialect.get_or_raise(read).tokenize(sql)
+    except Exception as error:  # an untokenizable text is a refusal, never a crash
+        first = str(error).splitlines()[0] if str(error) else "it could not be read"
+        raise SqlRefused(f"The SQL could not be read: {first[:200]}") from None
+    if len(tokens) > MAX_SQL_TOKENS:
+        raise SqlRefused(
+            f"The SQL has more than {MAX_SQL_TOKENS:,} words and symbols; please simplify it."
+        )
 
 
 def check_for_target(sql: str, target: QueryTarget) -> str:
@@ -222,6 +254,38 @@ def _check_shape(tree: exp.Expr) -> None:
             raise SqlRefused("Query parameters and session variables are not supported.")
         if isinstance(node, exp.DataType) and _is_unsafe_type(node):
             raise SqlRefused(f"Casting to the type {node.sql()} is not allowed.")
+        if isinstance(node, exp.Operator) and _is_foreign_operator(node):
+            raise SqlRefused(
+                f"OPERATOR({node.args.get('operator')}) is not allowed: only built-in "
+                "operators (pg_catalog) can be named."
+            )
+        if isinstance(node, exp.Column) and _is_session_word(node):
+            raise SqlRefused(
+                f"'{node.name}' reads the database session, not data; it is not allowed."
+            )
+
+
+# Unquoted, PostgreSQL reads these as the session's identity, never as a column.
+_SESSION_WORDS = frozenset(
+    {"user", "current_user", "session_user", "current_role", "system_user", "current_catalog",
+     "current_schema"}
+)  # fmt: skip
+
+
+def _is_session_word(node: exp.Column) -> bool:
+    ident = node.this
+    return (
+        not node.table
+        and isinstance(ident, exp.Identifier)
+        and not ident.quoted
+        and ident.name.lower() in _SESSION_WORDS
+    )
+
+
+def _is_foreign_operator(node: exp.Operator) -> bool:
+    """``OPERATOR(schema.op)`` runs a function; only pg_catalog's (or unqualified) are built in."""
+    name = str(node.args.get("operator") or "")
+    return "." in name and name.split(".", 1)[0].strip('"').lower() != "pg_catalog"
 
 
 def _is_unsafe_type(node: exp.DataType) -> bool:

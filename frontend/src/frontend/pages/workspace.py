@@ -16,6 +16,7 @@ from contract.plans import Limits
 
 from frontend.api_client import BackendClient, Identity
 from frontend.errors import BackendError, friendly_message
+from frontend.plain_text import markdown_text
 from frontend.session import Session, after_error, anonymous, call_signed_in, signed_in
 from frontend.shell import TAB_SIGNIN, Shell
 from frontend.views.account import DEMO_CHOICE
@@ -44,7 +45,7 @@ def load_examples(client: BackendClient) -> tuple[list[str], str]:
     try:
         examples = client.examples()
     except BackendError as error:
-        return [], friendly_message(error)
+        return [], markdown_text(friendly_message(error))
     return examples.questions, examples_panel(examples)
 
 
@@ -75,7 +76,7 @@ def send_feedback(
             client, session, lambda who: client.feedback(who, answer.id, value)
         )
     except BackendError as error:
-        return friendly_message(error), after_error(session, error)
+        return markdown_text(friendly_message(error)), after_error(session, error)
     return ("Thanks — feedback saved." if value else "Feedback cleared."), session
 
 

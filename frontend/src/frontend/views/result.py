@@ -20,6 +20,7 @@ from frontend.charts import ChartSpecError, build_figure
 from frontend.downloads import answer_csv
 from frontend.errors import BackendError, friendly_message
 from frontend.formatting import single_number, table_value
+from frontend.plain_text import markdown_text
 from frontend.session import Session, after_error, call_signed_in, signed_in
 from frontend.shell import TAB_SIGNIN, Shell
 from frontend.views.account import quota_text
@@ -94,11 +95,15 @@ def truncation_notice(answer: Answer) -> str:
 
 
 def insights_markdown(answer: Answer) -> str:
-    lines = [answer.explanation] if answer.explanation else []
+    """Our headings around the model's and the data's text, which is shown as plain text."""
+    lines = [markdown_text(answer.explanation)] if answer.explanation else []
     if answer.insights:
-        lines += ["### Insights", *[f"- {item}" for item in answer.insights]]
+        lines += ["### Insights", *[f"- {markdown_text(item)}" for item in answer.insights]]
     if answer.recommendations:
-        lines += ["### Recommendations", *[f"- {item}" for item in answer.recommendations]]
+        lines += [
+            "### Recommendations",
+            *[f"- {markdown_text(item)}" for item in answer.recommendations],
+        ]
     return "\n".join(lines)
 
 
@@ -254,7 +259,8 @@ class ResultView:
             try:
                 path, session = answer_csv(client, session, answer)
             except BackendError as error:
-                return gr.skip(), f"⚠ {friendly_message(error)}", after_error(session, error)
+                message = markdown_text(friendly_message(error))
+                return gr.skip(), f"⚠ {message}", after_error(session, error)
             return gr.DownloadButton(value=path), gr.skip(), session
 
         event = self.download.click(
@@ -279,7 +285,7 @@ class ResultView:
         update: dict[Any, Any] = {
             shell.session: after_error(session, error),
             self.status: "",
-            self.message: f"⚠ {friendly_message(error)}",
+            self.message: f"⚠ {markdown_text(friendly_message(error))}",
             self.signup: gr.Column(visible=error.wants_signup),
         }
         tables = tuple(str(name) for name in error.extra.get("tables", []))
