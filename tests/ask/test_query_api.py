@@ -210,10 +210,15 @@ def test_signed_in_follow_ups_edited_sql_guard_and_monthly_allowance(
 def test_examples_and_voice_without_a_key(start_backend: Any) -> None:
     api = start_backend("embedded")
     wav = silent_wav(1)
-    voice = api.post("/api/transcribe", files={"audio": ("q.wav", wav, "audio/wav")})
+    anonymous = api.post("/api/transcribe", files={"audio": ("q.wav", wav, "audio/wav")})
+    assert anonymous.status_code == 401  # it would spend the operator's paid API
+    user = register(api)
+    voice = api.post("/api/transcribe", files={"audio": ("q.wav", wav, "audio/wav")}, headers=user)
     assert voice.status_code == 503
     assert voice.json()["error"] == "voice_unavailable"
-    not_audio = api.post("/api/transcribe", files={"audio": ("q.txt", b"hello", "text/plain")})
+    not_audio = api.post(
+        "/api/transcribe", files={"audio": ("q.txt", b"hello", "text/plain")}, headers=user
+    )
     assert not_audio.status_code == 422
     assert "Unsupported audio format" in not_audio.json()["detail"]
 
@@ -250,7 +255,11 @@ def test_openai_end_to_end_answers_in_two_calls(
     assert body["insights"] == ["Debt consolidation dominates."]
 
     fake_openai.script(transcription("Default rate by term"))
-    spoken = api.post("/api/transcribe", files={"audio": ("q.wav", silent_wav(3), "audio/wav")})
+    spoken = api.post(
+        "/api/transcribe",
+        files={"audio": ("q.wav", silent_wav(3), "audio/wav")},
+        headers=register(api),
+    )
     assert spoken.status_code == 200, spoken.text
     assert spoken.json() == {"text": "Default rate by term"}
     assert fake_openai.received[-1].path == "/v1/audio/transcriptions"

@@ -249,6 +249,11 @@ def test_voice_without_a_key_says_it_needs_one(stack: Stack, tmp_path: Path) -> 
         {"anon_id": anonymous_id()}, handle_file(str(recording)), "draft", api_name="/transcribe"
     )
     assert text == "draft"
+    assert "Sign in to use voice input" in message  # it would spend the operator's paid API
+    text, message, _ = stack.client().predict(
+        stack.register(), handle_file(str(recording)), "draft", api_name="/transcribe"
+    )
+    assert text == "draft"
     assert "Voice input needs an OpenAI API key" in message
 
 

@@ -37,18 +37,18 @@ def with_openai(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fake
             tmp_path_factory.mktemp("openai"), {**backend_env, "OPENAI_BASE_URL": fake.base_url}
         ) as stack,
     ):
-        yield fake, stack.client()
+        yield fake, stack
 
 
 def test_a_recording_is_transcribed_into_the_question_box(
     with_openai: tuple[FakeOpenAI, Any], tmp_path: Path
 ) -> None:
-    fake, client = with_openai
+    fake, stack = with_openai
     fake.script(transcription(DEMO_QUESTION))
     recording = tmp_path / "question.wav"
     recording.write_bytes(silent_wav(1.5))
-    text, message, _ = client.predict(
-        {"anon_id": anonymous_id()}, handle_file(str(recording)), "", api_name="/transcribe"
+    text, message, _ = stack.client().predict(
+        stack.register(), handle_file(str(recording)), "", api_name="/transcribe"
     )
     assert text == DEMO_QUESTION
     assert "Transcribed" in message
@@ -58,7 +58,8 @@ def test_a_recording_is_transcribed_into_the_question_box(
 
 
 def test_an_llm_failure_is_explained(with_openai: tuple[FakeOpenAI, Any]) -> None:
-    fake, client = with_openai
+    fake, stack = with_openai
+    client = stack.client()
     fake.script(error(500, "upstream exploded"), error(500, "upstream exploded"))
     outcome = collect(client, {"anon_id": anonymous_id()}, DEMO_QUESTION, "demo",
                       api_name="/analyze")  # fmt: skip

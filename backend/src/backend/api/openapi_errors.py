@@ -31,9 +31,7 @@ _DESCRIPTIONS = {
     "503": "unavailable or busy: retry after Retry-After seconds",
 }
 _UNLIMITED = frozenset({"/api/health"})
-_NO_TOKEN = frozenset(
-    {"/api/health", "/api/examples", "/api/plans", "/api/auth/register", "/api/transcribe"}
-)
+_NO_TOKEN = frozenset({"/api/health", "/api/examples", "/api/plans", "/api/auth/register"})
 # Errors of one operation's own rules, beyond the shared ones.
 _DOMAIN: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/api/auth/register"): ("409",),

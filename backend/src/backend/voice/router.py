@@ -7,7 +7,7 @@ from typing import Annotated
 from contract.ask import Transcript
 from fastapi import APIRouter, File, UploadFile
 
-from backend.api.deps import SettingsDep
+from backend.api.deps import CurrentUser, SettingsDep
 from backend.api.errors import documented
 from backend.voice.service import MAX_AUDIO_BYTES, transcribe
 
@@ -19,6 +19,7 @@ router = APIRouter(tags=["ask"])
     response_model=Transcript,
     responses=documented(
         e400="http_error: the multipart body is malformed",
+        e401="unauthorized: sign in to use voice input",
         e413="payload_too_large: the upload exceeds the size limit",
         e422="invalid_input: empty, too large, too long or not audio",
         e502="llm_failed: the transcription service failed",
@@ -27,7 +28,9 @@ router = APIRouter(tags=["ask"])
 )
 def transcribe_audio(
     audio: Annotated[UploadFile, File(description="a recording of at most 60 s / 10 MB")],
+    _: CurrentUser,
     settings: SettingsDep,
 ) -> Transcript:
+    """Signed-in users only: each call spends the operator's speech-to-text allowance."""
     data = audio.file.read(MAX_AUDIO_BYTES + 1)
     return Transcript(text=transcribe(settings, data))

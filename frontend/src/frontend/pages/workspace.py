@@ -55,6 +55,8 @@ def transcribe(
     """Recorded audio → text in the question box (or the box unchanged plus a message)."""
     if not audio_path:
         return question, "", session
+    if not signed_in(session):
+        return question, "Sign in to use voice input — or type your question.", session
     try:
         text, session = call_signed_in(
             client, session, lambda who: client.transcribe(who, audio_path)
