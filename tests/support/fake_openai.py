@@ -3,7 +3,8 @@
 It speaks the wire format of ``POST /v1/chat/completions`` (plain and streamed as server-sent
 events) and ``POST /v1/audio/transcriptions``. Each test scripts a queue of replies (a
 completion, an HTTP error, a slow answer) and reads back the requests it received. With nothing
-queued it answers 500 with a message saying so, which makes a missing script obvious.
+queued it answers 500 with a message saying so, which makes a missing script obvious. The
+backend's readiness probe (``llm_probe``) is answered on its own and kept apart in ``probes``.
 
 Modes copy what real OpenAI-compatible servers do (their messages are quoted from them):
 every chat request is checked for alternating roles, as Gemma/Mistral chat templates in
@@ -27,6 +28,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from backend.services.engines.llm_probe import INSTRUCTION as PROBE_INSTRUCTION
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ class FakeOpenAI:
         self.replies: deque[Reply] = deque()
         self.received: list[Received] = []
         self.generations: list[Generation] = []
+        self.probes: list[Received] = []  # the backend's readiness probes (llm_probe)
         self.reject_json_schema = False
         self.system_role = True
         self.context_tokens: int | None = None
@@ -158,10 +162,15 @@ class FakeOpenAI:
                 received = Received(
                     "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body
                 )
+                reply: Reply | None
                 with fake._lock:
-                    fake.received.append(received)
                     refusal = fake._refusal(received)
-                    reply = refusal or (fake.replies.popleft() if fake.replies else None)
+                    if fake._is_probe(received):  # answered on its own: scripts stay intact
+                        fake.probes.append(received)
+                        reply = refusal or completion('{"ok": true}')
+                    else:
+                        fake.received.append(received)
+                        reply = refusal or (fake.replies.popleft() if fake.replies else None)
                 if reply is None:
                     reply = error(500, "the fake has no scripted reply left")
                 if reply.delay:
@@ -181,6 +190,13 @@ class FakeOpenAI:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @staticmethod
+    def _is_probe(received: Received) -> bool:
+        if not received.path.endswith("/chat/completions"):
+            return False
+        messages = received.json().get("messages") or [{}]
+        return bool(messages[0].get("content") == PROBE_INSTRUCTION)
 
     def _refusal(self, received: Received) -> Reply | None:
         """The mode's own answer to a chat request it refuses, before any scripted reply."""

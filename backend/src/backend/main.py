@@ -23,6 +23,7 @@ from backend.services.connections import ConnectionRegistry
 from backend.services.crypto import load_keyring
 from backend.services.demo_target import DemoTargets
 from backend.services.engines import LazyEngine
+from backend.services.engines.llm_probe import LlmHealth
 from backend.services.health import HealthService
 from backend.version import __version__
 
@@ -61,7 +62,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.demo = demo
     app.state.question_engine = LazyEngine(settings)  # offline unless OPENAI_API_KEY is set
     app.state.health = HealthService(
-        engine, known=known_revisions(), version=__version__, commit=settings.commit_sha
+        engine,
+        known=known_revisions(),
+        version=__version__,
+        commit=settings.commit_sha,
+        llm=LlmHealth(settings) if settings.llm_enabled else None,
     )
     # Added innermost first: body limit, CORS, security headers, request id + access log.
     app.add_middleware(

@@ -19,7 +19,8 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from backend.core.config import Settings
 from backend.services.engines import llm_errors, structured_output
@@ -28,6 +29,7 @@ from backend.services.engines.chat_messages import Message
 
 if TYPE_CHECKING:
     from openai import OpenAI
+    from openai.types.chat import ChatCompletionMessageParam
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +90,8 @@ def complete(
     modes = structured_output.modes_to_try(settings)
     for index, mode in enumerate(modes):
         try:
-            result = with_retries(
-                settings,
-                budget,
-                lambda mode=mode: _stream(client, settings, budget, messages, spec, mode),
-            )
+            once = partial(_stream, client, settings, budget, messages, spec, mode)
+            result = with_retries(settings, budget, once)
         except Refused as refusal:
             words = llm_errors.server_words(refusal.body, settings)
             log.warning("model server refused (HTTP %s, %s mode): %s", refusal.status, mode, words)
@@ -141,7 +140,6 @@ def _stream(
     spec: CallSpec,
     mode: structured_output.Mode,
 ) -> Completion:
-    import httpx
     import openai
 
     now = time.monotonic()
@@ -155,12 +153,12 @@ def _stream(
     seconds = deadline - now
     stream = client.chat.completions.create(
         model=settings.openai_model,
-        messages=list(messages),  # type: ignore[arg-type]  # TypedDicts of the same shape
+        messages=cast("list[ChatCompletionMessageParam]", list(messages)),
         temperature=0,
         max_tokens=spec.max_tokens,
         stream=True,
         extra_body=body,
-        timeout=httpx.Timeout(seconds, connect=min(CONNECT_SECONDS, seconds)),
+        timeout=openai.Timeout(seconds, connect=min(CONNECT_SECONDS, seconds)),
     )
     parts: list[str] = []
     size, finish, usage = 0, None, Usage(llm_calls=1)
@@ -179,9 +177,9 @@ def _stream(
                     raise llm_errors.too_slow(time.monotonic() - now, budget.spent(), settings)
                 if size > MAX_REPLY_CHARS:
                     raise llm_errors.cut_off(spec.max_tokens, spec.max_tokens_setting)
-    except (httpx.TimeoutException, openai.APITimeoutError):
+    except openai.APITimeoutError:  # the client wraps its transport's errors while streaming
         raise llm_errors.too_slow(time.monotonic() - now, budget.spent(), settings) from None
-    except (httpx.TransportError, openai.APIError) as error:
+    except openai.APIError as error:
         raise LlmFailed(
             f"The model server broke off its answer ({type(error).__name__}); please try again."
         ) from None
@@ -203,7 +201,8 @@ def _retry_after(headers: Any, tries: int) -> float:
         value = headers.get(name)
         if value is not None:
             try:
-                return max(0.0, float(value) * scale)
+                seconds: float = max(0.0, float(value) * scale)
+                return seconds
             except ValueError:
                 pass
-    return min(8.0, 0.5 * 2 ** (tries - 1))
+    return min(8.0, 0.5 * 2.0 ** (tries - 1))
