@@ -285,5 +285,6 @@ def test_errors_never_carry_the_key(
     fake_openai.script(error(401, f"Incorrect API key provided: {key}"))
     with pytest.raises(AppError) as caught:
         ask_demo(services_for(settings, app_sessions, demo_sqlite), QUESTION)
-    assert key and key not in caught.value.detail
+    assert key
+    assert key not in caught.value.detail
     assert "Check OPENAI_API_KEY" in caught.value.detail
