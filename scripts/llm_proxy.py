@@ -30,6 +30,7 @@ class Call:
     status: int = 0
     seconds: float = 0.0
     hung_up: bool = False
+    broken: bool = False
 
 
 def _mode(body: dict[str, Any]) -> str:
@@ -92,6 +93,9 @@ class RecordingProxy:
         except (BrokenPipeError, ConnectionResetError):
             if call is not None:
                 call.hung_up = True  # leaving the stream closes it upstream as well
+        except httpx.HTTPError:
+            if call is not None:
+                call.broken = True  # the server broke off; the client sees the same cut
         finally:
             if call is not None:
                 call.seconds = time.monotonic() - started

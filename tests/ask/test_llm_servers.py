@@ -14,6 +14,7 @@ llama-cpp-python's ``llama_cpp.server``, see tests/support/fake_openai.py):
 
 from __future__ import annotations
 
+import importlib
 import json
 import time
 from collections.abc import Iterator
@@ -46,6 +47,7 @@ QUESTION = "Loans per grade?"
 @pytest.fixture(autouse=True)
 def _fresh_modes() -> Iterator[None]:
     structured_output.forget_all()
+    importlib.import_module("openai")  # its first import (seconds on a busy machine) is not timed
     yield
     structured_output.forget_all()
 
@@ -132,7 +134,7 @@ def test_a_slow_server_that_ignores_hang_ups_stays_inside_the_budget(
     answer = ask_demo(services, QUESTION)
     next_one = time.monotonic() - started
 
-    assert waited < 3.5, waited
+    assert waited < 2 + 4, waited  # the budget plus the pipeline's own work on a busy machine
     assert "did not finish within 2." in caught.value.detail
     assert "LLM_BUDGET_SECONDS=2" in caught.value.detail
     assert len(fake_openai.received) == 3  # the slow call was not retried
@@ -140,7 +142,29 @@ def test_a_slow_server_that_ignores_hang_ups_stays_inside_the_budget(
     assert first.stopped_by_hangup
     assert first.tokens < first.planned
     assert answer["row_count"] == 7
-    assert next_one < 3, "the next question queued behind abandoned work"
+    assert next_one < 6, "the next question queued behind abandoned work (~10 s)"
+
+
+def test_keep_alive_pings_do_not_stretch_the_deadline(
+    fake_openai: FakeOpenAI,
+    tmp_path: Path,
+    app_sessions: sessionmaker[Session],
+    demo_sqlite: QueryTarget,
+) -> None:
+    """A server reading a long prompt sends pings and no token: the budget still holds."""
+    settings = settings_for(
+        fake_openai, tmp_path, llm_budget_seconds=1.5, openai_timeout_seconds=30
+    )
+    fake_openai.script(slow(sql_answer(GOOD_SQL), prompt_seconds=10))
+    started = time.monotonic()
+    with pytest.raises(LlmFailed, match=r"did not finish within 1\.[5-9] s"):
+        ask_demo(services_for(settings, app_sessions, demo_sqlite), QUESTION)
+    assert time.monotonic() - started < 5  # before: the 10 s the server spent reading
+    assert len(fake_openai.received) == 1
+    noticed_by = time.monotonic() + 2  # the server notices at its next keep-alive write
+    while not fake_openai.generations[0].stopped_by_hangup and time.monotonic() < noticed_by:
+        time.sleep(0.05)
+    assert fake_openai.generations[0].stopped_by_hangup
 
 
 def test_timeouts_are_final_not_retried(
@@ -154,7 +178,7 @@ def test_timeouts_are_final_not_retried(
     started = time.monotonic()
     with pytest.raises(LlmFailed, match=r"did not finish within 0\.[5-9] s"):
         ask_demo(services_for(settings, app_sessions, demo_sqlite), QUESTION)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 4  # before: three tries of 2 s
     assert len(fake_openai.received) == 1
 
 
@@ -169,7 +193,7 @@ def test_a_rate_limit_longer_than_the_budget_is_not_waited_for(
     started = time.monotonic()
     with pytest.raises(LlmFailed, match=r"rate-limiting us right now \(1 tries"):
         ask_demo(services_for(settings, app_sessions, demo_sqlite), QUESTION)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 5  # before: the 30 s Retry-After
     assert len(fake_openai.received) == 1
 
 

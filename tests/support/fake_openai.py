@@ -25,7 +25,7 @@ import wave
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -40,6 +40,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     token_delay: float = 0.0  # seconds per generated token
     runaway: bool = False  # never closes its JSON string: generates until max_tokens
+    # Reading the prompt before the first token; a stream sends keep-alive comments meanwhile,
+    # as llama-cpp-python's server (sse-starlette) does.
+    prompt_seconds: float = 0.0
 
 
 @dataclass
@@ -98,9 +101,9 @@ def runaway(token_delay: float = 0.0) -> Reply:
     return Reply(runaway=True, token_delay=token_delay)
 
 
-def slow(reply: Reply, token_delay: float) -> Reply:
-    """``reply`` generated token by token, ``token_delay`` seconds each."""
-    return Reply(reply.status, reply.body, reply.delay, reply.headers, token_delay, reply.runaway)
+def slow(reply: Reply, token_delay: float = 0.0, prompt_seconds: float = 0.0) -> Reply:
+    """``reply`` after ``prompt_seconds``, then token by token, ``token_delay`` seconds each."""
+    return replace(reply, token_delay=token_delay, prompt_seconds=prompt_seconds)
 
 
 ROLES_MUST_ALTERNATE = (
@@ -242,8 +245,9 @@ class FakeOpenAI:
         with gate:
             try:
                 if request.get("stream"):
-                    self._stream(handler, tokens, finish, usage, reply.token_delay, generation)
+                    self._stream(handler, tokens, finish, usage, reply, generation)
                 else:
+                    time.sleep(reply.prompt_seconds)
                     for _ in tokens:  # a plain request: generated in full, hung up or not
                         time.sleep(reply.token_delay)
                         generation.tokens += 1
@@ -258,7 +262,7 @@ class FakeOpenAI:
         tokens: list[str],
         finish: str,
         usage: dict[str, int],
-        token_delay: float,
+        reply: Reply,
         generation: Generation,
     ) -> None:
         handler.send_response(200)
@@ -271,8 +275,13 @@ class FakeOpenAI:
             handler.wfile.flush()
 
         try:
+            reading_until = time.monotonic() + reply.prompt_seconds
+            while time.monotonic() < reading_until:
+                time.sleep(min(0.2, reply.prompt_seconds))
+                handler.wfile.write(b": ping\n\n")
+                handler.wfile.flush()
             for token in tokens:
-                time.sleep(token_delay)
+                time.sleep(reply.token_delay)
                 event(_chunk({"role": "assistant", "content": token}, None))
                 generation.tokens += 1
             event(_chunk({}, finish))

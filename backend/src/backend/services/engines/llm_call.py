@@ -15,7 +15,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -92,6 +95,9 @@ def complete(
         try:
             once = partial(_stream, client, settings, budget, messages, spec, mode)
             result = with_retries(settings, budget, once)
+        except LlmFailed:
+            structured_output.remember(settings, mode)  # not refused: the mode is not the cause
+            raise
         except Refused as refusal:
             words = llm_errors.server_words(refusal.body, settings)
             log.warning("model server refused (HTTP %s, %s mode): %s", refusal.status, mode, words)
@@ -162,6 +168,11 @@ def _stream(
     )
     parts: list[str] = []
     size, finish, usage = 0, None, Usage(llm_calls=1)
+    # Keep-alive pings (llama-cpp-python sends one every 15 s while it reads the prompt) reset
+    # the read timeout without yielding a chunk: only a watchdog holds the deadline then.
+    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _hang_up, (stream.response,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         with stream:
             for chunk in stream:
@@ -177,15 +188,28 @@ def _stream(
                     raise llm_errors.too_slow(time.monotonic() - now, budget.spent(), settings)
                 if size > MAX_REPLY_CHARS:
                     raise llm_errors.cut_off(spec.max_tokens, spec.max_tokens_setting)
-    except openai.APITimeoutError:  # the client wraps its transport's errors while streaming
-        raise llm_errors.too_slow(time.monotonic() - now, budget.spent(), settings) from None
-    except openai.APIError as error:
+    except openai.APIError as error:  # the client wraps its transport's errors while streaming
+        if isinstance(error, openai.APITimeoutError) or time.monotonic() >= deadline:
+            raise llm_errors.too_slow(time.monotonic() - now, budget.spent(), settings) from None
         raise LlmFailed(
             f"The model server broke off its answer ({type(error).__name__}); please try again."
         ) from None
+    finally:
+        watchdog.cancel()
+    if time.monotonic() >= deadline:  # the watchdog ended a close-delimited stream early
+        raise llm_errors.too_slow(time.monotonic() - now, budget.spent(), settings)
     if finish == "length":
         raise llm_errors.cut_off(spec.max_tokens, spec.max_tokens_setting)
     return Completion("".join(parts), usage, mode)
+
+
+def _hang_up(response: Any) -> None:
+    """Wake a read blocked past the deadline: shut the socket (the server sees the hang-up)."""
+    network = response.extensions.get("network_stream")
+    sock = network.get_extra_info("socket") if network is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _body(error: Any) -> str:

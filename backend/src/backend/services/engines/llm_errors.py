@@ -17,6 +17,7 @@ from backend.services.engines.base import LlmFailed
 BODY_CHARS = 300
 _SECRETS = re.compile(r"(sk-[A-Za-z0-9_\-]{8,}|Bearer\s+\S+|api[_-]?key\S*\s*[:=]\s*\S+)", re.I)
 _CONTEXT = re.compile(r"context (size|length|window)|n_ctx|too many tokens|maximum context", re.I)
+_TRACEBACK = re.compile(r'Traceback \(most recent call last\)|\s+File "')
 _TEMPLATE = re.compile(r"roles must alternate|chat template|system role", re.I)
 
 
@@ -36,6 +37,7 @@ def server_words(body: str, settings: Settings) -> str:
     if key is not None and key.get_secret_value():
         text = text.replace(key.get_secret_value(), "[key]")
     text = _SECRETS.sub("[redacted]", " ".join(text.split()))
+    text = _TRACEBACK.split(text, maxsplit=1)[0].strip()  # the server's own stack, not its words
     return text if len(text) <= BODY_CHARS else text[: BODY_CHARS - 1] + "…"
 
 
@@ -85,10 +87,15 @@ def unavailable(status: int | None, tries: int, waited: float) -> LlmFailed:
 
 def too_slow(call_waited: float, question_waited: float, settings: Settings) -> LlmFailed:
     """A timeout is final: the wait is reported as it was, with the limits that ended it."""
-    overall = f" ({question_waited:.1f} s for this question in all)"
+    if call_waited < 0.05:
+        what = f"The question's time for the language model ran out after {question_waited:.1f} s"
+    else:
+        overall = f" ({question_waited:.1f} s for this question in all)"
+        what = f"The language model did not finish within {call_waited:.1f} s" + (
+            overall if question_waited - call_waited > 1 else ""
+        )
     return LlmFailed(
-        f"The language model did not finish within {call_waited:.1f} s"
-        f"{overall if question_waited - call_waited > 1 else ''}; the limits are "
+        f"{what}; the limits are "
         f"OPENAI_TIMEOUT_SECONDS={settings.openai_timeout_seconds:g} per call and "
         f"LLM_BUDGET_SECONDS={settings.llm_budget_seconds:g} per question. A faster model "
         "or server, or a simpler question, would help."
