@@ -103,7 +103,8 @@ def _check_llm(settings: Settings, _: argparse.Namespace) -> int:
     print(f"context size: {context if context is not None else 'not reported by the server'}")
     for mode, result in probe_each_mode(settings).items():
         took = f"{result.latency_ms:.0f} ms" if result.latency_ms is not None else "-"
-        print(f"  {mode:<12} {'ok' if result.ok else 'refused':<8} {took:>8}  {result.detail}")
+        state = "ok" if result.ok else "refused" if "answered HTTP" in result.detail else "failed"
+        print(f"  {mode:<12} {state:<8} {took:>8}  {result.detail}")
     configured = probe(settings)
     mode = settings.openai_structured_output.value
     if not configured.ok:
