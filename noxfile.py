@@ -77,6 +77,21 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "benchmarks", *session.posargs)
 
 
+@nox.session(name="llm-real", python=PYTHON, default=False)
+def llm_real(session: nox.Session) -> None:
+    """The LLM engine end to end against real llama.cpp servers and SmolLM2-135M (slow, opt-in).
+
+    Builds llama-cpp-python from source on first use (about 25 minutes on 2 busy cores; uv
+    caches the wheel), then rewrites its section of docs/benchmarks.md. Posargs pick servers by
+    name; llama.cpp's own ``llama-server`` is used too when it is on PATH.
+    """
+    # A portable CPU build: the default native one hung on its first completion here (see
+    # docs/benchmarks.md). uv reuses a wheel it built before, whatever these flags.
+    session.env["CMAKE_ARGS"] = "-DGGML_NATIVE=OFF"
+    sync(session, "llm-real")
+    session.run("python", "-m", "scripts.llm_real", *session.posargs)
+
+
 @nox.session(python=PYTHON, default=False)
 def eval(session: nox.Session) -> None:
     """Text-to-SQL accuracy of the offline engine on Spider dev split A (docs/benchmarks.md)."""

@@ -242,10 +242,27 @@ def test_server_errors_without_retries_left_are_llm_failed(
     demo_sqlite: QueryTarget,
 ) -> None:
     settings = settings_for(fake_openai, tmp_path, openai_max_retries=1)
-    fake_openai.script(error(500), error(500))
-    with pytest.raises(LlmFailed, match="HTTP 500"):
+    fake_openai.script(error(502, "bad gateway"), error(502, "bad gateway"))
+    with pytest.raises(LlmFailed, match=r"unavailable \(HTTP 502, 2 tries"):
         ask_demo(services_for(settings, app_sessions, demo_sqlite), "Loans per grade?")
     assert len(fake_openai.received) == 2
+
+
+def test_a_500_is_final_and_quotes_the_server(
+    fake_openai: FakeOpenAI,
+    tmp_path: Path,
+    app_sessions: sessionmaker[Session],
+    demo_sqlite: QueryTarget,
+) -> None:
+    """A 500 is the server's bug or our request's: the same request fails the same way."""
+    settings = settings_for(fake_openai, tmp_path, openai_max_retries=2)
+    fake_openai.script(error(500, "llama_decode failed: out of memory"))
+    with pytest.raises(LlmFailed) as caught:
+        ask_demo(services_for(settings, app_sessions, demo_sqlite), "Loans per grade?")
+    assert len(fake_openai.received) == 1
+    assert '"llama_decode failed: out of memory"' in caught.value.detail
+    assert "HTTP 500" in caught.value.detail
+    assert "try again" not in caught.value.detail
 
 
 def test_a_slow_model_times_out_with_a_clear_message(
@@ -256,7 +273,7 @@ def test_a_slow_model_times_out_with_a_clear_message(
 ) -> None:
     settings = settings_for(fake_openai, tmp_path, openai_timeout_seconds=0.5)
     fake_openai.script(Reply(delay=3.0, body=sql_answer(GOOD_SQL).body))
-    with pytest.raises(LlmFailed, match=r"did not answer within 0\.5 s"):
+    with pytest.raises(LlmFailed, match=r"did not finish within 0\.5 s"):
         ask_demo(services_for(settings, app_sessions, demo_sqlite), "Loans per grade?")
 
 

@@ -91,6 +91,29 @@ def _check(_: Settings, __: argparse.Namespace) -> int:
     return 0
 
 
+def _check_llm(settings: Settings, _: argparse.Namespace) -> int:
+    """One tiny structured call per output mode: what the model server takes, and how fast."""
+    from backend.engines.openai.llm_probe import context_tokens, probe, probe_each_mode
+
+    if not settings.llm_enabled:
+        print("no OPENAI_API_KEY: the offline engine answers; nothing to check")
+        return 0
+    print(f"model {settings.openai_model} at {settings.openai_base_url or 'OpenAI'}")
+    context = context_tokens(settings)
+    print(f"context size: {context if context is not None else 'not reported by the server'}")
+    for mode, result in probe_each_mode(settings).items():
+        took = f"{result.latency_ms:.0f} ms" if result.latency_ms is not None else "-"
+        state = "ok" if result.ok else "refused" if "answered HTTP" in result.detail else "failed"
+        print(f"  {mode:<12} {state:<8} {took:>8}  {result.detail}")
+    configured = probe(settings)
+    mode = settings.openai_structured_output.value
+    if not configured.ok:
+        print(f"OPENAI_STRUCTURED_OUTPUT={mode} does not work here: {configured.detail}")
+        return 1
+    print(f"OPENAI_STRUCTURED_OUTPUT={mode}: ok, answered in {configured.mode} mode")
+    return 0
+
+
 def _rotate_keys(settings: Settings, _: argparse.Namespace) -> int:
     """Re-encrypt every saved connection under the first ENCRYPTION_KEY (all listed keys open)."""
     from backend.connections.service import reseal_all
@@ -115,6 +138,7 @@ COMMANDS: dict[str, tuple[str, Command]] = {
     "serve": ("run the API server (uvicorn) on API_HOST and PORT", _serve),
     "migrate": ("apply database migrations (the deploy's pre-deploy step)", _migrate),
     "check-config": ("validate the settings and exit", _check),
+    "check-llm": ("one tiny call per structured-output mode to the model server", _check_llm),
     "load-demo": ("generate and load the demo loans database (idempotent)", _load_demo),
     "rotate-keys": ("re-encrypt saved connections under the first ENCRYPTION_KEY", _rotate_keys),
 }

@@ -18,6 +18,7 @@ from backend.core.crypto import load_keyring
 from backend.data.database import known_revisions, make_engine, make_session_factory
 from backend.demo.target import DemoTargets
 from backend.engines import LazyEngine
+from backend.engines.openai.llm_probe import LlmHealth
 from backend.health.service import HealthService
 from backend.targets.resolver import TargetResolver
 from backend.version import __version__
@@ -58,6 +59,10 @@ def build_services(settings: Settings) -> AppServices:
         targets=TargetResolver(demo, connections),
         question_engine=LazyEngine(settings),
         health=HealthService(
-            engine, known=known_revisions(), version=__version__, commit=settings.commit_sha
+            engine,
+            known=known_revisions(),
+            version=__version__,
+            commit=settings.commit_sha,
+            llm=LlmHealth(settings) if settings.llm_enabled else None,
         ),
     )

@@ -125,6 +125,7 @@ def _run_checked(
     settings = services.settings
     usage = draft.usage
     repairs = services.engine.max_repairs if request is not None else 0
+    seen: set[str] = set()  # normalised SQL and errors already met: a repeat ends the repairs
     while True:
         timer.last_sql = draft.sql
         try:
@@ -140,7 +141,9 @@ def _run_checked(
                 )
             return draft, sql, result, usage
         except (SqlRefused, QueryFailed) as error:
-            if repairs <= 0 or request is None:
+            met = {" ".join(draft.sql.strip().rstrip(";").split()), error.detail}
+            again, seen = met & seen, seen | met
+            if repairs <= 0 or request is None or again:
                 raise
             repairs -= 1
             with timer.step("sql_ms"):

@@ -44,6 +44,13 @@ class Environment(enum.StrEnum):
     PRODUCTION = "production"
 
 
+class StructuredOutput(enum.StrEnum):
+    AUTO = "auto"
+    JSON_SCHEMA = "json_schema"
+    JSON_OBJECT = "json_object"
+    NONE = "none"
+
+
 _POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+psycopg"}
 # Hard ceilings of the configurable lengths: request bodies are refused beyond them before any
 # setting is consulted, and the SQL guard never parses more (parsing cost grows with length).
@@ -121,7 +128,18 @@ class Settings(BaseSettings):
     openai_transcribe_model: str = "whisper-1"
     openai_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
     openai_max_retries: int = Field(default=2, ge=0, le=10)
+    # How the answer's JSON shape is asked for; auto falls back on servers that refuse
+    # json_schema (llama-cpp-python) and remembers what worked per endpoint.
+    openai_structured_output: StructuredOutput = StructuredOutput.AUTO
+    # Chat templates without a system role (Gemma): the instructions open the first user turn.
+    openai_fold_system_prompt: bool = False
     llm_max_repairs: int = Field(default=2, ge=0, le=5)
+    # Output bounds per call kind: a model stuck inside a JSON string stops here.
+    llm_sql_max_tokens: int = Field(default=700, ge=64, le=32_000)
+    llm_insights_max_tokens: int = Field(default=400, ge=32, le=32_000)
+    # Wall-clock budget for every model call of one question together (draft, repairs,
+    # insights); below the frontend's 60 s wait, leaving room for running the SQL.
+    llm_budget_seconds: float = Field(default=40.0, gt=0, le=600)
 
     # Auth: Supabase when both are set, local accounts otherwise.
     supabase_url: HttpUrl | None = None

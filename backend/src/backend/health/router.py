@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contract.health import Health
+from contract.health import Health, LlmDetail
 from fastapi import APIRouter, Response
 
 from backend.api.deps import ServicesDep
@@ -20,9 +20,22 @@ def health(services: ServicesDep, response: Response) -> Health:
     if report.database != "ok":
         response.status_code = 503
         response.headers["Retry-After"] = "5"
+    llm = None
+    if report.llm_enabled:
+        probe = report.llm
+        llm = LlmDetail(state="checking")
+        if probe is not None:
+            llm = LlmDetail(
+                state="ok" if probe.ok else "failing",
+                mode=probe.mode,
+                latency_ms=probe.latency_ms,
+                context_tokens=probe.context_tokens,
+                detail=probe.detail,
+            )
     return Health(
         status="ok" if report.database == "ok" else "degraded",
         version=report.version,
         commit=report.commit,
         database=report.database,
+        llm=llm,
     )

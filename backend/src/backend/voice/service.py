@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import io
 import wave
+from typing import TYPE_CHECKING
 
 from backend.core.config import Settings
 from backend.core.errors import InvalidInput, ServiceUnavailable
 from backend.engines.base import LlmFailed
 from backend.engines.openai.client import make_client
+from backend.engines.openai.llm_call import Budget, Refused, with_retries
+from backend.engines.openai.llm_errors import server_words
+
+if TYPE_CHECKING:
+    from openai.types.audio import Transcription
 
 MAX_AUDIO_BYTES = 10 * 1024 * 1024
 MAX_AUDIO_SECONDS = 60
@@ -69,10 +75,23 @@ def transcribe(settings: Settings, data: bytes) -> str:
         )
     import openai
 
-    try:
-        result = make_client(settings).audio.transcriptions.create(
-            model=settings.openai_transcribe_model, file=(f"question.{kind}", data)
+    client = make_client(settings)
+    budget = Budget(settings.openai_timeout_seconds)
+
+    def once() -> Transcription:
+        return client.audio.transcriptions.create(
+            model=settings.openai_transcribe_model,
+            file=(f"question.{kind}", data),
+            timeout=max(0.1, budget.remaining()),
         )
+
+    try:
+        result = with_retries(settings, budget, once)
+    except Refused as refusal:
+        said = server_words(refusal.body, settings)
+        raise LlmFailed(
+            f"Transcription was refused (HTTP {refusal.status}: {said}); type the question instead."
+        ) from None
     except openai.OpenAIError:
         raise LlmFailed("Transcription failed; please try again or type the question.") from None
     text = result.text.strip()

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def make_client(settings: Settings) -> OpenAI:
-    """Timeout and retries (with the client's own backoff on 429/5xx) come from settings."""
+    """Timeout from settings; no retries of its own (``llm_call.with_retries`` decides them)."""
     from openai import OpenAI
 
     key = settings.openai_api_key
@@ -20,5 +20,5 @@ def make_client(settings: Settings) -> OpenAI:
         api_key=key.get_secret_value() if key else None,
         base_url=str(base_url) if base_url else None,
         timeout=settings.openai_timeout_seconds,
-        max_retries=settings.openai_max_retries,
+        max_retries=0,
     )

@@ -1,19 +1,20 @@
 """The OpenAI engine: one structured-output call for SQL, one for insights, bounded repairs.
 
 Works with any OpenAI-compatible endpoint (base URL from settings). The client is imported
-lazily so the API starts quickly, and it does its own retries with backoff on 429 and 5xx
-(``max_retries``). Model output is data, never code: the SQL still goes through the guard and
+lazily so the API starts quickly. Each call is bounded in tokens and time, and all calls of one
+question share one budget (``llm_call``); messages alternate as chat templates require
+(``chat_messages``). Model output is data, never code: the SQL still goes through the guard and
 the chart spec through validation.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from contextvars import ContextVar
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from backend.core.config import Settings
 from backend.engines.base import (
@@ -25,13 +26,13 @@ from backend.engines.base import (
     Usage,
 )
 from backend.engines.commentary import data_commentary
+from backend.engines.openai.chat_messages import Message, alternate, history_messages
 from backend.engines.openai.client import make_client
+from backend.engines.openai.llm_call import Budget, CallSpec, complete
 from backend.engines.schema_context import build_context
 
 if TYPE_CHECKING:
     from openai import OpenAI
-    from openai.types.chat import ChatCompletionMessageParam
-    from openai.types.shared_params import ResponseFormatJSONSchema
 
 HISTORY_TURNS = 5
 MAX_EXAMPLES = 3
@@ -66,51 +67,52 @@ def _nullable(kind: str) -> dict[str, Any]:
     return {"type": [kind, "null"]}
 
 
-SQL_FORMAT: ResponseFormatJSONSchema = {
-    "type": "json_schema",
-    "json_schema": {
-        "name": "sql_answer",
-        "strict": True,
-        "schema": {
+SQL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["sql", "chart", "explanation"],
+    "properties": {
+        "sql": {"type": "string"},
+        "chart": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["sql", "chart", "explanation"],
+            "required": ["type", "x", "y", "color", "title"],
             "properties": {
-                "sql": {"type": "string"},
-                "chart": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["type", "x", "y", "color", "title"],
-                    "properties": {
-                        "type": {"type": "string", "enum": CHART_TYPES},
-                        "x": _nullable("string"),
-                        "y": _nullable("string"),
-                        "color": _nullable("string"),
-                        "title": {"type": "string"},
-                    },
-                },
-                "explanation": {"type": "string"},
+                "type": {"type": "string", "enum": CHART_TYPES},
+                "x": _nullable("string"),
+                "y": _nullable("string"),
+                "color": _nullable("string"),
+                "title": {"type": "string"},
             },
         },
+        "explanation": {"type": "string"},
     },
 }
 
-COMMENT_FORMAT: ResponseFormatJSONSchema = {
-    "type": "json_schema",
-    "json_schema": {
-        "name": "insights",
-        "strict": True,
-        "schema": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["insights", "recommendations"],
-            "properties": {
-                "insights": {"type": "array", "items": {"type": "string"}},
-                "recommendations": {"type": "array", "items": {"type": "string"}},
-            },
-        },
+COMMENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["insights", "recommendations"],
+    "properties": {
+        "insights": {"type": "array", "items": {"type": "string"}},
+        "recommendations": {"type": "array", "items": {"type": "string"}},
     },
 }
+
+# Said in the prompt too: servers without schema enforcement (and small models) need it.
+SQL_SHAPE = (
+    'Reply with only one JSON object: {"sql": "...", "chart": {"type": "...", "x": "..." or '
+    'null, "y": "..." or null, "color": "..." or null, "title": "..."}, "explanation": "..."}.'
+)
+COMMENT_SHAPE = (
+    'Reply with only one JSON object: {"insights": ["..."], "recommendations": ["..."]}.'
+)
+
+# The question whose budget the current calls draw on (one request runs in one context).
+_question_budget: ContextVar[tuple[str, Budget] | None] = ContextVar(
+    "llm_question_budget", default=None
+)
+
 
 _DIALECT_NAMES = {"postgres": "PostgreSQL", "sqlite": "SQLite", "mysql": "MySQL"}
 
@@ -134,6 +136,7 @@ def _system_prompt(request: Request) -> str:
         "are result column names (or null); line for time series, bar for categories, pie only "
         "for shares of a whole.",
         "explanation: one plain sentence saying what the query computes.",
+        SQL_SHAPE,
         "If the question cannot be answered from these tables, return sql as an empty string "
         "and say in explanation which part could not be mapped.",
         "",
@@ -156,17 +159,25 @@ def _system_prompt(request: Request) -> str:
     return "\n".join(lines)
 
 
-def _messages(request: Request) -> list[ChatCompletionMessageParam]:
-    messages: list[ChatCompletionMessageParam] = [
-        {"role": "system", "content": _system_prompt(request)}
+def _messages(request: Request) -> list[Message]:
+    return [
+        {"role": "system", "content": _system_prompt(request)},
+        *history_messages(list(request.history)[-HISTORY_TURNS:]),
+        {"role": "user", "content": request.question},
     ]
-    for turn in list(request.history)[-HISTORY_TURNS:]:
-        if turn.question:
-            messages.append({"role": "user", "content": turn.question})
-        if turn.sql:
-            messages.append({"role": "assistant", "content": json.dumps({"sql": turn.sql})})
-    messages.append({"role": "user", "content": request.question})
-    return messages
+
+
+def _parse(model: type[_SqlAnswer] | type[_Comment], content: str) -> Any:
+    """The reply's JSON object (fences or chatter around it ignored), validated by ``model``.
+
+    ``strict=False`` accepts raw control characters inside strings, which grammar-constrained
+    servers let through; asking again for them would only waste the budget.
+    """
+    text = content.strip()
+    start, end = text.find("{"), text.rfind("}")
+    if 0 <= start < end:
+        text = text[start : end + 1]
+    return model.model_validate(json.loads(text, strict=False))
 
 
 class OpenAIEngine:
@@ -184,73 +195,58 @@ class OpenAIEngine:
             self._client = make_client(self._settings)
         return self._client
 
-    def _call(
-        self,
-        messages: Sequence[ChatCompletionMessageParam],
-        response_format: ResponseFormatJSONSchema,
-    ) -> tuple[str, Usage]:
-        import openai
-
-        try:
-            response = self._get_client().chat.completions.create(
-                model=self._settings.openai_model,
-                messages=list(messages),
-                response_format=response_format,
-                temperature=0,
-            )
-        except openai.APITimeoutError:
-            seconds = self._settings.openai_timeout_seconds
-            raise LlmFailed(
-                f"The language model did not answer within {seconds:g} s; please try again."
-            ) from None
-        except openai.RateLimitError:
-            raise LlmFailed(
-                "The language model is rate-limiting us right now; please retry in a minute."
-            ) from None
-        except openai.APIStatusError as error:
-            raise LlmFailed(
-                f"The language model answered with HTTP {error.status_code}; please try again."
-            ) from None
-        except openai.APIConnectionError:
-            raise LlmFailed("The language model could not be reached; please try again.") from None
-        usage = Usage(llm_calls=1)
-        if response.usage is not None:
-            usage = Usage(response.usage.prompt_tokens, response.usage.completion_tokens, 1)
-        content = response.choices[0].message.content if response.choices else None
-        return content or "", usage
+    def _budget(self, question: str, *, fresh: bool = False) -> Budget:
+        """The budget of the question being answered (a new one for a new question)."""
+        current = _question_budget.get()
+        if fresh or current is None or current[0] != question:
+            self._get_client()  # the client's first import is no time the model spent
+            current = (question, Budget(self._settings.llm_budget_seconds))
+            _question_budget.set(current)
+        return current[1]
 
     def _structured(
         self,
-        messages: list[ChatCompletionMessageParam],
-        response_format: ResponseFormatJSONSchema,
+        messages: list[Message],
+        spec: CallSpec,
         model: type[_SqlAnswer] | type[_Comment],
+        budget: Budget,
     ) -> tuple[Any, Usage]:
         """One call; if the output is not valid JSON for ``model``, one repair call."""
-        content, usage = self._call(messages, response_format)
+        fold = self._settings.openai_fold_system_prompt
+        client = self._get_client()
+        reply = complete(
+            client, self._settings, budget, alternate(messages, fold_system=fold), spec
+        )
+        usage = reply.usage
         try:
-            return model.model_validate_json(content), usage
-        except ValidationError as error:
-            problem = error.errors(include_url=False, include_input=False)[0]["msg"]
-        retry: list[ChatCompletionMessageParam] = [
+            return _parse(model, reply.content), usage
+        except ValueError as error:  # pydantic's ValidationError is one too
+            problem = str(error).splitlines()[0][:200]
+        retry: list[Message] = [
             *messages,
-            {"role": "assistant", "content": content[:4000]},
+            {"role": "assistant", "content": reply.content[:4000]},
             {
                 "role": "user",
                 "content": f"That reply was not valid JSON for the required schema ({problem}). "
                 "Reply again with only the JSON object.",
             },
         ]
-        content, more = self._call(retry, response_format)
-        usage = usage + more
+        reply = complete(client, self._settings, budget, alternate(retry, fold_system=fold), spec)
+        usage = usage + reply.usage
         try:
-            return model.model_validate_json(content), usage
-        except ValidationError:
+            return _parse(model, reply.content), usage
+        except ValueError:
             raise LlmFailed(
-                "The language model twice returned output that is not the expected JSON."
+                "The language model twice returned output that is not the expected JSON "
+                f"({reply.mode} response format); a larger or instruction-tuned model would help."
             ) from None
 
-    def _draft(self, messages: list[ChatCompletionMessageParam]) -> Draft:
-        answer, usage = self._structured(messages, SQL_FORMAT, _SqlAnswer)
+    def _sql_spec(self) -> CallSpec:
+        limit = self._settings.llm_sql_max_tokens
+        return CallSpec("sql_answer", SQL_SCHEMA, limit, "LLM_SQL_MAX_TOKENS")
+
+    def _draft(self, messages: list[Message], budget: Budget) -> Draft:
+        answer, usage = self._structured(messages, self._sql_spec(), _SqlAnswer, budget)
         if not answer.sql.strip():
             raise Unanswerable(
                 answer.explanation or "The question cannot be answered from the enabled tables."
@@ -258,7 +254,7 @@ class OpenAIEngine:
         return Draft(answer.sql, answer.chart.model_dump(), answer.explanation, usage)
 
     def draft(self, request: Request) -> Draft:
-        return self._draft(_messages(request))
+        return self._draft(_messages(request), self._budget(request.question, fresh=True))
 
     def repair(self, request: Request, failed_sql: str, error: str) -> Draft:
         messages = _messages(request)
@@ -270,17 +266,17 @@ class OpenAIEngine:
                 "Return a corrected answer in the same JSON format.",
             }
         )
-        return self._draft(messages)
+        return self._draft(messages, self._budget(request.question))
 
     def comment(self, question: str, sql: str, summary: dict[str, Any]) -> Commentary:
         """Insights from the summary; if the model fails, the data's own insights stand in."""
-        messages: list[ChatCompletionMessageParam] = [
+        messages: list[Message] = [
             {
                 "role": "system",
                 "content": "You are a careful business analyst. From the question, the SQL and "
                 "a summary of its result, write 2-4 short insights that cite the numbers, and "
                 "1-3 recommendations phrased as suggestions to investigate, not certainties. "
-                "Never invent figures that are not in the summary.",
+                "Never invent figures that are not in the summary. " + COMMENT_SHAPE,
             },
             {
                 "role": "user",
@@ -290,7 +286,9 @@ class OpenAIEngine:
             },
         ]
         try:
-            answer, usage = self._structured(messages, COMMENT_FORMAT, _Comment)
+            limit = self._settings.llm_insights_max_tokens
+            spec = CallSpec("insights", COMMENT_SCHEMA, limit, "LLM_INSIGHTS_MAX_TOKENS")
+            answer, usage = self._structured(messages, spec, _Comment, self._budget(question))
         except LlmFailed:
             insights, recommendations = data_commentary(summary)
             return Commentary(insights, recommendations, Usage(llm_calls=1))
