@@ -12,7 +12,7 @@ Every connection to a user's database:
 - opens read-only (``default_transaction_read_only``) as a second line behind the SQL guard;
 - is refused when it reaches the app's own database (same server identity and database name)
   or a ``SQL_ASCII`` database, whose text cannot be read reliably;
-- carries a client-side deadline for each checkout (``db_deadline``), so a server that stops
+- carries a client-side deadline for each checkout (``targets.deadline``), so a server that stops
   answering after the login holds a worker for ``USER_DB_HOLD_SECONDS`` at most.
 """
 
