@@ -355,7 +355,7 @@ def _written_name(node: exp.Func, dialect: str) -> str:
 
 
 def _normalise(identifier: exp.Identifier, dialect: str) -> str:
-    # PostgreSQL folds unquoted names to lower case; SQLite and MySQL compare names ignoring case.
+    # PostgreSQL folds unquoted names to lower case; SQLite compares names ignoring case.
     if dialect == "postgres" and identifier.quoted:
         return str(identifier.this)
     return str(identifier.this).lower()

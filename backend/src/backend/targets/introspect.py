@@ -1,6 +1,6 @@
 """Read a database's shape once: tables, columns, kinds, keys, sizes and sample values.
 
-Works through SQLAlchemy's inspector, so PostgreSQL, SQLite (and MySQL) share one path; only the
+Works through SQLAlchemy's inspector, so PostgreSQL and SQLite share one path; only the
 row estimate has a PostgreSQL shortcut (``pg_class.reltuples``, no table scan). On PostgreSQL the
 scan is a READ ONLY transaction and each sampling query has a time limit; sampling as a whole has
 a budget, so a database with hundreds of large tables is scanned in seconds, not hours.

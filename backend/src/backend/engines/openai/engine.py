@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend.core.config import Settings
+from backend.core.dialects import Dialect
 from backend.engines.base import (
     Commentary,
     Draft,
@@ -34,7 +35,6 @@ from backend.engines.schema_context import build_context
 if TYPE_CHECKING:
     from openai import OpenAI
 
-HISTORY_TURNS = 5
 MAX_EXAMPLES = 3
 MAX_SWITCHED_OFF = 50
 CONTEXT_BUDGET_TOKENS = 3000
@@ -114,11 +114,8 @@ _question_budget: ContextVar[tuple[str, Budget] | None] = ContextVar(
 )
 
 
-_DIALECT_NAMES = {"postgres": "PostgreSQL", "sqlite": "SQLite", "mysql": "MySQL"}
-
-
 def _system_prompt(request: Request) -> str:
-    dialect = _DIALECT_NAMES.get(request.dialect, request.dialect)
+    dialect = Dialect(request.dialect).label
     qualify = f' Qualify tables with the schema "{request.db_schema}".' if request.db_schema else ""
     context = build_context(
         request.schema,
@@ -162,7 +159,7 @@ def _system_prompt(request: Request) -> str:
 def _messages(request: Request) -> list[Message]:
     return [
         {"role": "system", "content": _system_prompt(request)},
-        *history_messages(list(request.history)[-HISTORY_TURNS:]),
+        *history_messages(request.history),  # CONVERSATION_TURNS, chosen by the pipeline
         {"role": "user", "content": request.question},
     ]
 
