@@ -18,6 +18,7 @@ import pytest
 
 from tests.frontend.conftest import Stack, running_stack
 from tests.frontend.test_handlers import collect
+from tests.tenancy.conftest import tcp_url
 
 SALES = """
 CREATE TABLE sales (id integer PRIMARY KEY, region text NOT NULL, amount numeric NOT NULL);
@@ -77,8 +78,9 @@ def test_one_question_is_one_call_and_one_run_download_is_one_more(
         conn.execute(SALES.encode())
     client: Any = logged_stack.client()
     session = logged_stack.register()
+    user_url = tcp_url(pg_url)  # users' connections are network ones, never sockets
     message, picked, *_ = client.predict(
-        session, "Sales", pg_url, None, "disable", api_name="/save_connection"
+        session, "Sales", user_url, None, "disable", api_name="/save_connection"
     )
     assert message.startswith("✓ Saved"), message
     connection_id = picked["value"]
