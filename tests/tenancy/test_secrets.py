@@ -47,7 +47,7 @@ def test_full_flow_leaks_no_secret(pg_url: str, work_dir: Path, user_db: UserDat
         api.get("/api/connections", headers=auth)
         asked = api.post(
             "/api/query",
-            json={"question": "total amount by region_id", "connection_id": conn["id"]},
+            json={"question": "total amount by region", "connection_id": conn["id"]},
             headers=auth,
         ).json()
         api.post("/api/query", json={"sql": "SELECT 1 FROM pg_shadow"}, headers=auth)
