@@ -20,6 +20,7 @@ EXIT_BAD_SETTINGS = 2
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from backend.api.slow_clients import protocol_with_header_deadline
     from backend.core.logging import configure_logging
 
     configure_logging(settings)
@@ -34,6 +35,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     uvicorn.run(
         "backend.main:create_app",
         factory=True,
+        http=protocol_with_header_deadline(settings.http_header_timeout_seconds),
         host=args.host or settings.api_host,
         port=settings.port,
         proxy_headers=True,

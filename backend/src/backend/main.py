@@ -52,7 +52,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     # Added innermost first: body limit, CORS, security headers, request id + access log.
     app.add_middleware(
-        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=UPLOAD_LIMITS
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        deadline_seconds=settings.http_body_timeout_seconds,
+        overrides=UPLOAD_LIMITS,
     )
     app.add_middleware(
         CORSMiddleware,

@@ -6,6 +6,7 @@ shutdown does not wait on background tasks the middleware would otherwise spawn.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -134,18 +135,27 @@ class SecurityHeadersMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Refuse request bodies over the limit with 413, whether announced or chunked.
+    """Refuse request bodies over the limit with 413, and bodies sent too slowly with 408.
 
     A declared ``Content-Length`` over the limit is refused before the app runs. Otherwise the
     bytes are counted as the app reads them; on overflow the 413 is sent at once and the app
-    sees a disconnect, so whatever it answers afterwards is dropped.
+    sees a disconnect, so whatever it answers afterwards is dropped. The whole body must arrive
+    within ``deadline_seconds`` of the headers, so a client trickling it cannot hold a request
+    open; once the body is in, later reads (a streamed response listening for the client's
+    disconnect) wait as long as they need.
     """
 
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, overrides: Mapping[str, int] | None = None
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        deadline_seconds: float,
+        overrides: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.deadline_seconds = deadline_seconds
         self.overrides = dict(overrides or {})
 
     def _limit(self, path: str) -> int:
@@ -158,24 +168,42 @@ class BodyLimitMiddleware:
         limit = self._limit(str(scope.get("path", "")))
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(send, limit)
+            await _refuse(send, 413, "payload_too_large", _too_large_detail(limit))
             return
+        deadline = asyncio.get_running_loop().time() + self.deadline_seconds
         received = 0
+        body_complete = False
         refused = False
         response_started = False
 
+        async def refuse(status: int, error: str, detail: str) -> Message:
+            nonlocal refused
+            refused = True
+            if not response_started:
+                await _refuse(send, status, error, detail)
+            return {"type": "http.disconnect"}
+
         async def counting_receive() -> Message:
-            nonlocal received, refused
+            nonlocal received, body_complete
             if refused:
                 return {"type": "http.disconnect"}
-            message = await receive()
+            if body_complete:
+                return await receive()
+            remaining = deadline - asyncio.get_running_loop().time()
+            try:
+                async with asyncio.timeout(max(remaining, 0)):
+                    message = await receive()
+            except TimeoutError:
+                return await refuse(
+                    408,
+                    "request_timeout",
+                    f"The request body did not arrive within {self.deadline_seconds:g} seconds.",
+                )
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                body_complete = not message.get("more_body", False)
                 if received > limit:
-                    refused = True
-                    if not response_started:
-                        await _too_large(send, limit)
-                    return {"type": "http.disconnect"}
+                    return await refuse(413, "payload_too_large", _too_large_detail(limit))
             return message
 
         async def guarded_send(message: Message) -> None:
@@ -189,17 +217,18 @@ class BodyLimitMiddleware:
         await self.app(scope, counting_receive, guarded_send)
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps(
-        {
-            "error": "payload_too_large",
-            "detail": f"The request body is larger than the {limit:,} bytes this endpoint accepts.",
-        }
-    ).encode()
+def _too_large_detail(limit: int) -> str:
+    return f"The request body is larger than the {limit:,} bytes this endpoint accepts."
+
+
+async def _refuse(send: Send, status: int, error: str, detail: str) -> None:
+    """Answer with the API's error body and close the connection (the rest of the body is
+    not wanted)."""
+    body = json.dumps({"error": error, "detail": detail}).encode()
     headers: list[Any] = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"),
     ]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

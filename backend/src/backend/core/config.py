@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     app_env: Environment = Environment.DEVELOPMENT
     shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=300)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # Slow clients: a request's headers, then its body, must arrive within these deadlines.
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    http_body_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
     # Peers whose X-Forwarded-For is believed: the frontend, which forwards each visitor's
     # address. Anyone else could forge the header and dodge per-address limits.
     forwarded_allow_ips: Annotated[list[str], NoDecode] = ["127.0.0.1", "::1"]
