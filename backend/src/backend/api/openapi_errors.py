@@ -4,7 +4,7 @@
 FastAPI documents only what routes declare, plus its own 422 body, which we never send. The
 errors our middleware and dependencies add are the same for every route, so they are stated
 here once, from each operation's shape: 401 wherever a token is read, 404 where a path names
-a resource, 400 and 413 where a body is accepted (unreadable, too large), and 422, 429 and 503
+a resource, 400, 408 and 413 where a body is accepted (unreadable, too slow, too large), and 422, 429 and 503
 (app database unavailable, database busy) everywhere but the health check; a few operations
 add their own rules' codes.
 """
@@ -24,6 +24,7 @@ _DESCRIPTIONS = {
     "400": "http_error: the body could not be read (malformed JSON or multipart)",
     "401": "unauthorized: missing, invalid or expired token (or wrong credentials)",
     "404": "not_found: no such resource for this account",
+    "408": "request_timeout: the body did not arrive within the time limit",
     "409": "conflict: the resource is in a state that prevents this (the detail says which)",
     "413": "payload_too_large: the body exceeds the size limit",
     "422": "invalid_input: the request does not match the schema or the rules",
@@ -51,7 +52,7 @@ def _extra_errors(path: str, method: str) -> list[str]:
     if "{" in path:
         codes.append("404")
     if method in {"post", "put", "patch"}:
-        codes += ["400", "413"]
+        codes += ["400", "408", "413"]
     return codes
 
 
