@@ -13,7 +13,7 @@ import uuid
 
 import httpx
 
-from tests.hardening.conftest import BackendStarter
+from tests.hardening.conftest import BackendStarter, peak_memory_mb
 
 WIDE = ", ".join(f"lpad('x', 1000, '{c}') AS {c}" for c in "abcdefghij")
 # 10 columns of 1,000 characters on 5,000 rows: 50 MB of values, if nothing capped them.
@@ -76,3 +76,32 @@ def test_an_anonymous_timeout_costs_the_free_question(
     assert first.json()["error"] == "query_timeout"
     assert again.status_code == 402, again.text
     assert again.json()["error"] == "quota_exceeded"
+
+
+def test_a_huge_value_is_cut_by_the_database_not_after_fetching(
+    pg_url: str, start_backend: BackendStarter
+) -> None:
+    """One 200 MB value: libpq takes a row whole, so only a cut made by the server keeps it
+    out of the backend's memory (held well under the value's size)."""
+    sql = (
+        "SELECT string_agg(lpad('x', 1000, 'y'), '') AS huge, count(*) AS n "
+        "FROM loans a CROSS JOIN (SELECT loan_id FROM loans LIMIT 4) b"
+    )
+    with start_backend(pg_url, QUERY_MAX_CELL_BYTES="5000") as backend:
+        before = peak_memory_mb(backend)
+        answer = httpx.post(
+            backend.base_url + "/api/query",
+            json={"sql": sql},
+            headers=_signed_in(backend.base_url),
+            timeout=120,
+        )
+        after = peak_memory_mb(backend)
+    assert answer.status_code == 200, answer.text[:300]
+    body = answer.json()
+    assert body["columns"] == ["huge", "n"]
+    assert body["rows"][0][1] >= 200_000  # the value really was ~200 MB on the server
+    assert body["truncated"] is True
+    assert len(body["rows"][0][0].encode()) <= 5000 + len("…".encode())
+    assert before is not None
+    assert after is not None
+    assert after - before < 100, f"peak memory grew {after - before:.0f} MB"

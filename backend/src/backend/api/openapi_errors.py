@@ -4,9 +4,9 @@
 FastAPI documents only what routes declare, plus its own 422 body, which we never send. The
 errors our middleware and dependencies add are the same for every route, so they are stated
 here once, from each operation's shape: 401 wherever a token is read, 404 where a path names
-a resource, 400, 408 and 413 where a body is accepted (unreadable, too slow, too large), and 422, 429 and 503
-(app database unavailable, database busy) everywhere but the health check; a few operations
-add their own rules' codes.
+a resource, 400, 408 and 413 where a body is accepted (unreadable, too slow, too large), and
+422, 429 and 503 (app database unavailable, database busy) everywhere but the health check; a
+few operations add their own rules' codes.
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ def run_readonly(
     started = time.perf_counter()
 
     def attempt() -> tuple[list[str], list[list[JsonScalar]], bool]:
-        with _open_cursor(target, sql, timeout_seconds) as (columns, fetch):
+        with _open_cursor(target, sql, timeout_seconds, caps) as (columns, fetch):
             reader = CappedReader(fetch, row_cap, caps)
             rows = list(reader.rows())
         return columns, rows, reader.truncated
@@ -124,7 +124,7 @@ def stream_readonly(
     def attempt() -> list[str]:
         spool.seek(0)
         spool.truncate()
-        with _open_cursor(target, sql, timeout_seconds) as (columns, fetch):
+        with _open_cursor(target, sql, timeout_seconds, caps) as (columns, fetch):
             for row in CappedReader(fetch, row_cap, caps).rows():
                 spool.write(json.dumps(row, ensure_ascii=False) + "\n")
         return columns
@@ -147,14 +147,18 @@ def stream_readonly(
 
 @contextmanager
 def _open_cursor(
-    target: QueryTarget, sql: str, timeout_seconds: float
+    target: QueryTarget, sql: str, timeout_seconds: float, caps: ByteCaps
 ) -> Iterator[tuple[list[str], Fetch]]:
-    opener = open_sqlite if target.dialect is Dialect.SQLITE else open_postgres
+    opened_by = (
+        open_sqlite(target, sql, timeout_seconds)
+        if target.dialect is Dialect.SQLITE
+        else open_postgres(target, sql, timeout_seconds, caps.cell)
+    )
     with (
         GATE.admit(target.key),
         translate_errors(timeout_seconds),
         _client_deadline(),
-        opener(target, sql, timeout_seconds) as opened,
+        opened_by as opened,
     ):
         yield opened
 
