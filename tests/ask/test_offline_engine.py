@@ -274,3 +274,32 @@ def test_everyday_phrasings_on_the_demo(demo_sqlite: QueryTarget, question: str)
 def test_words_in_other_scripts_are_named_whole(shop: QueryTarget) -> None:
     with pytest.raises(Unanswerable, match="'Cuántos', 'pedidos'"):
         offline_rows(shop, "¿Cuántos pedidos por country?")
+
+
+@pytest.fixture(scope="module")
+def sales(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueryTarget]:
+    path = tmp_path_factory.mktemp("sales") / "sales.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "CREATE TABLE regions (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+            "CREATE TABLE sales (id INTEGER PRIMARY KEY, amount NUMERIC NOT NULL,"
+            " region_id INTEGER REFERENCES regions (id));"
+            "INSERT INTO regions VALUES (1, 'North'), (2, 'South');"
+            "INSERT INTO sales VALUES (1, 10, 1), (2, 20, 1), (3, 5, 2);"
+        )
+    engine: Engine = create_engine(f"sqlite:///{path}")
+    yield QueryTarget(
+        key="sales",
+        engine=engine,
+        dialect=Dialect.SQLITE,
+        db_schema=None,
+        schema_info=introspect(engine, dialect="sqlite"),
+        enabled_tables=None,
+    )
+    engine.dispose()
+
+
+def test_a_column_named_exactly_wins_over_a_table_and_column_reading(sales: QueryTarget) -> None:
+    """'region_id' is sales.region_id as written, not regions.id ('region' + 'id')."""
+    rows = offline_rows(sales, "total amount by region_id")
+    assert normalise(rows, False) == normalise([[1, 30], [2, 5]], False)

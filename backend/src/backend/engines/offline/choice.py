@@ -1,7 +1,8 @@
 """Which column a word names: the table said after it, a table the question names, or none.
 
-Equally good columns of tables the question does not name are ambiguous and refused; "the
-oldest" picks the one age (or birth) column of a named table.
+Equally good columns of tables the question does not name are ambiguous and refused, unless
+exactly one is the column's whole name ("region_id" is not "region" + "id"); "the oldest"
+picks the one age (or birth) column of a named table.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ class ColumnChoice(ReaderState):
                 f"'{item.text}' only partly matches {refs[0].table}.{refs[0].column.name}"
             )
         tied = {ref.table for ref in refs[: item.tied]}
+        spelled = [
+            r for r in refs[: item.tied] if name_words(r.column.name) == name_words(item.text)
+        ]
+        if len(tied) > 1 and len(spelled) == 1:  # "region_id": the column, not regions + id
+            return spelled[0]
         if len(tied) > 1:
             self.ambiguous.append(
                 f"'{item.text}' could be "
