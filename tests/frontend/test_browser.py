@@ -69,6 +69,13 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+def panel_width(page: Any, tab: str) -> float:
+    """The width of a tab's page once it is shown."""
+    page.get_by_role("tab", name=tab).click()
+    shown = page.locator("#nav > .tabitem:visible")
+    return float(shown.evaluate("element => element.getBoundingClientRect().width"))
+
+
 def ask(page: Any, question: str) -> None:
     page.locator("#question textarea").fill(question)
     page.locator("#analyze").click()
@@ -91,6 +98,11 @@ def test_sign_up_ask_download_and_find_it_in_history(stack: Stack, page: Any) ->
     page.locator("#auth-submit").click()
     expect(page.locator("#account")).to_contain_text(email)
     expect(page.locator("#quota")).to_contain_text("questions left this month")
+    # Signed in, the navigation no longer offers to sign in; every tab has the app's width.
+    expect(page.get_by_role("tab", name="Sign in")).to_have_count(0)
+    widths = {tab: panel_width(page, tab) for tab in ("Home", "History", "Connections")}
+    widths["Workspace"] = panel_width(page, "Workspace")
+    assert max(widths.values()) - min(widths.values()) < 2, widths
 
     ask(page, QUESTION)
     expect(page.locator("#run-status")).to_contain_text("✓ Insights")
@@ -132,6 +144,7 @@ def test_sign_up_ask_download_and_find_it_in_history(stack: Stack, page: Any) ->
     expect(page.locator("#auth-notice")).to_contain_text("Your session has expired")
     expect(page.locator("#auth-submit")).to_be_visible()
     expect(page.locator("#account")).to_contain_text("Not signed in")
+    expect(page.get_by_role("tab", name="Sign in")).to_be_visible()
 
 
 def test_anonymous_visitor_gets_one_question_then_the_signup_prompt(

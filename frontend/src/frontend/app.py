@@ -84,17 +84,21 @@ def build_app(client: BackendClient, *, session_secret: str | None = None) -> gr
             button.click(lambda t=target: go(t), outputs=tabs, api_visibility="private")
         auth.wire_sign_out(client, shell, sign_out)
 
-        def show_session(current: Session | None) -> Any:
-            """The header (and a notice such as "session expired") from the session alone: no
-            backend call."""
+        def header_state(current: Session | None) -> tuple[Any, ...]:
+            """The account line and the Sign in / Sign out buttons for the sign-in state (the
+            theme's CSS hides the Sign in tab whenever Sign out is shown)."""
             is_in = signed_in(current)
-            notice = (current or {}).get("notice", "") or gr.skip()
             return (
                 account_line(current),
                 gr.Button(visible=not is_in),
                 gr.Button(visible=is_in),
-                notice,
             )
+
+        def show_session(current: Session | None) -> Any:
+            """The header (and a notice such as "session expired") from the session alone: no
+            backend call."""
+            notice = (current or {}).get("notice", "") or gr.skip()
+            return (*header_state(current), notice)
 
         def refresh_account(current: Session | None, picked: str | None) -> Any:
             line, quota, choices, current = account_view(client, current)
@@ -102,8 +106,7 @@ def build_app(client: BackendClient, *, session_secret: str | None = None) -> gr
             keep = picked if picked in {value for _, value in choices} else "demo"
             return (
                 line,
-                gr.Button(visible=not is_in),
-                gr.Button(visible=is_in),
+                *header_state(current)[1:],
                 quota if is_in else gr.skip(),
                 gr.Dropdown(choices=choices, value=keep),
                 current.get("notice", "") or gr.skip(),

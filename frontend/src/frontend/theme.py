@@ -48,6 +48,12 @@ def build_theme() -> Any:
 
 CSS = """
 .gradio-container { max-width: 1180px !important; margin: 0 auto !important; }
+/* Full width up to the maximum: otherwise the centred container shrinks to each tab's content
+   and every tab renders at its own width. */
+.gradio-container { width: 100% !important; }
+/* Signed in (Sign out is shown), the navigation does not offer to sign in. Done in CSS because
+   Gradio 6 does not apply a Tab's visibility when an event changes it. */
+.gradio-container:has(#sign-out) #nav button[data-tab-id="signin"] { display: none !important; }
 #brand-bar { align-items: center; gap: 12px; }
 #brand-bar .brand { font-weight: 700; font-size: 1.15rem; letter-spacing: .01em; }
 .hero { text-align: center; padding: 48px 12px 24px; }
