@@ -4,13 +4,23 @@ inferred from values, names and the query; ``rows`` stay raw)."""
 from __future__ import annotations
 
 import pytest
-from backend.ask.presentation import bar_order, column_format, formats
+from backend.ask.presentation import (
+    bar_order,
+    column_format,
+    declared_units,
+    formats,
+    unit_in_comment,
+)
 from backend.engines.base import Request
 from backend.engines.offline.engine import OfflineEngine
 from backend.safety.executor import run_readonly
 from backend.safety.guard import check_for_target
+from backend.targets.introspect import introspect
 from backend.targets.target import QueryTarget
 from contract.ask import Chart
+from sqlalchemy import create_engine
+
+from tests.conftest import to_sqlalchemy
 
 # Demo questions answered by the offline engine on the real demo: column → kind.
 DEMO = {
@@ -87,3 +97,50 @@ def test_bars_follow_the_value_unless_the_categories_have_an_order() -> None:
         assert bar_order(bar, columns, rows, found).order == order
     periods = [["2023-01", 1.0], ["2023-02", 3.0]]
     assert bar_order(bar, columns, periods, formats(columns, periods, None)).order == "category"
+
+
+@pytest.mark.parametrize(
+    ("comment", "unit"),
+    [
+        ("Amount in EUR", ("currency", "€")),
+        ("loan value (£)", ("currency", "£")),
+        ("GBP, excluding VAT", ("currency", "£")),
+        ("unit: kg", ("number", "kg")),
+        ("Units = m²", ("number", "m²")),
+        ("net of euro conversion fees", None),  # prose, not a code
+        ("USD or EUR depending on branch", None),  # two currencies: not guessed
+        ("unit: <a href=x>", None),  # markup is never a unit
+        ("free text comment", None),
+    ],
+)
+def test_a_column_comment_names_the_currency_or_unit(
+    comment: str, unit: tuple[str, str] | None
+) -> None:
+    assert unit_in_comment(comment) == unit
+
+
+def test_a_declared_currency_overrides_the_default_symbol_on_postgres(pg_url: str) -> None:
+    """Contract: a PostgreSQL ``COMMENT ON COLUMN`` naming a currency reaches the answer's
+    formats through introspection, for the column itself and for aggregates of it."""
+    engine = create_engine(to_sqlalchemy(pg_url))
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE deals (id int PRIMARY KEY, total numeric, kg int)")
+            conn.exec_driver_sql("COMMENT ON COLUMN deals.total IS 'Deal value in EUR'")
+            conn.exec_driver_sql("COMMENT ON COLUMN deals.kg IS 'unit: kg'")
+        schema = introspect(engine, dialect="postgres")
+    finally:
+        engine.dispose()
+    units = declared_units(schema)
+    shown = formats(
+        ["total", "sum_total", "avg_kg", "deals"],
+        [[10.5, 200.0, 3.5, 4]],
+        "SELECT total, SUM(total) AS sum_total, AVG(kg) AS avg_kg, COUNT(*) AS deals FROM deals",
+        units,
+    )
+    assert [(f.kind, f.unit) for f in shown] == [
+        ("currency", "€"),
+        ("currency", "€"),
+        ("number", "kg"),
+        ("count", None),
+    ]

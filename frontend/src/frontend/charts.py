@@ -66,6 +66,8 @@ def _axis(fmt: ColumnFormat | None) -> dict[str, Any]:
         axis["tickprefix"] = fmt.unit or ""
     if fmt.kind == "percent":
         axis["ticksuffix"] = "%"
+    if fmt.kind == "number" and fmt.unit:
+        axis["ticksuffix"] = f" {fmt.unit}"
     return axis
 
 

@@ -30,7 +30,7 @@ def cell_text(value: Any, fmt: ColumnFormat | None) -> str:
         return f"{sign}{fmt.unit or ''}{number}"
     if fmt.kind == "percent":
         return f"{sign}{number}%"
-    return f"{sign}{number}"
+    return f"{sign}{number} {fmt.unit}" if fmt.unit else f"{sign}{number}"
 
 
 def formats_of(answer: Answer) -> list[ColumnFormat | None]:

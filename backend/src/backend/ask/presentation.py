@@ -3,8 +3,9 @@ date, period, text), a human label, and the order a bar chart's categories go in
 
 Inferred in one place from the column's values, its name and the query that made it (the
 alias of ``COUNT(…)`` is a count; ``AVG(loan_amount)`` is money because ``loan_amount`` is), so
-the table, the chart and the CSV header agree. Raw values are never changed: formatting is the
-page's job, from these hints.
+the table, the chart and the CSV header agree. The database may say otherwise: a column comment
+naming a currency ("EUR", "amount in £") or a unit ("unit: kg") is taken at its word. Raw values
+are never changed: formatting is the page's job, from these hints.
 """
 
 from __future__ import annotations
@@ -16,8 +17,19 @@ from typing import Any
 from contract.ask import Chart, ColumnFormat, DisplayKind
 
 from backend.engines.commentary import pretty
+from backend.targets.schema_info import SchemaInfo
 
 CURRENCY_SYMBOL = "$"
+_CURRENCY_CODES = {
+    "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥", "INR": "₹", "KRW": "₩",
+    "CHF": "CHF", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "SEK": "kr", "NOK": "kr", "DKK": "kr",
+    "PLN": "zł", "BRL": "R$", "MXN": "MX$", "ZAR": "R", "TRY": "₺", "ILS": "₪", "SGD": "S$",
+}  # fmt: skip
+_CURRENCY_IN_COMMENT = re.compile(
+    r"\b(" + "|".join(_CURRENCY_CODES) + r")\b|([$€£¥₹₩₺₪])", re.IGNORECASE
+)
+# Letters, digits and measure signs only: a unit is shown beside numbers, never markup.
+_UNIT_IN_COMMENT = re.compile(r"\bunits?\s*[:=]\s*([\w°µ%‰/²³]{1,8})", re.IGNORECASE)
 _MONEY = re.compile(
     r"(amount|amnt|amt|income|price|cost|revenue|sales|salary|balance|payment|installment"
     r"|spend|fee|budget|profit|earnings|wage|loan_value|gross|net_worth)",
@@ -62,6 +74,34 @@ def _aggregates(sql: str | None) -> dict[str, tuple[str, str | None]]:
     return found
 
 
+Unit = tuple[DisplayKind, str]  # ("currency", "€") or ("number", "kg"), from a column comment
+
+
+def unit_in_comment(comment: str) -> Unit | None:
+    """The currency or unit a column comment names, if it names exactly one."""
+    unit = _UNIT_IN_COMMENT.search(comment)
+    if unit:
+        return "number", unit.group(1)
+    found = {
+        _CURRENCY_CODES[m.group(1).upper()] if m.group(1) else m.group(2)
+        for m in _CURRENCY_IN_COMMENT.finditer(comment)
+        if m.group(2) or m.group(1).isupper()  # "eur" in prose is not a currency code
+    }
+    return ("currency", found.pop()) if len(found) == 1 else None
+
+
+def declared_units(schema: SchemaInfo) -> dict[str, Unit]:
+    """Column name → the unit its comment declares, where every table that has a column of
+    that name and a unit agrees on it."""
+    units: dict[str, set[Unit]] = {}
+    for table in schema.tables:
+        for column in table.columns:
+            unit = unit_in_comment(column.comment) if column.comment else None
+            if unit is not None:
+                units.setdefault(column.name, set()).add(unit)
+    return {name: found.pop() for name, found in units.items() if len(found) == 1}
+
+
 def _numeric_kind(name: str, source: tuple[str, str | None] | None) -> DisplayKind:
     aggregate, column = source if source else ("", None)
     if _PERCENT.search(name):
@@ -79,7 +119,10 @@ def _numeric_kind(name: str, source: tuple[str, str | None] | None) -> DisplayKi
 
 
 def column_format(
-    name: str, values: Sequence[Any], source: tuple[str, str | None] | None
+    name: str,
+    values: Sequence[Any],
+    source: tuple[str, str | None] | None,
+    declared: Unit | None = None,
 ) -> ColumnFormat:
     present = [v for v in values if v is not None]
     label = pretty(name).strip()
@@ -104,18 +147,28 @@ def column_format(
     if kind == "count" and not integers:
         kind = "number"
     unit = {"currency": CURRENCY_SYMBOL, "percent": "%"}.get(kind)
+    if declared is not None and kind not in ("count", "percent"):
+        kind, unit = declared
     decimals = 0 if kind == "count" or (integers and kind != "percent") else 2
     return ColumnFormat(name=name, label=label, kind=kind, unit=unit, decimals=decimals)
 
 
 def formats(
-    columns: Sequence[str], rows: Sequence[Sequence[Any]], sql: str | None
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    sql: str | None,
+    units: dict[str, Unit] | None = None,
 ) -> list[ColumnFormat]:
+    """Each column's format; ``units`` (from :func:`declared_units`) are looked up by the
+    column's own name, then by the column it aggregates."""
     sources = _aggregates(sql)
-    return [
-        column_format(name, [row[index] for row in rows], sources.get(name))
-        for index, name in enumerate(columns)
-    ]
+    units = units or {}
+    found = []
+    for index, name in enumerate(columns):
+        source = sources.get(name)
+        declared = units.get(name) or (units.get(source[1]) if source and source[1] else None)
+        found.append(column_format(name, [row[index] for row in rows], source, declared))
+    return found
 
 
 def bar_order(

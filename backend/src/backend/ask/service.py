@@ -194,7 +194,12 @@ def ask(services: AskServices, principal: Principal, payload: AskInput) -> Answe
             draft = Draft(payload.sql or "", None, EDITED_SQL_EXPLANATION)
         draft, sql, result, usage = _run_checked(services, target, request, draft, timer)
         with timer.step("chart_ms"):
-            shown = presentation.formats(result.columns, result.rows, sql)
+            shown = presentation.formats(
+                result.columns,
+                result.rows,
+                sql,
+                presentation.declared_units(target.schema_info),
+            )
             chart = presentation.bar_order(
                 _chart(draft, result), result.columns, result.rows, shown
             )

@@ -33,6 +33,7 @@ LOW_CARDINALITY = 60
 SAMPLE_TIMEOUT_MS = 3000
 SAMPLE_BUDGET_SECONDS = 15.0
 _SAMPLE_MAX_CHARS = 80
+COMMENT_CHARS = 200
 
 
 def introspect(
@@ -106,6 +107,7 @@ class _Scan:
                     nullable=bool(raw.get("nullable", True)),
                     primary_key=raw["name"] in primary,
                     samples=samples,
+                    comment=(raw.get("comment") or None) and str(raw["comment"])[:COMMENT_CHARS],
                 )
             )
         foreign_keys = tuple(

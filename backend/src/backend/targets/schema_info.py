@@ -21,6 +21,8 @@ class ColumnInfo:
     primary_key: bool = False
     # A few distinct values of low-cardinality text columns (for linking words to values).
     samples: tuple[str, ...] = ()
+    # The database's own comment on the column (it may name a currency or unit), cut short.
+    comment: str | None = None
 
 
 @dataclass(frozen=True)
