@@ -52,3 +52,29 @@ def test_empty_results_say_so() -> None:
     )
     assert insights == ["The query returned no rows."]
     assert "filters" in recommendations[0]
+
+
+def test_numbers_read_as_the_table_shows_them() -> None:
+    """Contract: with the answer's column formats, insights write money, percentages and units
+    exactly as the table's cells do (``frontend.formatting.cell_text``)."""
+    from backend.ask.presentation import formats
+    from frontend.formatting import cell_text
+
+    rows = [["small_business", 19363.4123], ["vacation", 6919.97]]
+    columns = ["purpose", "avg_loan_amount"]
+    shown = formats(columns, rows, "SELECT purpose, AVG(loan_amount) AS avg_loan_amount FROM l")
+    insights, _ = data_commentary(
+        summarize(columns, rows, row_count=2, truncated=False, formats=shown)
+    )
+    table_cell = cell_text(19363.4123, shown[1])
+    assert table_cell == "$19,363.41"
+    assert f"Highest average loan amount: small_business ({table_cell})." in insights
+
+    rates = [["A", 5.25], ["G", 31.5]]
+    rate_formats = formats(["grade", "default_rate_pct"], rates, None)
+    lines, _ = data_commentary(
+        summarize(
+            ["grade", "default_rate_pct"], rates, row_count=2, truncated=False, formats=rate_formats
+        )
+    )
+    assert "Highest default rate (%): G (31.50%)." in lines

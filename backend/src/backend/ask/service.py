@@ -204,7 +204,11 @@ def ask(services: AskServices, principal: Principal, payload: AskInput) -> Answe
                 _chart(draft, result), result.columns, result.rows, shown
             )
             summary = summarize(
-                result.columns, result.rows, row_count=result.row_count, truncated=result.truncated
+                result.columns,
+                result.rows,
+                row_count=result.row_count,
+                truncated=result.truncated,
+                formats=shown,
             )
         with timer.step("insights_ms"):
             commentary = services.engine.comment(payload.question or "", sql, summary)

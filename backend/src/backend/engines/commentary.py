@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from contract.ask import ColumnFormat
 
 SAMPLE_ROWS = 5
 _TIME_LABEL = re.compile(r"^(19|20)\d\d(-(Q[1-4]|W\d\d|\d\d(-\d\d)?))?$")
@@ -46,10 +48,23 @@ def _column_stats(name: str, values: list[Any]) -> dict[str, Any]:
 
 
 def summarize(
-    columns: Sequence[str], rows: Sequence[Sequence[Any]], *, row_count: int, truncated: bool
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    row_count: int,
+    truncated: bool,
+    formats: Sequence[ColumnFormat] = (),
 ) -> dict[str, Any]:
-    """A compact, JSON-ready description of a result (never all of its rows)."""
+    """A compact, JSON-ready description of a result (never all of its rows).
+
+    Numeric columns shown as money, percentages or with a unit carry that ``display``, so the
+    insights write their numbers as the table shows them."""
     stats = [_column_stats(name, [row[i] for row in rows]) for i, name in enumerate(columns)]
+    shown = {fmt.name: fmt for fmt in formats if fmt.unit}
+    for column in stats:
+        fmt = shown.get(column["name"])
+        if fmt is not None and column.get("kind") == "number":
+            column["display"] = {"kind": fmt.kind, "unit": fmt.unit, "decimals": fmt.decimals}
     summary: dict[str, Any] = {
         "row_count": row_count,
         "truncated": truncated,
@@ -91,6 +106,8 @@ def _main_series(
         "additive": bool(_ADDITIVE.search(columns[value].lower())),
         "time": is_time,
     }
+    if "display" in stats[value]:
+        series["display"] = stats[value]["display"]
     if series["additive"] and total > 0:
         series["largest_share_pct"] = round(100 * largest[1] / total, 1)
     if smallest[1] > 0:
@@ -105,10 +122,19 @@ def _main_series(
     return series
 
 
-def _fmt(value: float) -> str:
-    if value == int(value) and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:,.2f}"
+def _fmt(value: float, display: Mapping[str, Any] | None = None) -> str:
+    """A number as the table shows it: with its currency, percent sign or unit if it has one."""
+    if display is None:
+        if value == int(value) and abs(value) < 1e15:
+            return f"{int(value):,}"
+        return f"{value:,.2f}"
+    number = f"{abs(value):,.{int(display.get('decimals', 2))}f}"
+    sign, unit = ("-" if value < 0 else ""), str(display.get("unit") or "")
+    if display.get("kind") == "currency":
+        return f"{sign}{unit}{number}"
+    if display.get("kind") == "percent":
+        return f"{sign}{number}%"
+    return f"{sign}{number} {unit}"
 
 
 def _label_text(value: object) -> str:
@@ -146,13 +172,16 @@ def data_commentary(summary: dict[str, Any]) -> tuple[list[str], list[str]]:
         _series_insights(series, insights, recommendations)
     else:
         for column in summary.get("columns", []):
+            shown = column.get("display")
             if column.get("kind") == "number" and row_count == 1:
-                insights.append(_sentence(f"{pretty(column['name'])}: {_fmt(column['max'])}."))
+                insights.append(
+                    _sentence(f"{pretty(column['name'])}: {_fmt(column['max'], shown)}.")
+                )
             elif column.get("kind") == "number":
                 insights.append(
                     _sentence(
-                        f"{pretty(column['name'])} ranges from {_fmt(column['min'])} to "
-                        f"{_fmt(column['max'])} (mean {_fmt(column['mean'])}) "
+                        f"{pretty(column['name'])} ranges from {_fmt(column['min'], shown)} to "
+                        f"{_fmt(column['max'], shown)} (mean {_fmt(column['mean'], shown)}) "
                         f"over {row_count:,} rows."
                     )
                 )
@@ -170,17 +199,19 @@ def _series_insights(
 ) -> None:
     label, value = series["label"], pretty(series["value"])
     subject = _sentence(value)  # the column name opens these sentences; data values never do
+    shown = series.get("display")
     (top_name, top_value), (low_name, low_value) = series["largest"], series["smallest"]
     if series.get("time") and "change_pct" in series:
         first, last, change = series["first"], series["last"], series["change_pct"]
         direction = "rose" if change > 0 else "fell" if change < 0 else "held steady"
         insights.append(
-            f"{subject} {direction} from {_fmt(first[1])} ({first[0]}) to {_fmt(last[1])} "
-            f"({last[0]}), {abs(change):.1f}% {'up' if change >= 0 else 'down'}."
+            f"{subject} {direction} from {_fmt(first[1], shown)} ({first[0]}) to "
+            f"{_fmt(last[1], shown)} ({last[0]}), {abs(change):.1f}% "
+            f"{'up' if change >= 0 else 'down'}."
         )
         insights.append(
-            f"The peak was {_fmt(top_value)} in {top_name}; "
-            f"the low {_fmt(low_value)} in {low_name}."
+            f"The peak was {_fmt(top_value, shown)} in {top_name}; "
+            f"the low {_fmt(low_value, shown)} in {low_name}."
         )
         recommendations.append(
             f"Look into what drove the {'growth' if change >= 0 else 'decline'} around "
@@ -188,10 +219,10 @@ def _series_insights(
         )
         return
     if series["groups"] == 1:
-        insights.append(f"{subject} for {top_name}: {_fmt(top_value)}.")
+        insights.append(f"{subject} for {top_name}: {_fmt(top_value, shown)}.")
         return
-    insights.append(f"Highest {value}: {top_name} ({_fmt(top_value)}).")
-    insights.append(f"Lowest {value}: {low_name} ({_fmt(low_value)}).")
+    insights.append(f"Highest {value}: {top_name} ({_fmt(top_value, shown)}).")
+    insights.append(f"Lowest {value}: {low_name} ({_fmt(low_value, shown)}).")
     if "largest_share_pct" in series:
         insights.append(
             f"{top_name} accounts for {series['largest_share_pct']}% of the total across "
