@@ -1,22 +1,26 @@
 """PostgreSQL: a READ ONLY transaction that is always rolled back; a server-side cursor
 (``DECLARE … CURSOR``), which only admits a single SELECT/VALUES and no data-modifying WITH;
 ``statement_timeout``; ``search_path`` with ``pg_catalog`` first and ``pg_temp`` last; for the
-demo, a role that may only SELECT (see ``demo.target``)."""
+demo, a role that may only SELECT (see ``demo.target``). A stopped question cancels the
+statement on the server (``cancel_safe``: the server ends it at once), not only here."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import psycopg
 from psycopg import sql as pg_sql
 
+from backend.core import cancellation
 from backend.safety.executor.values import Fetch
 from backend.targets.target import QueryTarget
 
 IDLE_LIMIT_MS = 300_000
+CANCEL_SECONDS = 5.0
 
 
 @contextmanager
@@ -59,7 +63,11 @@ def open_postgres(
             )
         # One round trip: our own fixed statements, before the query, in the same transaction.
         conn.execute(pg_sql.SQL("; ").join(settings))
-        with conn.cursor(name=f"eaa_{uuid.uuid4().hex[:12]}") as cursor:
+        stop = partial(conn.cancel_safe, timeout=CANCEL_SECONDS)
+        with (
+            cancellation.current().on_cancel(stop),
+            conn.cursor(name=f"eaa_{uuid.uuid4().hex[:12]}") as cursor,
+        ):
             cursor.execute(sql)
             columns = [d.name for d in cursor.description or ()]
             yield columns, cursor.fetchmany
