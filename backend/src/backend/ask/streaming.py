@@ -81,8 +81,10 @@ async def stream_question(question: Question) -> EventSourceResponse:
                 yield ServerSentEvent(data=event.model_dump_json(), event=event.type)
                 item = await queue.get()
         finally:
-            progress.cancellation.cancel()  # a no-op once the question has finished
             with anyio.CancelScope(shield=True):
+                # A no-op once the question has finished; else a network call (the database's
+                # cancel request), so off the event loop.
+                await anyio.to_thread.run_sync(progress.cancellation.cancel)
                 await worker  # the question is recorded (as cancelled) before the stream ends
 
     return EventSourceResponse(events(), ping=HEARTBEAT_SECONDS)

@@ -59,12 +59,11 @@ class Cancellation:
 
     @contextmanager
     def on_cancel(self, callback: Callable[[], object]) -> Iterator[None]:
-        """While the block runs, a cancel calls ``callback`` (at once if already cancelled)."""
+        """While the block runs, a cancel calls ``callback``; once cancelled, nothing starts."""
         with self._lock:
+            self.raise_if_cancelled()
             key, self._next = self._next, self._next + 1
             self._callbacks[key] = callback
-            if self._cancelled:
-                _call(callback)
         try:
             yield
         finally:
