@@ -207,6 +207,13 @@ def ask(
 ) -> Answer:
     """Answer one question (or run edited SQL) and record it; see the module docstring."""
     progress = progress or Progress()
+    with cancellable(progress.cancellation):
+        return _ask(services, principal, payload, progress)
+
+
+def _ask(
+    services: AskServices, principal: Principal, payload: AskInput, progress: Progress
+) -> Answer:
     started = progress.started
     settings = services.settings
     payload = validate_input(settings, payload)
@@ -223,62 +230,51 @@ def ask(
     timer = _Timer()
     request = None
     try:
-        with cancellable(progress.cancellation):
-            if payload.question is not None:
-                request = Request(
-                    question=payload.question,
-                    schema=target.enabled_schema(),
-                    dialect=target.dialect,
-                    db_schema=target.db_schema,
-                    history=history,
-                    examples=examples,
-                    full_schema=target.schema_info,
-                )
-                with timer.step("sql_ms"):
-                    draft = services.engine.draft(request)
-            else:
-                draft = Draft(payload.sql or "", None, EDITED_SQL_EXPLANATION)
-            _drafted(progress, draft, timer)
-            draft, sql, result, usage = _run_checked(
-                services, target, request, draft, timer, progress
+        if payload.question is not None:
+            request = Request(
+                question=payload.question,
+                schema=target.enabled_schema(),
+                dialect=target.dialect,
+                db_schema=target.db_schema,
+                history=history,
+                examples=examples,
+                full_schema=target.schema_info,
             )
-            ran_ms = timer.last_ms
-            with timer.step("chart_ms"):
-                shown = presentation.formats(result.columns, result.rows, sql)
-            progress.emit(
-                RowsReady(
-                    columns=result.columns,
-                    rows=result.rows[:FIRST_PAGE_ROWS],
-                    row_count=result.row_count,
-                    truncated=result.truncated,
-                    formats=shown,
-                    took_ms=ran_ms,
-                    elapsed_ms=progress.elapsed_ms(),
-                )
+            with timer.step("sql_ms"):
+                draft = services.engine.draft(request)
+        else:
+            draft = Draft(payload.sql or "", None, EDITED_SQL_EXPLANATION)
+        _drafted(progress, draft, timer)
+        draft, sql, result, usage = _run_checked(services, target, request, draft, timer, progress)
+        ran_ms = timer.last_ms
+        with timer.step("chart_ms"):
+            shown = presentation.formats(result.columns, result.rows, sql)
+        progress.emit(
+            RowsReady(
+                columns=result.columns,
+                rows=result.rows[:FIRST_PAGE_ROWS],
+                row_count=result.row_count,
+                truncated=result.truncated,
+                formats=shown,
+                took_ms=ran_ms,
+                elapsed_ms=progress.elapsed_ms(),
             )
-            with timer.step("chart_ms"):
-                chart = presentation.bar_order(
-                    _chart(draft, result), result.columns, result.rows, shown
-                )
-                summary = summarize(
-                    result.columns,
-                    result.rows,
-                    row_count=result.row_count,
-                    truncated=result.truncated,
-                )
-            progress.emit(
-                ChartReady(
-                    chart=chart,
-                    took_ms=timer.timings["chart_ms"],
-                    elapsed_ms=progress.elapsed_ms(),
-                )
+        )
+        with timer.step("chart_ms"):
+            chart = presentation.bar_order(
+                _chart(draft, result), result.columns, result.rows, shown
             )
-            with timer.step("insights_ms"):
-                preview = InsightPreview(progress.emit)
-                commentary = services.engine.comment(payload.question or "", sql, summary, preview)
-                preview(commentary.insights, commentary.recommendations)
-            usage = usage + commentary.usage
-            progress.cancellation.raise_if_cancelled()  # the last moment a stop is heard
+            summary = summarize(
+                result.columns, result.rows, row_count=result.row_count, truncated=result.truncated
+            )
+        chart_ms = timer.timings["chart_ms"]
+        progress.emit(ChartReady(chart=chart, took_ms=chart_ms, elapsed_ms=progress.elapsed_ms()))
+        with timer.step("insights_ms"):
+            preview = InsightPreview(progress.emit)
+            commentary = services.engine.comment(payload.question or "", sql, summary, preview)
+            preview(commentary.insights, commentary.recommendations)
+        usage = usage + commentary.usage
+        progress.cancellation.raise_if_cancelled()  # the last moment a stop is heard
     except AppError as error:
         _record_failure(services, principal, payload, key, error, timer)
         if isinstance(error, QueryTimeout):
