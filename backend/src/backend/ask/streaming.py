@@ -15,7 +15,6 @@ proxies that cut idle connections from cutting a long step.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Callable
 
 import anyio
@@ -24,10 +23,8 @@ from contract.ask_events import Accepted, AskEvent, Failed
 from contract.errors import ErrorBody
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from backend.api.errors import rendered
 from backend.ask.progress import Progress
-from backend.core.errors import AppError
-
-log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 15  # well under the 5 minutes after which Railway's edge drops an idle one
 
@@ -36,13 +33,11 @@ Question = Callable[[Progress], Answer]
 
 
 def _failure(error: BaseException) -> Failed:
-    """The error event: an expected failure's own code, anything else a 500 without internals."""
-    if isinstance(error, AppError):
-        body = {"error": error.code, "detail": error.detail, **error.extra}
-        return Failed(status=error.status_code, body=ErrorBody.model_validate(body))
-    log.error("question failed unexpectedly", exc_info=error)
-    body = {"error": "internal_error", "detail": "Something went wrong on our side."}
-    return Failed(status=500, body=ErrorBody.model_validate(body))
+    """The error event: what ``POST /api/query`` answers for the same failure."""
+    if not isinstance(error, Exception):  # the worker was interrupted (shutdown)
+        error = RuntimeError(type(error).__name__)
+    status, body, _ = rendered(error)
+    return Failed(status=status, body=ErrorBody.model_validate(body))
 
 
 async def stream_question(question: Question) -> EventSourceResponse:
