@@ -254,7 +254,9 @@ class ResultView:
                     yield update  # only what changed: a chart is not sent again per word
         except BackendError as error:
             failed = self.failure(shell, session, error, request)
-            failed[self.status] = progress_line(live.steps_done, live.timings) + " · stopped"
+            if live.question_id is not None:  # it had started: say where it ended
+                ending = "stopped" if error.code in {"cancelled", "stream_lost"} else "failed"
+                failed[self.status] = f"{progress_line(live.steps_done, live.timings)} · {ending}"
             # All that was shown stays (the last yield must carry it: Gradio may skip some).
             yield shown | failed | self._idle()
             return
