@@ -54,7 +54,11 @@ def running_stack(work: Path, backend_env: Mapping[str, str]) -> Iterator[Stack]
     """A backend with ``backend_env`` on top of embedded defaults, and a frontend using it."""
     with (
         run_service(
-            backend_command(), env=backend_env, health_path="/api/health", log_dir=work
+            backend_command(),
+            env=backend_env,
+            health_path="/api/health",
+            log_dir=work,
+            timeout=90,  # the embedded demo is generated at start-up: slow on a busy machine
         ) as backend,
         running_frontend(backend.base_url, work) as frontend,
     ):

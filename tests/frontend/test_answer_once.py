@@ -88,7 +88,7 @@ def test_one_question_is_one_call_and_one_run_download_is_one_more(
     before, scanned = len(backend_calls(logged_stack.backend.log_path)), scans(pg_url)
     answer = collect(client, session, SQL, connection_id, None, api_name="/run_sql")
     assert answer["table"]["data"] == [["North", 420], ["South", 400]]
-    assert new_calls(logged_stack, before) == ["POST /api/query"]
+    assert new_calls(logged_stack, before) == ["POST /api/query/stream"]
     scanned, previous = scans_after(pg_url, scanned), scanned
     assert scanned == previous + 1
 

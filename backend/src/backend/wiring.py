@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.accounts.providers import AuthProvider, build_auth
+from backend.ask.running import RunningQuestions
 from backend.connections.service import ConnectionRegistry
 from backend.core.config import Settings
 from backend.core.crypto import load_keyring
@@ -35,6 +36,7 @@ class AppServices:
     targets: TargetResolver
     question_engine: LazyEngine  # offline unless OPENAI_API_KEY is set; built on first use
     health: HealthService
+    questions: RunningQuestions  # the questions being streamed now, to stop by id
 
     def dispose(self) -> None:
         self.connections.dispose()
@@ -65,4 +67,5 @@ def build_services(settings: Settings) -> AppServices:
             commit=settings.commit_sha,
             llm=LlmHealth(settings) if settings.llm_enabled else None,
         ),
+        questions=RunningQuestions(),
     )

@@ -1,20 +1,24 @@
 """The only code that knows the backend's URLs: typed calls, timeouts, retries, typed errors.
 
 The client is shared by every visitor, so it holds no per-user data: each call receives the
-caller's ``Identity`` (tokens and anonymous id kept in the visitor's browser).
+caller's ``Identity`` (tokens and anonymous id kept in the visitor's browser). A streamed
+question (``query_stream``) is one open response read as server-sent events; closing it stops
+the question on the backend.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
 from contract.accounts import Profile, TokenPair
 from contract.ask import Answer, Examples, Transcript
+from contract.ask_events import ASK_EVENT, AskEvent, Failed
 from contract.connections import (
     Connection,
     ConnectionList,
@@ -24,11 +28,12 @@ from contract.connections import (
 )
 from contract.history import HistoryPage
 from contract.plans import Plans
+from httpx_sse import EventSource, SSEError
 from pydantic import BaseModel, ValidationError
 
 from frontend.errors import BackendError
 
-__all__ = ["BackendClient", "BackendError", "BackendStatus", "Identity"]
+__all__ = ["BackendClient", "BackendError", "BackendStatus", "Identity", "QuestionStream"]
 
 _IDEMPOTENT = frozenset({"GET", "PUT", "DELETE", "HEAD"})
 M = TypeVar("M", bound=BaseModel)
@@ -67,6 +72,17 @@ def _source(url: str | None, env_text: str | None, ssl_mode: SslMode) -> dict[st
     return body
 
 
+def _ask_body(
+    question: str | None, sql: str | None, connection_id: str, conversation_id: str | None
+) -> dict[str, Any]:
+    return {
+        "question": question,
+        "sql": sql,
+        "connection_id": connection_id,
+        "conversation_id": conversation_id,
+    }
+
+
 def _error_from(response: httpx.Response) -> BackendError:
     try:
         body = response.json()
@@ -80,6 +96,53 @@ def _error_from(response: httpx.Response) -> BackendError:
     # Not the contract's error shape (a proxy page, a route this backend lacks): say so plainly.
     code = {401: "unauthorized", 429: "rate_limited"}.get(response.status_code, "server_error")
     return BackendError(code, "The request was not accepted.", response.status_code)
+
+
+def _failure(event: Failed) -> BackendError:
+    """An ``error`` event as the error the plain endpoint would have answered."""
+    body = event.body.model_dump()
+    extra = {k: v for k, v in body.items() if k not in {"error", "detail"}}
+    return BackendError(event.body.error, event.body.detail, event.status, extra)
+
+
+class QuestionStream:
+    """One streamed question's events as they arrive; an ``error`` event is raised as the
+    ``BackendError`` the plain endpoint would answer. Closing it hangs up, which stops the
+    question on the backend."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+
+    def __iter__(self) -> Iterator[AskEvent]:
+        try:
+            for message in EventSource(self._response).iter_sse():
+                event = ASK_EVENT.validate_json(message.data)
+                if isinstance(event, Failed):
+                    raise _failure(event)
+                yield event
+        except (httpx.TransportError, SSEError) as error:
+            raise BackendError(
+                "stream_lost", "The connection to the analytics service was lost."
+            ) from error
+        except ValidationError as error:
+            raise BackendError("server_error", "Unexpected answer shape.") from error
+        finally:
+            self.close()
+        raise BackendError("stream_lost", "The analytics service ended the answer early.")
+
+    def close(self) -> None:
+        self._response.close()
+
+    def __enter__(self) -> QuestionStream:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 class BackendClient:
@@ -108,13 +171,17 @@ class BackendClient:
     def close(self) -> None:
         self._http.close()
 
-    def _request(
-        self, method: str, path: str, identity: Identity | None = None, **kwargs: Any
-    ) -> httpx.Response:
+    def _headers(self, identity: Identity | None) -> dict[str, str]:
         headers = identity.headers() if identity else {}
         address = self._visitor_address() if self._visitor_address else None
         if address:
             headers["X-Forwarded-For"] = address
+        return headers
+
+    def _request(
+        self, method: str, path: str, identity: Identity | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        headers = self._headers(identity)
         attempts = 1 + (self._retries if method in _IDEMPOTENT else 0)
         for attempt in range(attempts):
             try:
@@ -172,13 +239,40 @@ class BackendClient:
         connection_id: str = "demo",
         conversation_id: str | None = None,
     ) -> Answer:
-        body = {
-            "question": question,
-            "sql": sql,
-            "connection_id": connection_id,
-            "conversation_id": conversation_id,
-        }
+        body = _ask_body(question, sql, connection_id, conversation_id)
         return self._typed(Answer, "POST", "/api/query", identity, json=body)
+
+    def query_stream(
+        self,
+        identity: Identity,
+        *,
+        question: str | None = None,
+        sql: str | None = None,
+        connection_id: str = "demo",
+        conversation_id: str | None = None,
+    ) -> QuestionStream:
+        """The same question, its steps as they happen. A refusal before it starts (quota,
+        input, sign-in) raises here, so a 401 can be refreshed and the call repeated."""
+        body = _ask_body(question, sql, connection_id, conversation_id)
+        headers = {**self._headers(identity), "Accept": "text/event-stream"}
+        request = self._http.build_request("POST", "/api/query/stream", json=body, headers=headers)
+        try:
+            response = self._http.send(request, stream=True)
+        except httpx.TransportError as error:
+            raise BackendError(
+                "backend_down", "The analytics service is not reachable right now."
+            ) from error
+        if response.status_code >= 400:
+            try:
+                response.read()
+            finally:
+                response.close()
+            raise _error_from(response)
+        return QuestionStream(response)
+
+    def cancel_query(self, identity: Identity, question_id: str) -> None:
+        """Stop a streamed question (its id came in the ``accepted`` event)."""
+        self._request("POST", f"/api/query/{question_id}/cancel", identity)
 
     def examples(self, identity: Identity | None = None) -> Examples:
         return self._typed(Examples, "GET", "/api/examples", identity)

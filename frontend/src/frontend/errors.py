@@ -62,6 +62,9 @@ _MESSAGES: dict[str, str] = {
     "backend_down": "The analytics service is not reachable right now. "
     "Please try again in a moment.",
     "server_error": "Something went wrong on our side. Please try again.",
+    "cancelled": "Stopped. Nothing was charged for this question.",
+    "stream_lost": "The connection to the analytics service was lost, so the question was "
+    "stopped. Please ask again.",
 }
 
 

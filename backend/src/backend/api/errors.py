@@ -50,17 +50,43 @@ def _describe(error: RequestValidationError) -> str:
     return "; ".join(parts) or "the request is invalid"
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    document_errors(app)
-
-    @app.exception_handler(AppError)
-    async def _app_error(_: Request, error: AppError) -> JSONResponse:
+def rendered(error: Exception) -> tuple[int, dict[str, object], dict[str, str]]:
+    """The status, body and headers an exception answers with: one mapping for the HTTP
+    handlers below and for the ``error`` event of a streamed question."""
+    if isinstance(error, AppError):
         headers = {}
         if isinstance(error, TooManyRequests | ServiceUnavailable):
             headers["Retry-After"] = str(error.retry_after)
-        return JSONResponse(
-            _body(error.code, error.detail, **error.extra), error.status_code, headers=headers
+        return error.status_code, _body(error.code, error.detail, **error.extra), headers
+    if isinstance(error, OperationalError):
+        log.warning("app database unavailable: %s", type(error.orig).__name__)
+        detail = "The service's database is unavailable; please retry shortly."
+        return 503, _body("unavailable", detail), {"Retry-After": "5"}
+    if isinstance(error, PoolTimeout):
+        # Every pooled connection stayed busy for the whole pool timeout: a load peak, not a bug.
+        log.warning("connection pool exhausted")
+        detail = "The service is very busy right now; please retry in a few seconds."
+        return 503, _body("busy", detail), {"Retry-After": "5"}
+    if isinstance(error, DataError):
+        # Input no validator caught but PostgreSQL refuses, e.g. a NUL character in text.
+        log.info("value refused by the database: %s", type(error.orig).__name__)
+        detail = (
+            "The request contains a value that cannot be stored (for example a NUL "
+            "character in text or a number out of range); please correct it."
         )
+        return 422, _body("invalid_input", detail), {}
+    log.error("unhandled error", exc_info=error)
+    detail = "Something went wrong on our side; it has been logged."
+    return 500, _body("internal_error", detail), {}
+
+
+def _answer(error: Exception) -> JSONResponse:
+    status, body, headers = rendered(error)
+    return JSONResponse(body, status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    document_errors(app)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -72,41 +98,10 @@ def install_error_handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
         return JSONResponse(_body(code, detail), error.status_code, headers=error.headers)
 
-    @app.exception_handler(OperationalError)
-    async def _database_down(_: Request, error: OperationalError) -> JSONResponse:
-        log.warning("app database unavailable: %s", type(error.orig).__name__)
-        return JSONResponse(
-            _body("unavailable", "The service's database is unavailable; please retry shortly."),
-            503,
-            headers={"Retry-After": "5"},
-        )
+    # Expected failures, a lost app database, an exhausted pool, an unstorable value, a bug.
+    for kind in (AppError, OperationalError, PoolTimeout, DataError, Exception):
+        app.add_exception_handler(kind, _handle)
 
-    @app.exception_handler(PoolTimeout)
-    async def _pool_exhausted(_: Request, error: PoolTimeout) -> JSONResponse:
-        # Every pooled connection stayed busy for the whole pool timeout: a load peak, not a bug.
-        log.warning("connection pool exhausted")
-        return JSONResponse(
-            _body("busy", "The service is very busy right now; please retry in a few seconds."),
-            503,
-            headers={"Retry-After": "5"},
-        )
 
-    @app.exception_handler(DataError)
-    async def _unstorable_value(_: Request, error: DataError) -> JSONResponse:
-        # Input no validator caught but PostgreSQL refuses, e.g. a NUL character in text.
-        log.info("value refused by the database: %s", type(error.orig).__name__)
-        return JSONResponse(
-            _body(
-                "invalid_input",
-                "The request contains a value that cannot be stored (for example a NUL "
-                "character in text or a number out of range); please correct it.",
-            ),
-            422,
-        )
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, error: Exception) -> JSONResponse:
-        log.error("unhandled error", exc_info=error)
-        return JSONResponse(
-            _body("internal_error", "Something went wrong on our side; it has been logged."), 500
-        )
+async def _handle(_: Request, error: Exception) -> JSONResponse:
+    return _answer(error)

@@ -6,6 +6,11 @@ touched in short units of work only (never while a model or a query runs), so no
 across an LLM call. The allowance is checked up front and taken atomically when the answer is
 recorded: a failed question costs nothing (except one that ran out of time, which cost the
 database its whole time limit), and concurrent requests can never be answered beyond the limit.
+
+Each step reports itself to ``progress`` as it ends (``ask.progress``; the streaming endpoint
+sends these events on), and ``progress.cancellation`` can stop the question at any step: the
+model call and the running statement are cancelled, the question is recorded as cancelled and
+costs nothing.
 """
 
 from __future__ import annotations
@@ -18,11 +23,23 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from contract.ask import Answer, Chart
+from contract.ask_events import (
+    FIRST_PAGE_ROWS,
+    Accepted,
+    ChartReady,
+    Checked,
+    Done,
+    Repairing,
+    RowsReady,
+    SqlDrafted,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.ask import presentation, repository
 from backend.ask.charts import suggest_chart, validate_chart
+from backend.ask.progress import InsightPreview, Progress
 from backend.ask.schemas import AskInput, validate_input
+from backend.core.cancellation import Cancelled, cancellable
 from backend.core.config import Settings
 from backend.core.errors import AppError, NotFound, QuotaExceeded
 from backend.core.principal import Principal
@@ -68,6 +85,7 @@ class _Timer:
 
     timings: dict[str, float] = field(default_factory=dict)
     last_sql: str | None = None
+    last_ms: float = 0.0  # the step that ended last, alone (a step's total may add up repairs)
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
@@ -76,6 +94,7 @@ class _Timer:
             yield
         finally:
             elapsed = (time.perf_counter() - started) * 1000
+            self.last_ms = round(elapsed, 2)
             self.timings[name] = round(self.timings.get(name, 0.0) + elapsed, 2)
 
 
@@ -117,6 +136,7 @@ def _run_checked(
     request: Request | None,
     draft: Draft,
     timer: _Timer,
+    progress: Progress,
 ) -> tuple[Draft, str, ResultSet, Usage]:
     """Guard and run; on a refusal or database error ask the engine to repair, a few times."""
     # Imported on first use: the guard loads sqlglot, which the app's start-up need not wait for.
@@ -131,6 +151,7 @@ def _run_checked(
         try:
             with timer.step("sql_ms"):
                 sql = check_for_target(draft.sql, target)
+            progress.emit(Checked(sql=sql, elapsed_ms=progress.elapsed_ms()))
             with timer.step("run_ms"):
                 result = run_readonly(
                     target,
@@ -146,9 +167,15 @@ def _run_checked(
             if repairs <= 0 or request is None or again:
                 raise
             repairs -= 1
+            progress.emit(
+                Repairing(
+                    failed_sql=draft.sql, error=error.detail, elapsed_ms=progress.elapsed_ms()
+                )
+            )
             with timer.step("sql_ms"):
                 draft = services.engine.repair(request, draft.sql, error.detail)
             usage = usage + draft.usage
+            _drafted(progress, draft, timer)
 
 
 def _chart(draft: Draft, result: ResultSet) -> Chart:
@@ -161,9 +188,33 @@ def _chart(draft: Draft, result: ResultSet) -> Chart:
     return spec
 
 
-def ask(services: AskServices, principal: Principal, payload: AskInput) -> Answer:
+def _drafted(progress: Progress, draft: Draft, timer: _Timer) -> None:
+    progress.emit(
+        SqlDrafted(
+            sql=draft.sql,
+            explanation=draft.explanation,
+            took_ms=timer.last_ms,
+            elapsed_ms=progress.elapsed_ms(),
+        )
+    )
+
+
+def ask(
+    services: AskServices,
+    principal: Principal,
+    payload: AskInput,
+    progress: Progress | None = None,
+) -> Answer:
     """Answer one question (or run edited SQL) and record it; see the module docstring."""
-    started = time.perf_counter()
+    progress = progress or Progress()
+    with cancellable(progress.cancellation):
+        return _ask(services, principal, payload, progress)
+
+
+def _ask(
+    services: AskServices, principal: Principal, payload: AskInput, progress: Progress
+) -> Answer:
+    started = progress.started
     settings = services.settings
     payload = validate_input(settings, payload)
     allowance = allowance_for(settings, principal)
@@ -175,6 +226,7 @@ def ask(services: AskServices, principal: Principal, payload: AskInput) -> Answe
         )
         allowance.check(session)
         examples = _liked_examples(session, principal, key) if payload.question else []
+    progress.emit(Accepted(id=progress.question_id, elapsed_ms=progress.elapsed_ms()))
     timer = _Timer()
     request = None
     try:
@@ -192,7 +244,9 @@ def ask(services: AskServices, principal: Principal, payload: AskInput) -> Answe
                 draft = services.engine.draft(request)
         else:
             draft = Draft(payload.sql or "", None, EDITED_SQL_EXPLANATION)
-        draft, sql, result, usage = _run_checked(services, target, request, draft, timer)
+        _drafted(progress, draft, timer)
+        draft, sql, result, usage = _run_checked(services, target, request, draft, timer, progress)
+        ran_ms = timer.last_ms
         with timer.step("chart_ms"):
             shown = presentation.formats(
                 result.columns,
@@ -200,6 +254,18 @@ def ask(services: AskServices, principal: Principal, payload: AskInput) -> Answe
                 sql,
                 presentation.declared_units(target.schema_info),
             )
+        progress.emit(
+            RowsReady(
+                columns=result.columns,
+                rows=result.rows[:FIRST_PAGE_ROWS],
+                row_count=result.row_count,
+                truncated=result.truncated,
+                formats=shown,
+                took_ms=ran_ms,
+                elapsed_ms=progress.elapsed_ms(),
+            )
+        )
+        with timer.step("chart_ms"):
             chart = presentation.bar_order(
                 _chart(draft, result), result.columns, result.rows, shown
             )
@@ -210,9 +276,14 @@ def ask(services: AskServices, principal: Principal, payload: AskInput) -> Answe
                 truncated=result.truncated,
                 formats=shown,
             )
+        chart_ms = timer.timings["chart_ms"]
+        progress.emit(ChartReady(chart=chart, took_ms=chart_ms, elapsed_ms=progress.elapsed_ms()))
         with timer.step("insights_ms"):
-            commentary = services.engine.comment(payload.question or "", sql, summary)
+            preview = InsightPreview(progress.emit)
+            commentary = services.engine.comment(payload.question or "", sql, summary, preview)
+            preview(commentary.insights, commentary.recommendations)
         usage = usage + commentary.usage
+        progress.cancellation.raise_if_cancelled()  # the last moment a stop is heard
     except AppError as error:
         _record_failure(services, principal, payload, key, error, timer)
         if isinstance(error, QueryTimeout):
@@ -254,7 +325,7 @@ def ask(services: AskServices, principal: Principal, payload: AskInput) -> Answe
         usage.llm_calls,
         timer.timings["total_ms"],
     )
-    return Answer.model_validate(
+    answer = Answer.model_validate(
         {
             "id": record_id,
             "conversation_id": conversation_id,
@@ -279,6 +350,8 @@ def ask(services: AskServices, principal: Principal, payload: AskInput) -> Answe
             "quota": {"remaining": remaining, "limit": allowance.limit, "period": allowance.period},
         }
     )
+    progress.emit(Done(answer=answer))
+    return answer
 
 
 def _charge_heavy_failure(services: AskServices, allowance: Allowance) -> None:
@@ -296,7 +369,7 @@ def _record_failure(
     error: AppError,
     timer: _Timer,
 ) -> None:
-    """Failures are kept too (status "error"), in their own unit of work."""
+    """Failures are kept too (status "error", or "cancelled"), in their own unit of work."""
     with transaction(services.sessions) as session:
         repository.record(
             session,
@@ -305,7 +378,7 @@ def _record_failure(
             connection_id=connection_key,
             question=payload.question,
             sql=timer.last_sql or payload.sql,
-            status="error",
+            status="cancelled" if isinstance(error, Cancelled) else "error",
             error=f"{error.code}: {error.detail}"[:2000],
             timings=timer.timings,
             engine=services.engine.name,

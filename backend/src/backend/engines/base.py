@@ -3,12 +3,14 @@
 An engine turns a question (plus the earlier turns of its conversation) into SQL with a chart
 choice and a one-line explanation, repairs SQL from a database error, and comments on a
 compact summary of the result. Each answer carries its own token usage, so engines stay
-stateless and one instance serves every request.
+stateless and one instance serves every request. An engine that writes its commentary
+progressively tells ``on_progress`` what it has written so far (a preview: the returned
+``Commentary`` is what counts).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -84,6 +86,10 @@ class Request:
     full_schema: SchemaInfo | None = None
 
 
+# The insights and the recommendations written so far (the last item of each may be partial).
+CommentProgress = Callable[[list[str], list[str]], None]
+
+
 class Engine(Protocol):
     name: str
     max_repairs: int  # repair attempts allowed after the guard or the database refuses the SQL
@@ -96,6 +102,12 @@ class Engine(Protocol):
         """A corrected draft after ``failed_sql`` was refused or failed with ``error``."""
         ...
 
-    def comment(self, question: str, sql: str, summary: dict[str, Any]) -> Commentary:
+    def comment(
+        self,
+        question: str,
+        sql: str,
+        summary: dict[str, Any],
+        on_progress: CommentProgress | None = None,
+    ) -> Commentary:
         """Insights and recommendations from a compact result summary (never all rows)."""
         ...

@@ -126,6 +126,7 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
                     elem_id="connection",
                 )
                 analyze = gr.Button("Analyze", variant="primary", scale=1, elem_id="analyze")
+                stop = gr.Button("Stop", variant="stop", scale=1, visible=False, elem_id="stop")
             audio = gr.Audio(
                 sources=["microphone"], type="filepath", label="Or say it", elem_id="mic"
             )
@@ -170,10 +171,12 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
     page = gr.State(1)
     conversation = gr.State(None)
     pending = gr.State(None)
+    running = gr.State(None)
 
     view = ResultView(
         status, message, sql, table, page_label, notice, chart, insights, headline, csv_file,
-        quota, signup, enable, download, sql_panel, result, page, conversation, pending,
+        quota, signup, enable, download, sql_panel, result, page, conversation, pending, stop,
+        running,
     )  # fmt: skip
 
     query_inputs = [shell.session, question, connection, conversation]
@@ -189,7 +192,7 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
                 yield {message: f"⚠ {empty}", shell.session: session}
                 return
             request = AskRequest(field, text, target, conversation_id)
-            yield from view.run(client, shell, session, request.call(client), request)
+            yield from view.stream(client, shell, session, request)
 
         return handler
 
@@ -199,6 +202,7 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
     view.wire(question.submit, shell, ask, query_inputs, None)
     view.wire(run_sql.click, shell, run_edited, sql_inputs, "run_sql")
     view.wire_download(client, shell)
+    view.wire_stop(client, shell)
 
     def enable_and_retry(session: Session, request: AskRequest | None) -> Iterator[dict[Any, Any]]:
         if request is None:
@@ -209,7 +213,7 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
         except BackendError as error:
             yield view.failure(shell, session, error)
             return
-        yield from view.run(client, shell, session, request.call(client), request)
+        yield from view.stream(client, shell, session, request)
 
     view.wire(enable.click, shell, enable_and_retry, [shell.session, pending], "enable_tables")
 

@@ -3,33 +3,41 @@ and the CSV download. Handlers are plain functions of the client and their input
 
 The CSV is made only when the visitor clicks Download (one more run of the SQL on their
 database, through the backend's guarded export), never in advance.
+
+A question from the Workspace is streamed (``stream``): SQL, table, chart and insights appear
+as the backend finishes each, each step with its own time, and Stop ends it. A History re-run
+is one call (``run``). Both end in the same drawing of the whole answer.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any
 
 import gradio as gr
 from contract.ask import Answer, Timings
+from contract.ask_events import AskEvent
 
-from frontend.api_client import BackendClient, Identity
+from frontend.api_client import BackendClient, Identity, QuestionStream
 from frontend.charts import ChartSpecError, build_figure
 from frontend.downloads import answer_csv
 from frontend.errors import BackendError, friendly_message
 from frontend.formatting import single_number, table_value
 from frontend.plain_text import markdown_text
-from frontend.session import Session, after_error, call_signed_in, signed_in
+from frontend.session import Session, after_error, call_signed_in, identity, signed_in
 from frontend.shell import TAB_SIGNIN, Shell
 from frontend.views.account import quota_text
+from frontend.views.live import LiveAnswer
 
 PAGE_SIZE = 25
 _STEPS = (("SQL", "sql_ms"), ("Run", "run_ms"), ("Chart", "chart_ms"), ("Insights", "insights_ms"))
 DOWNLOAD_ID = "csv-file"
 
 Call = Callable[[Identity], Answer]
+Open = Callable[[Identity], QuestionStream]
 
 
 @dataclass(frozen=True)
@@ -43,8 +51,8 @@ class AskRequest:
     conversation_id: str | None = None
     tables: tuple[str, ...] = ()
 
-    def call(self, client: BackendClient) -> Call:
-        return lambda who: client.query(
+    def open(self, client: BackendClient) -> Open:
+        return lambda who: client.query_stream(
             who,
             connection_id=self.connection_id,
             conversation_id=self.conversation_id,
@@ -146,8 +154,11 @@ class ResultView:
     page: gr.State
     conversation: gr.State
     pending: gr.State  # the AskRequest a refusal offers to retry
+    stop: gr.Button | None = None  # shown while a streamed question runs
+    running: gr.State | None = None  # the id of the streamed question running now
 
     def outputs(self, shell: Shell) -> list[Any]:
+        live = [part for part in (self.stop, self.running) if part is not None]
         return [
             self.status,
             self.message,
@@ -170,21 +181,14 @@ class ResultView:
             self.pending,
             shell.session,
             shell.tabs,
+            *live,
         ]
 
-    def run(
-        self,
-        client: BackendClient,
-        shell: Shell,
-        session: Session,
-        call: Call,
-        request: AskRequest | None = None,
-    ) -> Iterator[dict[Any, Any]]:
-        """Steps of one query as successive UI updates (SQL → run → chart → insights), from
-        one backend call."""
+    def _start(self, shell: Shell, session: Session) -> dict[Any, Any]:
+        """What every run begins with: the last answer's parts cleared, the first step shown."""
         # Every yield names the session: a browser-state output left out of a partial update
         # would be overwritten in the browser by the update marker itself.
-        yield {
+        return {
             shell.session: session,
             self.status: progress_line(0),
             self.message: "",
@@ -197,40 +201,140 @@ class ResultView:
             self.signup: gr.Column(visible=False),
             self.enable: gr.Button(visible=False),
         }
-        try:
-            answer, session = call_signed_in(client, session, call)
-        except BackendError as error:
-            yield self.failure(shell, session, error, request)
-            return
+
+    def _table(self, answer: Answer) -> dict[Any, Any]:
         data, label, page = table_page(answer, 1)
-        card = single_number(answer)
-        # Each step's update carries everything shown so far: Gradio may skip an intermediate
-        # yield when the browser lags behind, and the last one must then still show it all.
-        shown: dict[Any, Any] = {
-            shell.session: session,
-            self.status: progress_line(2, answer.timings),
-            self.sql: answer.sql,
+        return {
             self.table: data,
             self.page_label: label,
             self.notice: truncation_notice(answer),
-            self.result: answer,
             self.page: page,
-            self.conversation: answer.conversation_id,
-            self.headline: card or headline_html(answer),
-            self.sql_panel: gr.Accordion(open=request is not None and request.field == "sql"),
+            self.headline: single_number(answer) or headline_html(answer),
         }
-        yield dict(shown)
+
+    def _finished(
+        self, shell: Shell, session: Session, answer: Answer, request: AskRequest | None
+    ) -> dict[Any, Any]:
+        """Everything of the whole answer (Gradio may skip intermediate yields when the browser
+        lags behind: the last one must show it all)."""
+        card = single_number(answer)
         figure, chart_note = (None, "") if card else chart_for(answer)
-        shown |= {self.status: progress_line(3, answer.timings), self.chart: figure}
-        yield dict(shown)
-        shown |= {
+        return {
+            shell.session: session,
             self.status: progress_line(4, answer.timings),
+            self.sql: answer.sql,
+            **self._table(answer),
+            self.result: answer,
+            self.conversation: answer.conversation_id,
+            self.sql_panel: gr.Accordion(open=request is not None and request.field == "sql"),
+            self.chart: figure,
             self.insights: insights_markdown(answer)
             + (f"\n\n_{chart_note}_" if chart_note else ""),
             self.quota: quota_text(answer.quota, is_signed_in=signed_in(session)),
             self.download: gr.Button(visible=True),
         }
+
+    def stream(
+        self, client: BackendClient, shell: Shell, session: Session, request: AskRequest
+    ) -> Iterator[dict[Any, Any]]:
+        """One streamed question as successive UI updates, one per step as it arrives; a
+        failure (or Stop) keeps what was shown and says what went wrong."""
+        shown = self._start(shell, session)
+        if self.stop is not None:
+            shown[self.stop] = gr.Button(visible=True)
         yield dict(shown)
+        live = LiveAnswer()
+        try:
+            opened, session = call_signed_in(client, session, request.open(client))
+            with opened:
+                for event in opened:
+                    live.apply(event)
+                    update = self._step(shell, session, live, event, request)
+                    shown |= update
+                    yield update  # only what changed: a chart is not sent again per word
+        except BackendError as error:
+            failed = self.failure(shell, session, error, request)
+            if live.question_id is not None:  # it had started: say where it ended
+                ending = "stopped" if error.code in {"cancelled", "stream_lost"} else "failed"
+                failed[self.status] = f"{progress_line(live.steps_done, live.timings)} · {ending}"
+            # All that was shown stays (the last yield must carry it: Gradio may skip some).
+            yield shown | failed | self._idle()
+            return
+        yield shown | self._idle()
+
+    def _idle(self) -> dict[Any, Any]:
+        idle: dict[Any, Any] = {}
+        if self.stop is not None:
+            idle[self.stop] = gr.Button("Stop", visible=False, interactive=True)
+        if self.running is not None:
+            idle[self.running] = None
+        return idle
+
+    def _step(
+        self,
+        shell: Shell,
+        session: Session,
+        live: LiveAnswer,
+        event: AskEvent,
+        request: AskRequest,
+    ) -> dict[Any, Any]:
+        """The parts ``event`` changed (``done``: the whole answer)."""
+        update: dict[Any, Any] = {
+            shell.session: session,
+            self.status: progress_line(live.steps_done, live.timings),
+        }
+        answer = live.answer()
+        if event.type == "done":
+            return update | self._finished(shell, session, answer, request)
+        if event.type == "accepted" and self.running is not None:
+            update[self.running] = live.question_id
+        elif event.type in {"sql", "checked"}:
+            update[self.sql] = live.sql
+        elif event.type == "repair":
+            update[self.message] = f"Fixing the SQL: {markdown_text(live.repairing)}"
+        elif event.type == "rows":
+            update |= self._table(answer) | {self.message: ""}
+        elif event.type == "chart" and not single_number(answer):
+            update[self.chart] = chart_for(answer)[0]
+        elif event.type == "insight":
+            update[self.insights] = insights_markdown(answer)
+        return update
+
+    def wire_stop(self, client: BackendClient, shell: Shell) -> None:
+        """Stop: ask the backend to stop the running question (its stream then ends)."""
+        if self.stop is None or self.running is None:
+            return
+
+        def stop(session: Session, question_id: str | None) -> Any:
+            if question_id:
+                with suppress(BackendError):  # it had just finished: its stream says how
+                    client.cancel_query(identity(session), question_id)
+            return gr.Button("Stopping…", interactive=False)
+
+        self.stop.click(
+            stop,
+            inputs=[shell.session, self.running],
+            outputs=[self.stop],
+            api_name="stop",
+            queue=False,
+        )
+
+    def run(
+        self,
+        client: BackendClient,
+        shell: Shell,
+        session: Session,
+        call: Call,
+        request: AskRequest | None = None,
+    ) -> Iterator[dict[Any, Any]]:
+        """One backend call, then the answer drawn (a History re-run)."""
+        yield self._start(shell, session)
+        try:
+            answer, session = call_signed_in(client, session, call)
+        except BackendError as error:
+            yield self.failure(shell, session, error, request)
+            return
+        yield self._finished(shell, session, answer, request)
 
     def wire(
         self,

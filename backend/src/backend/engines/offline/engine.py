@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from backend.engines.base import Commentary, Draft, Request, Unanswerable
+from backend.engines.base import Commentary, CommentProgress, Draft, Request, Unanswerable
 from backend.engines.commentary import data_commentary, pretty
 from backend.engines.offline.checks import check_plan
 from backend.engines.offline.finish import finish
@@ -170,6 +170,13 @@ class OfflineEngine:
     def repair(self, request: Request, failed_sql: str, error: str) -> Draft:
         raise Unanswerable(f"The offline engine cannot repair SQL; the database said: {error}")
 
-    def comment(self, question: str, sql: str, summary: dict[str, Any]) -> Commentary:
+    def comment(
+        self,
+        question: str,
+        sql: str,
+        summary: dict[str, Any],
+        on_progress: CommentProgress | None = None,
+    ) -> Commentary:
+        """The data's own sentences, all at once (the pipeline sends them one by one)."""
         insights, recommendations = data_commentary(summary)
         return Commentary(insights, recommendations)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from contextvars import ContextVar
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +21,7 @@ from backend.core.config import Settings
 from backend.core.dialects import Dialect
 from backend.engines.base import (
     Commentary,
+    CommentProgress,
     Draft,
     LlmFailed,
     Request,
@@ -29,7 +31,7 @@ from backend.engines.base import (
 from backend.engines.commentary import data_commentary
 from backend.engines.openai.chat_messages import Message, alternate, history_messages
 from backend.engines.openai.client import make_client
-from backend.engines.openai.llm_call import Budget, CallSpec, complete
+from backend.engines.openai.llm_call import Budget, CallSpec, TextSink, complete
 from backend.engines.schema_context import build_context
 
 if TYPE_CHECKING:
@@ -177,6 +179,25 @@ def _parse(model: type[_SqlAnswer] | type[_Comment], content: str) -> Any:
     return model.model_validate(json.loads(text, strict=False))
 
 
+def _preview(on_progress: CommentProgress, text: str) -> None:
+    """The lists of a half-written comment reply, read by a JSON parser that accepts a cut."""
+    import jiter
+
+    start = text.find("{")
+    if start < 0:
+        return
+    try:
+        reply = jiter.from_json(text[start:].encode(), partial_mode="trailing-strings")
+    except ValueError:
+        return
+    if isinstance(reply, dict):
+        on_progress(_strings(reply.get("insights")), _strings(reply.get("recommendations")))
+
+
+def _strings(value: Any) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
 class OpenAIEngine:
     """Answers with a language model; at most two calls on the happy path."""
 
@@ -207,12 +228,14 @@ class OpenAIEngine:
         spec: CallSpec,
         model: type[_SqlAnswer] | type[_Comment],
         budget: Budget,
+        on_text: TextSink | None = None,
     ) -> tuple[Any, Usage]:
-        """One call; if the output is not valid JSON for ``model``, one repair call."""
+        """One call; if the output is not valid JSON for ``model``, one repair call (which is
+        not previewed: its text starts over)."""
         fold = self._settings.openai_fold_system_prompt
         client = self._get_client()
         reply = complete(
-            client, self._settings, budget, alternate(messages, fold_system=fold), spec
+            client, self._settings, budget, alternate(messages, fold_system=fold), spec, on_text
         )
         usage = reply.usage
         try:
@@ -265,7 +288,13 @@ class OpenAIEngine:
         )
         return self._draft(messages, self._budget(request.question))
 
-    def comment(self, question: str, sql: str, summary: dict[str, Any]) -> Commentary:
+    def comment(
+        self,
+        question: str,
+        sql: str,
+        summary: dict[str, Any],
+        on_progress: CommentProgress | None = None,
+    ) -> Commentary:
         """Insights from the summary; if the model fails, the data's own insights stand in."""
         messages: list[Message] = [
             {
@@ -285,7 +314,10 @@ class OpenAIEngine:
         try:
             limit = self._settings.llm_insights_max_tokens
             spec = CallSpec("insights", COMMENT_SCHEMA, limit, "LLM_INSIGHTS_MAX_TOKENS")
-            answer, usage = self._structured(messages, spec, _Comment, self._budget(question))
+            preview = None if on_progress is None else partial(_preview, on_progress)
+            answer, usage = self._structured(
+                messages, spec, _Comment, self._budget(question), preview
+            )
         except LlmFailed:
             insights, recommendations = data_commentary(summary)
             return Commentary(insights, recommendations, Usage(llm_calls=1))

@@ -7,6 +7,8 @@
   budget. The reply is streamed internally so the deadline is checked between tokens, and
   closing the stream stops servers (llama-cpp-python's) that keep generating for a client
   that gave up on a plain request, which would queue the next request behind it.
+- **Stoppable**: a stopped question (``core.cancellation``) shuts the stream's socket at once,
+  and ``on_text`` hears the reply as it grows (the pipeline streams insights from it).
 - **Retries** only for 429/502/503/504 and refused connections, with the server's
   ``Retry-After`` or a short backoff, and only while the budget allows; a timeout is final.
   The official client's own retries are off (they would also retry timeouts and 500s).
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from backend.core import cancellation
 from backend.core.config import Settings
 from backend.engines.base import LlmFailed, Usage
 from backend.engines.openai import llm_errors, structured_output
@@ -40,6 +43,7 @@ RETRYABLE = frozenset({429, 502, 503, 504})
 MAX_REPLY_CHARS = 200_000
 CONNECT_SECONDS = 5.0
 T = TypeVar("T")
+TextSink = Callable[[str], None]  # hears the reply so far, after each chunk
 
 
 @dataclass
@@ -88,12 +92,13 @@ def complete(
     budget: Budget,
     messages: Sequence[Message],
     spec: CallSpec,
+    on_text: TextSink | None = None,
 ) -> Completion:
     """One answer for ``messages`` in the first structured-output mode the server accepts."""
     modes = structured_output.modes_to_try(settings)
     for index, mode in enumerate(modes):
         try:
-            once = partial(_stream, client, settings, budget, messages, spec, mode)
+            once = partial(_stream, client, settings, budget, messages, spec, mode, on_text)
             result = with_retries(settings, budget, once)
         except LlmFailed:
             structured_output.remember(settings, mode)  # not refused: the mode is not the cause
@@ -136,6 +141,7 @@ def with_retries(settings: Settings, budget: Budget, once: Callable[[], T]) -> T
         if tries > settings.openai_max_retries or wait + 1.0 > budget.remaining():
             raise llm_errors.unavailable(status, tries, budget.spent())
         time.sleep(wait)
+        cancellation.current().raise_if_cancelled()
 
 
 def _stream(
@@ -145,6 +151,7 @@ def _stream(
     messages: Sequence[Message],
     spec: CallSpec,
     mode: structured_output.Mode,
+    on_text: TextSink | None,
 ) -> Completion:
     import openai
 
@@ -174,7 +181,11 @@ def _stream(
     watchdog.daemon = True
     watchdog.start()
     try:
-        with stream:
+        with (
+            cancellation.stopped_means_cancelled(),
+            cancellation.current().on_cancel(partial(_hang_up, stream.response)),
+            stream,
+        ):
             for chunk in stream:
                 if chunk.usage is not None:
                     usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens, 1)
@@ -183,6 +194,8 @@ def _stream(
                     if text:
                         parts.append(text)
                         size += len(text)
+                        if on_text is not None:
+                            on_text("".join(parts))
                     finish = choice.finish_reason or finish
                 if time.monotonic() > deadline:
                     raise llm_errors.too_slow(time.monotonic() - now, budget.spent(), settings)
@@ -196,6 +209,7 @@ def _stream(
         ) from None
     finally:
         watchdog.cancel()
+    cancellation.current().raise_if_cancelled()  # a hang-up may end the stream without an error
     if time.monotonic() >= deadline:  # the watchdog ended a close-delimited stream early
         raise llm_errors.too_slow(time.monotonic() - now, budget.spent(), settings)
     if finish == "length":

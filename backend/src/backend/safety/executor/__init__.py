@@ -10,7 +10,8 @@ batches and capped in bytes as they arrive (each text value, and the whole resul
 built to return gigabytes stops at the cap and says ``truncated``. A CSV export reads its rows
 to the caps into a spooled file before the first byte is sent, so a slow or stalled downloader
 never holds a database connection. A connection cut by its client-side deadline
-(``targets.deadline``) answers as a timeout.
+(``targets.deadline``) answers as a timeout; a statement cancelled because the asker stopped the
+question (``core.cancellation``) answers ``Cancelled`` and is never retried.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 import psycopg
 from sqlalchemy import exc as sa_exc
 
+from backend.core.cancellation import stopped_means_cancelled
 from backend.core.dialects import Dialect
 from backend.safety.executor.failures import (
     BACKOFF_SECONDS,
@@ -155,6 +157,7 @@ def _open_cursor(
         else open_postgres(target, sql, timeout_seconds, caps.cell)
     )
     with (
+        stopped_means_cancelled(),
         GATE.admit(target.key),
         translate_errors(timeout_seconds),
         _client_deadline(),

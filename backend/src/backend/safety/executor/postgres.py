@@ -1,7 +1,8 @@
 """PostgreSQL: a READ ONLY transaction that is always rolled back; a server-side cursor
 (``DECLARE … CURSOR``), which only admits a single SELECT/VALUES and no data-modifying WITH;
 ``statement_timeout``; ``search_path`` with ``pg_catalog`` first and ``pg_temp`` last; for the
-demo, a role that may only SELECT (see ``demo.target``).
+demo, a role that may only SELECT (see ``demo.target``). A stopped question cancels the
+statement on the server (``cancel_safe``: the server ends it at once), not only here.
 
 Values of unbounded width (text, json, arrays, bytea…) are cut to the cell cap by the server:
 libpq receives a whole row at once, so a cap applied after fetching would still take a
@@ -12,16 +13,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import psycopg
 from psycopg import Column
 from psycopg import sql as pg_sql
 
+from backend.core import cancellation
 from backend.safety.executor.values import Fetch
 from backend.targets.target import QueryTarget
 
 IDLE_LIMIT_MS = 300_000
+CANCEL_SECONDS = 5.0
 
 
 # Types whose values are a few bytes whatever the data: bool, int2/4/8, oid, float4/8, money,
@@ -105,17 +109,19 @@ def open_postgres(
         # The result's columns without running the query (LIMIT 0 stops before the first row),
         # after our own fixed statements: one round trip, in the same transaction.
         probe = pg_sql.SQL("SELECT * FROM ({}) AS q LIMIT 0").format(pg_sql.SQL(sql))
-        answers = conn.execute(pg_sql.SQL("; ").join([*settings, probe]))
-        while answers.nextset():
-            pass
-        described = answers.description
-        query: pg_sql.Composed | str = sql
-        if described and any(c.type_code not in _BOUNDED_TYPES for c in described):
-            query = capped_query(sql, described, cell_chars)
-        with conn.cursor(name=f"eaa_{uuid.uuid4().hex[:12]}") as cursor:
-            cursor.execute(query)
-            columns = [d.name for d in cursor.description or ()]
-            yield columns, cursor.fetchmany
+        stop = partial(conn.cancel_safe, timeout=CANCEL_SECONDS)
+        with cancellation.current().on_cancel(stop):
+            answers = conn.execute(pg_sql.SQL("; ").join([*settings, probe]))
+            while answers.nextset():
+                pass
+            described = answers.description
+            query: pg_sql.Composed | str = sql
+            if described and any(c.type_code not in _BOUNDED_TYPES for c in described):
+                query = capped_query(sql, described, cell_chars)
+            with conn.cursor(name=f"eaa_{uuid.uuid4().hex[:12]}") as cursor:
+                cursor.execute(query)
+                columns = [d.name for d in cursor.description or ()]
+                yield columns, cursor.fetchmany
     finally:
         finish_postgres(raw)
 

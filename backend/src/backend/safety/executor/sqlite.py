@@ -1,6 +1,6 @@
 """SQLite: ``query_only``, an authorizer that allows reading tables and calling listed
 functions only, and a progress handler for the time limit; ``sqlite3`` itself refuses more than
-one statement per call."""
+one statement per call. A stopped question interrupts the running statement."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from backend.core import cancellation
 from backend.safety.executor.values import Fetch
 from backend.targets.target import QueryTarget
 
@@ -32,15 +33,16 @@ def open_sqlite(
     try:
         conn.execute("PRAGMA query_only = ON")
         conn.set_authorizer(sqlite_authorizer)
-        cursor = conn.execute(sql)
-        columns = [d[0] for d in cursor.description or ()]
+        with cancellation.current().on_cancel(conn.interrupt):
+            cursor = conn.execute(sql)
+            columns = [d[0] for d in cursor.description or ()]
 
-        def fetch(size: int) -> list[Any]:
-            deadline[0] = time.monotonic() + timeout_seconds
-            return cursor.fetchmany(size)
+            def fetch(size: int) -> list[Any]:
+                deadline[0] = time.monotonic() + timeout_seconds
+                return cursor.fetchmany(size)
 
-        yield columns, fetch
-        cursor.close()
+            yield columns, fetch
+            cursor.close()
     finally:
         conn.set_authorizer(None)
         conn.set_progress_handler(None, 0)
