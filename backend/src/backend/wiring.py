@@ -15,7 +15,12 @@ from backend.accounts.providers import AuthProvider, build_auth
 from backend.connections.service import ConnectionRegistry
 from backend.core.config import Settings
 from backend.core.crypto import load_keyring
-from backend.data.database import known_revisions, make_engine, make_session_factory
+from backend.data.database import (
+    known_revisions,
+    make_autocommit_factory,
+    make_engine,
+    make_session_factory,
+)
 from backend.demo.target import DemoTargets
 from backend.engines import LazyEngine
 from backend.engines.openai.llm_probe import LlmHealth
@@ -29,6 +34,7 @@ class AppServices:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    autocommit: sessionmaker[Session]  # one statement, one commit (rate limits, sign-in lookup)
     auth: AuthProvider
     connections: ConnectionRegistry
     demo: DemoTargets
@@ -53,6 +59,7 @@ def build_services(settings: Settings) -> AppServices:
         settings=settings,
         engine=engine,
         sessions=sessions,
+        autocommit=make_autocommit_factory(engine),
         auth=build_auth(settings, sessions, keyring),
         connections=connections,
         demo=demo,

@@ -19,7 +19,7 @@ from backend.api.rate_limits import limit_principal
 from backend.core.config import Settings
 from backend.core.errors import InvalidInput, Unauthorized
 from backend.core.principal import Principal
-from backend.data.database import transaction
+from backend.data.database import statements, transaction
 from backend.wiring import AppServices
 
 _ANON_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -69,12 +69,12 @@ BearerToken = Annotated[str | None, Depends(bearer_token)]
 def get_auth_user(request: Request, services: ServicesDep, token: BearerToken) -> AuthUser | None:
     """The signed-in user behind ``Authorization: Bearer``, or None without the header.
 
-    The token is verified (signature, expiry, live session) on every request, in its own short
-    unit of work, so no app-database connection is held for the rest of the request.
+    The token is verified (signature, expiry, live session) on every request: one read that
+    needs no transaction, so no app-database connection is held for the rest of the request.
     """
     if token is None:
         return None
-    with transaction(services.sessions) as session:
+    with statements(services.autocommit) as session:
         user = services.auth.authenticate(session, token)
     identify(request, user.user_id)
     limit_principal(request, user_id=user.user_id, anon_id=None)

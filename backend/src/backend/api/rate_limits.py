@@ -1,14 +1,15 @@
 """Rate-limit dependencies: per client address on every API route, per user or visitor.
 
-Each check runs in its own short transaction (see ``services.rate_limit``). Sync functions on
-purpose: FastAPI runs them in its thread pool, so the database round trip never blocks the loop.
+Each count is one statement that commits on its own (see ``usage.rate_limit``), so a refused
+or failing request still counts and nothing stays locked. Sync functions on purpose: FastAPI
+runs them in its thread pool, so the database round trip never blocks the loop.
 """
 
 from __future__ import annotations
 
 from fastapi import Request
 
-from backend.data.database import transaction
+from backend.data.database import statements
 from backend.usage import rate_limit
 from backend.wiring import AppServices
 
@@ -21,11 +22,11 @@ def _services(request: Request) -> AppServices:
     return services
 
 
-def _count(request: Request, keys: list[str], limit: int) -> None:
-    if limit <= 0 or not keys:
+def _count(request: Request, key: str | None, limit: int) -> None:
+    if limit <= 0 or key is None:
         return
-    with transaction(_services(request).sessions) as session:
-        rate_limit.hit(session, keys, limit=limit, window_seconds=WINDOW_SECONDS)
+    with statements(_services(request).autocommit) as session:
+        rate_limit.hit(session, {key: limit}, window_seconds=WINDOW_SECONDS)
 
 
 def limit_by_address(request: Request) -> None:
@@ -34,7 +35,7 @@ def limit_by_address(request: Request) -> None:
         return
     settings = _services(request).settings
     address = request.client.host if request.client else "unknown"
-    _count(request, [f"ip:{address}"], settings.rate_limit_per_minute)
+    _count(request, f"ip:{address}", settings.rate_limit_per_minute)
 
 
 def limit_principal(request: Request, *, user_id: str | None, anon_id: str | None) -> None:
@@ -44,4 +45,4 @@ def limit_principal(request: Request, *, user_id: str | None, anon_id: str | Non
     """
     settings = _services(request).settings
     key = f"user:{user_id}" if user_id else f"anon:{anon_id}" if anon_id else None
-    _count(request, [key] if key else [], settings.rate_limit_user_per_minute)
+    _count(request, key, settings.rate_limit_user_per_minute)

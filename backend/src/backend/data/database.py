@@ -53,6 +53,23 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def make_autocommit_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions whose every statement commits on its own, for units of one atomic statement
+    each (a rate-limit count, the sign-in lookup): no BEGIN or COMMIT round trip, and nothing
+    held locked after the statement. The same pool as ``make_session_factory``'s."""
+    return sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+    )
+
+
+@contextmanager
+def statements(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of independent statements (from ``make_autocommit_factory``): each one is
+    already committed when it returns, whatever is raised later."""
+    with factory() as session:
+        yield session
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A unit of work: commit on success, roll back on error. Services flush, never commit."""

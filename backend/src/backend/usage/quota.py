@@ -1,16 +1,18 @@
 """Question allowances, counted in the app database so every replica sees the same numbers.
 
 Each subject (``user:<id>``, ``anon:<id>``, ``ip:<address>``) has a counter per period. One
-conditional ``UPDATE … WHERE used < limit RETURNING used`` per subject makes consumption atomic
-under concurrency: PostgreSQL re-checks the condition after taking the row lock, so twenty
-parallel requests against ten remaining questions yield exactly ten successes.
+conditional upsert for all of a question's subjects (``INSERT … ON CONFLICT DO UPDATE SET
+used = used + 1 WHERE used < limit RETURNING``) makes consumption atomic under concurrency and
+costs one round trip: PostgreSQL re-checks the condition after taking each row lock, so twenty
+parallel requests against ten remaining questions yield exactly ten successes. Subjects are
+always locked in the same (sorted) order, so two requests can never wait on each other.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.core.errors import QuotaExceeded
@@ -24,40 +26,35 @@ def monthly_period(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime("%Y-%m")
 
 
-def _ensure_row(session: Session, subject: str, period: str) -> None:
-    statement = insert_for(session, UsageCounter).values(subject=subject, period=period, used=0)
-    session.execute(statement.on_conflict_do_nothing())
-
-
 def consume(session: Session, subjects: list[str], *, limit: int, period: str, message: str) -> int:
     """Take one question from every subject's allowance; return what the tightest one has left.
 
     Raises ``QuotaExceeded`` (with ``remaining=0``) when any subject is used up; the caller's
     transaction then rolls back the increments already made for the other subjects.
     """
-    remaining = limit
-    for subject in subjects:
-        _ensure_row(session, subject, period)
-        used = session.execute(
-            update(UsageCounter)
-            .where(
-                UsageCounter.subject == subject,
-                UsageCounter.period == period,
-                UsageCounter.used < limit,
-            )
-            .values(used=UsageCounter.used + 1)
-            .returning(UsageCounter.used)
-        ).scalar_one_or_none()
-        if used is None:
-            raise QuotaExceeded(message, extra={"remaining": 0, "limit": limit})
-        remaining = min(remaining, limit - used)
-    return remaining
+    ordered = sorted(set(subjects))
+    if limit <= 0 or not ordered:
+        raise QuotaExceeded(message, extra={"remaining": 0, "limit": max(limit, 0)})
+    rows = [{"subject": subject, "period": period, "used": 1} for subject in ordered]
+    statement = insert_for(session, UsageCounter).values(rows)
+    counted = session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[UsageCounter.subject, UsageCounter.period],
+            set_={"used": UsageCounter.used + 1},
+            where=UsageCounter.used < limit,
+        ).returning(UsageCounter.used)
+    ).scalars()
+    used = [int(value) for value in counted]
+    if len(used) < len(ordered):
+        raise QuotaExceeded(message, extra={"remaining": 0, "limit": limit})
+    return max(limit - max(used), 0)
 
 
-def remaining(session: Session, subject: str, *, limit: int, period: str) -> int:
+def remaining(session: Session, subjects: list[str], *, limit: int, period: str) -> int:
+    """What the tightest of ``subjects`` has left this period, in one read."""
     used = session.execute(
-        select(UsageCounter.used).where(
-            UsageCounter.subject == subject, UsageCounter.period == period
+        select(func.max(UsageCounter.used)).where(
+            UsageCounter.subject.in_(subjects), UsageCounter.period == period
         )
     ).scalar_one_or_none()
     return max(limit - (used or 0), 0)
