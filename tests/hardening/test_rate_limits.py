@@ -78,7 +78,7 @@ def test_concurrent_hits_never_overshoot_the_limit(pg_url: str) -> None:
         """None when allowed, else the Retry-After the refusal carries."""
         try:
             with transaction(sessions) as session:
-                rate_limit.hit(session, {"ip:203.0.113.7": 10}, window_seconds=60, now=now)
+                rate_limit.hit(session, ["ip:203.0.113.7"], limit=10, window_seconds=60, now=now)
         except TooManyRequests as refused:
             return refused.retry_after
         return None
@@ -87,7 +87,7 @@ def test_concurrent_hits_never_overshoot_the_limit(pg_url: str) -> None:
         with ThreadPoolExecutor(max_workers=10) as pool:
             outcomes = list(pool.map(one_request, range(20)))
         with transaction(sessions) as session:  # the next window starts afresh
-            rate_limit.hit(session, {"ip:203.0.113.7": 10}, window_seconds=60, now=now + 60)
+            rate_limit.hit(session, ["ip:203.0.113.7"], limit=10, window_seconds=60, now=now + 60)
     finally:
         engine.dispose()
     assert outcomes.count(None) == 10

@@ -1,7 +1,9 @@
 """Request-scoped dependencies as named ``Annotated`` aliases, so route signatures stay short.
 
 Routes reach the app's shared parts only through ``ServicesDep`` (built once in
-``wiring.build_services``), never through ``app.state`` directly.
+``wiring.build_services``), never through ``app.state`` directly. Dependencies that only read
+the request are ``async``, so FastAPI runs them on the event loop instead of handing each to a
+worker thread and back; those that touch the database stay sync (run in the thread pool).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from backend.wiring import AppServices
 _ANON_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
-def get_services(request: Request) -> AppServices:
+async def get_services(request: Request) -> AppServices:
     services: AppServices = request.app.state.services
     return services
 
@@ -33,7 +35,7 @@ def get_services(request: Request) -> AppServices:
 ServicesDep = Annotated[AppServices, Depends(get_services)]
 
 
-def get_settings(services: ServicesDep) -> Settings:
+async def get_settings(services: ServicesDep) -> Settings:
     return services.settings
 
 
@@ -53,7 +55,7 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def bearer_token(request: Request) -> str | None:
+async def bearer_token(request: Request) -> str | None:
     header = request.headers.get("Authorization")
     if header is None:
         return None
@@ -96,7 +98,7 @@ def get_principal(request: Request, user: MaybeUser) -> Principal:
     )
 
 
-def get_current_user(user: MaybeUser) -> AuthUser:
+async def get_current_user(user: MaybeUser) -> AuthUser:
     if user is None:
         raise Unauthorized("Sign in to use this; send 'Authorization: Bearer <access token>'.")
     return user

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from backend.core.errors import QuotaExceeded
 from backend.data.models import UsageCounter
-from backend.data.upsert import insert_for
+from backend.data.upsert import increment_below
 
 LIFETIME = "lifetime"
 
@@ -32,20 +32,12 @@ def consume(session: Session, subjects: list[str], *, limit: int, period: str, m
     Raises ``QuotaExceeded`` (with ``remaining=0``) when any subject is used up; the caller's
     transaction then rolls back the increments already made for the other subjects.
     """
-    ordered = sorted(set(subjects))
-    if limit <= 0 or not ordered:
+    distinct = set(subjects)
+    if limit <= 0 or not distinct:
         raise QuotaExceeded(message, extra={"remaining": 0, "limit": max(limit, 0)})
-    rows = [{"subject": subject, "period": period, "used": 1} for subject in ordered]
-    statement = insert_for(session, UsageCounter).values(rows)
-    counted = session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[UsageCounter.subject, UsageCounter.period],
-            set_={"used": UsageCounter.used + 1},
-            where=UsageCounter.used < limit,
-        ).returning(UsageCounter.used)
-    ).scalars()
-    used = [int(value) for value in counted]
-    if len(used) < len(ordered):
+    rows = [{"subject": subject, "period": period} for subject in distinct]
+    used = increment_below(session, UsageCounter, rows, counter="used", limit=limit)
+    if len(used) < len(rows):
         raise QuotaExceeded(message, extra={"remaining": 0, "limit": limit})
     return max(limit - max(used), 0)
 
