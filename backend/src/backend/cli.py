@@ -32,7 +32,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         _migrate(settings, args)
         _load_demo(settings, args)
     uvicorn.run(
-        "backend.main:create_app",
+        "backend.serving:create_server_app",
         factory=True,
         host=args.host or settings.api_host,
         port=settings.port,

@@ -7,8 +7,10 @@ the auth provider, the user-database pools, the demo, the question engine and th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.accounts.providers import AuthProvider, build_auth
@@ -16,11 +18,12 @@ from backend.connections.service import ConnectionRegistry
 from backend.core.config import Settings
 from backend.core.crypto import load_keyring
 from backend.data.database import (
-    known_revisions,
+    current_revision,
     make_autocommit_factory,
     make_engine,
     make_session_factory,
 )
+from backend.data.revisions import known_revisions
 from backend.demo.target import DemoTargets
 from backend.engines import LazyEngine
 from backend.engines.openai.llm_probe import LlmHealth
@@ -66,7 +69,8 @@ def build_services(settings: Settings) -> AppServices:
         targets=TargetResolver(demo, connections),
         question_engine=LazyEngine(settings),
         health=HealthService(
-            engine,
+            partial(current_revision, engine),
+            unreachable=(SQLAlchemyError,),
             known=known_revisions(),
             version=__version__,
             commit=settings.commit_sha,
