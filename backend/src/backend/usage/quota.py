@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from backend.core.errors import QuotaExceeded
@@ -42,11 +42,16 @@ def consume(session: Session, subjects: list[str], *, limit: int, period: str, m
     return max(limit - max(used), 0)
 
 
+# Built once: only the values change between calls, so building and compiling are not repeated.
+_USED_MOST = select(func.max(UsageCounter.used)).where(
+    UsageCounter.subject.in_(bindparam("subjects", expanding=True)),
+    UsageCounter.period == bindparam("period"),
+)
+
+
 def remaining(session: Session, subjects: list[str], *, limit: int, period: str) -> int:
     """What the tightest of ``subjects`` has left this period, in one read."""
     used = session.execute(
-        select(func.max(UsageCounter.used)).where(
-            UsageCounter.subject.in_(subjects), UsageCounter.period == period
-        )
+        _USED_MOST, {"subjects": subjects, "period": period}
     ).scalar_one_or_none()
     return max(limit - (used or 0), 0)
