@@ -59,6 +59,7 @@ class Service:
     process: subprocess.Popen[bytes]
     base_url: str
     started_in: float  # seconds from spawn to the first good answer
+    spawned_at: float = 0.0  # time.perf_counter() at spawn
 
     def peak_rss_mib(self) -> float:
         return peak_rss_mib(self.process.pid)
@@ -99,7 +100,7 @@ def started(
                 if time.perf_counter() > deadline:
                     raise TimeoutError(f"{args} not ready in {timeout} s; see {log_path}")
                 time.sleep(0.01)
-        yield Service(process, base_url, time.perf_counter() - spawned)
+        yield Service(process, base_url, time.perf_counter() - spawned, spawned)
     finally:
         process.terminate()
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -22,18 +23,27 @@ BASELINE_FASTAPI = [
 BASELINE_GRADIO = [sys.executable, "-m", "benchmarks.baseline_gradio"]
 
 
+# The backend answers health while its app is still being built (backend.serving) and marks
+# those answers; the app is whole once an answer comes without the mark.
+STARTING_HEADER = "X-Backend-Starting"
+
+
 def _start_times(
     args: list[str], env: Mapping[str, str], path: str, work: Path, runs: int
-) -> tuple[list[float], float]:
-    """Seconds to the first good answer for each run, and the idle peak RSS of the last."""
-    times, rss = [], 0.0
+) -> tuple[list[float], float, list[float]]:
+    """Seconds to the first good answer for each run, the idle peak RSS of the last, and the
+    seconds until the whole app answered (the same as the first for a server built at once)."""
+    times, rss, whole = [], 0.0, []
     for _ in range(runs):
         with started(args, env=env, ready_path=path, log_path=work / "startup.log") as service:
             times.append(service.started_in)
+            while STARTING_HEADER in httpx.get(service.base_url + path, timeout=10).headers:
+                time.sleep(0.01)
+            whole.append(time.perf_counter() - service.spawned_at)
             for _ in range(5):
                 httpx.get(service.base_url + path, timeout=10)
             rss = service.peak_rss_mib()
-    return times, rss
+    return times, rss, whole
 
 
 def deployed_python(work: Path) -> str:
@@ -51,27 +61,36 @@ def deployed_python(work: Path) -> str:
 
 def _backend_start(
     python: str, backend_env: Mapping[str, str], work: Path, runs: int, label: str
-) -> tuple[Figure, float, float]:
-    """Start → healthy for the backend and the minimal app, both on ``python``'s install; also
-    the idle peak RSS of each."""
+) -> tuple[list[Figure], float, float]:
+    """Start → healthy (and → the whole app answering) for the backend and the minimal app,
+    both on ``python``'s install; also the idle peak RSS of each."""
     env_base = {"PYTHONPATH": str(REPO_ROOT)}
-    base_times, base_rss = _start_times(
+    base_times, base_rss, _ = _start_times(
         [python, *BASELINE_FASTAPI[1:]], env_base, "/api/health", work, runs
     )
-    back_times, back_rss = _start_times(
+    back_times, back_rss, back_whole = _start_times(
         [python, *backend_command()[1:]], {**backend_env, **env_base}, "/api/health", work, runs
     )
-    start, baseline = median(back_times), median(base_times)
-    figure = Figure(
-        f"backend start → healthy, {label} (median of {runs})",
-        start,
-        "s",
-        f"minimal FastAPI app, {label}",
-        baseline,
-        "≤ 1 s and ≤ 2×",
-        start <= 1.0 and start / baseline <= 2.0,
-    )
-    return figure, back_rss, base_rss
+    start, baseline, whole = median(back_times), median(base_times), median(back_whole)
+    figures = [
+        Figure(
+            f"backend start → healthy, {label} (median of {runs})",
+            start,
+            "s",
+            f"minimal FastAPI app, {label}",
+            baseline,
+            "≤ 1 s and ≤ 1.5×",
+            start <= 1.0 and start / baseline <= 1.5,
+        ),
+        Figure(
+            f"  backend start → every route answers, {label} (median of {runs})",
+            whole,
+            "s",
+            f"minimal FastAPI app, {label}",
+            baseline,
+        ),
+    ]
+    return figures, back_rss, base_rss
 
 
 def measure(backend_env: Mapping[str, str], work: Path, *, runs: int) -> list[Figure]:
@@ -82,15 +101,17 @@ def measure(backend_env: Mapping[str, str], work: Path, *, runs: int) -> list[Fi
     deployed_start, _, _ = _backend_start(
         deployed_python(work), backend_env, work, runs, "deployed install"
     )
-    gradio_times, gradio_rss = _start_times(BASELINE_GRADIO, env_base, "/", work, max(1, runs - 1))
+    gradio_times, gradio_rss, _ = _start_times(
+        BASELINE_GRADIO, env_base, "/", work, max(1, runs - 1)
+    )
     front_env = {**env_base, "BACKEND_URL": "http://127.0.0.1:9", "GRADIO_SERVER_NAME": "127.0.0.1"}
-    front_times, front_rss = _start_times(
+    front_times, front_rss, _ = _start_times(
         frontend_command(), front_env, "/", work, max(1, runs - 1)
     )
     front_ratio = median(front_times) / median(gradio_times)
     return [
-        dev_start,
-        deployed_start,
+        *dev_start,
+        *deployed_start,
         Figure(
             f"frontend start → first page (median of {max(1, runs - 1)})",
             median(front_times),

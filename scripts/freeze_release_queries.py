@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backend.data.database import known_revisions
 from backend.data.models import Base
+from backend.data.revisions import known_revisions
 from sqlalchemy import (
     JSON,
     Boolean,

@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from alembic.script import ScriptDirectory
-from backend.data.database import MIGRATIONS_DIR
+from backend.data.revisions import MIGRATIONS_DIR
 
 SNAPSHOT = Path(__file__).with_name("previous_release.sql")
 

@@ -7,7 +7,7 @@ read without importing alembic, so alembic's ScriptDirectory is the reference it
 from __future__ import annotations
 
 from alembic.script import ScriptDirectory
-from backend.data.database import MIGRATIONS_DIR, known_revisions
+from backend.data.revisions import MIGRATIONS_DIR, known_revisions
 
 
 def test_known_revisions_match_alembics_walk_newest_first() -> None:

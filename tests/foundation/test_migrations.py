@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from backend.core.config import Settings, normalize_database_url
-from backend.data.database import current_revision, known_revisions, make_engine, upgrade
+from backend.data.database import current_revision, make_engine, upgrade
 from backend.data.models import Base
+from backend.data.revisions import known_revisions
 from sqlalchemy import create_engine, inspect
 
 

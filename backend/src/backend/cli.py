@@ -33,7 +33,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         _migrate(settings, args)
         _load_demo(settings, args)
     uvicorn.run(
-        "backend.main:create_app",
+        "backend.serving:create_server_app",
         factory=True,
         http=protocol_with_header_deadline(settings.http_header_timeout_seconds),
         host=args.host or settings.api_host,

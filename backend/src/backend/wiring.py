@@ -7,8 +7,10 @@ the auth provider, the user-database pools, the demo, the question engine and th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.accounts.providers import AuthProvider, build_auth
@@ -16,7 +18,13 @@ from backend.ask.running import RunningQuestions
 from backend.connections.service import ConnectionRegistry
 from backend.core.config import Settings
 from backend.core.crypto import load_keyring
-from backend.data.database import known_revisions, make_engine, make_session_factory
+from backend.data.database import (
+    current_revision,
+    make_autocommit_factory,
+    make_engine,
+    make_session_factory,
+)
+from backend.data.revisions import known_revisions
 from backend.demo.target import DemoTargets
 from backend.engines import LazyEngine
 from backend.engines.openai.llm_probe import LlmHealth
@@ -30,6 +38,7 @@ class AppServices:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    autocommit: sessionmaker[Session]  # one statement, one commit (rate limits, sign-in lookup)
     auth: AuthProvider
     connections: ConnectionRegistry
     demo: DemoTargets
@@ -55,13 +64,15 @@ def build_services(settings: Settings) -> AppServices:
         settings=settings,
         engine=engine,
         sessions=sessions,
+        autocommit=make_autocommit_factory(engine),
         auth=build_auth(settings, sessions, keyring),
         connections=connections,
         demo=demo,
         targets=TargetResolver(demo, connections),
         question_engine=LazyEngine(settings),
         health=HealthService(
-            engine,
+            partial(current_revision, engine),
+            unreachable=(SQLAlchemyError,),
             known=known_revisions(),
             version=__version__,
             commit=settings.commit_sha,

@@ -67,6 +67,11 @@ class RunningProcess:
         return self.process.returncode
 
 
+# The backend answers health while its app is still being built (backend.serving); callers
+# here want the whole app, so an answer carrying this header does not count as ready.
+STARTING_HEADER = "X-Backend-Starting"
+
+
 def wait_http(
     url: str, process: subprocess.Popen[bytes], timeout: float, status: int = 200
 ) -> None:
@@ -77,7 +82,7 @@ def wait_http(
             raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
         try:
             response = httpx.get(url, timeout=2.0)
-            if response.status_code == status:
+            if response.status_code == status and STARTING_HEADER not in response.headers:
                 return
             last = f"HTTP {response.status_code}"
         except httpx.TransportError as error:

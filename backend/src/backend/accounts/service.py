@@ -15,7 +15,7 @@ def profile(session: Session, settings: Settings, user_id: str) -> Profile:
     user = repository.get_user(session, user_id)
     period = quota.monthly_period()
     limit = settings.free_monthly_quota
-    left = quota.remaining(session, f"user:{user_id}", limit=limit, period=period)
+    left = quota.remaining(session, [f"user:{user_id}"], limit=limit, period=period)
     return Profile(
         id=user.id,
         email=user.email,

@@ -1,7 +1,9 @@
 """Request-scoped dependencies as named ``Annotated`` aliases, so route signatures stay short.
 
 Routes reach the app's shared parts only through ``ServicesDep`` (built once in
-``wiring.build_services``), never through ``app.state`` directly.
+``wiring.build_services``), never through ``app.state`` directly. Dependencies that only read
+the request are ``async``, so FastAPI runs them on the event loop instead of handing each to a
+worker thread and back; those that touch the database stay sync (run in the thread pool).
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ from backend.api.rate_limits import limit_principal
 from backend.core.config import Settings
 from backend.core.errors import InvalidInput, Unauthorized
 from backend.core.principal import Principal
-from backend.data.database import transaction
+from backend.data.database import statements, transaction
 from backend.wiring import AppServices
 
 _ANON_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
-def get_services(request: Request) -> AppServices:
+async def get_services(request: Request) -> AppServices:
     services: AppServices = request.app.state.services
     return services
 
@@ -33,7 +35,7 @@ def get_services(request: Request) -> AppServices:
 ServicesDep = Annotated[AppServices, Depends(get_services)]
 
 
-def get_settings(services: ServicesDep) -> Settings:
+async def get_settings(services: ServicesDep) -> Settings:
     return services.settings
 
 
@@ -53,7 +55,7 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def bearer_token(request: Request) -> str | None:
+async def bearer_token(request: Request) -> str | None:
     header = request.headers.get("Authorization")
     if header is None:
         return None
@@ -69,12 +71,12 @@ BearerToken = Annotated[str | None, Depends(bearer_token)]
 def get_auth_user(request: Request, services: ServicesDep, token: BearerToken) -> AuthUser | None:
     """The signed-in user behind ``Authorization: Bearer``, or None without the header.
 
-    The token is verified (signature, expiry, live session) on every request, in its own short
-    unit of work, so no app-database connection is held for the rest of the request.
+    The token is verified (signature, expiry, live session) on every request: one read that
+    needs no transaction, so no app-database connection is held for the rest of the request.
     """
     if token is None:
         return None
-    with transaction(services.sessions) as session:
+    with statements(services.autocommit) as session:
         user = services.auth.authenticate(session, token)
     identify(request, user.user_id)
     limit_principal(request, user_id=user.user_id, anon_id=None)
@@ -96,7 +98,7 @@ def get_principal(request: Request, user: MaybeUser) -> Principal:
     )
 
 
-def get_current_user(user: MaybeUser) -> AuthUser:
+async def get_current_user(user: MaybeUser) -> AuthUser:
     if user is None:
         raise Unauthorized("Sign in to use this; send 'Authorization: Bearer <access token>'.")
     return user

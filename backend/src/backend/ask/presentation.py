@@ -51,16 +51,24 @@ def _is_number(value: object) -> bool:
 
 
 def _aggregates(sql: str | None) -> dict[str, tuple[str, str | None]]:
-    """Output column → (aggregate, the column it aggregates) for the query's select list."""
+    """Output column → (aggregate, the column it aggregates) for the query's select list.
+
+    The tree is the guard's own (the SQL shown is the text it regenerated), parsed again only
+    when the guard no longer holds it.
+    """
     if not sql:
         return {}
     from sqlglot import exp, parse_one
     from sqlglot.errors import SqlglotError
 
-    try:
-        tree = parse_one(sql)
-    except SqlglotError:
-        return {}
+    from backend.safety.guard import checked_tree
+
+    tree = checked_tree(sql)
+    if tree is None:
+        try:
+            tree = parse_one(sql)
+        except SqlglotError:
+            return {}
     found: dict[str, tuple[str, str | None]] = {}
     for projection in getattr(tree, "expressions", []):
         if not isinstance(projection, exp.Expression):

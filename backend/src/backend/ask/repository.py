@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.core.principal import Principal
-from backend.data.models import Conversation, QueryRecord
+from backend.data.models import Conversation, QueryRecord, new_id
 
 
 def owned_conversation(
@@ -65,11 +65,14 @@ def liked(
 
 
 def new_conversation(session: Session, principal: Principal, connection_key: str | None) -> str:
+    """Its id is made here, so the row is written with the turn that starts it (one flush)."""
     conversation = Conversation(
-        user_id=principal.user_id, anon_id=principal.anon_id, connection_id=connection_key
+        id=new_id(),
+        user_id=principal.user_id,
+        anon_id=principal.anon_id,
+        connection_id=connection_key,
     )
     session.add(conversation)
-    session.flush()
     return conversation.id
 
 

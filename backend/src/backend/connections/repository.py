@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from backend.data.models import Connection, ConnectionTable
 from backend.data.ownership import load_owned
@@ -14,6 +14,13 @@ from backend.data.ownership import load_owned
 def owned(session: Session, user_id: str, connection_id: str) -> Connection:
     """Someone else's connection answers 404 like a missing one."""
     return load_owned(session, Connection, connection_id, user_id, "connection")
+
+
+def owned_for_query(session: Session, user_id: str, connection_id: str) -> Connection:
+    """``owned`` without reading the cached scan (JSON of every table) unless it is asked for:
+    questions use the scan already parsed in memory while its ``scanned_at`` is unchanged."""
+    options = defer(Connection.schema_cache)
+    return load_owned(session, Connection, connection_id, user_id, "connection", options)
 
 
 def count_owned(session: Session, user_id: str) -> int:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from backend.connections import repository
 from backend.connections.pools import PoolCache, ServerIdentity, make_target_engine
 from backend.connections.urls import ConnectionSpec, parse, vet_destination
+from backend.core.bounded import BoundedCache
 from backend.core.config import Settings
 from backend.core.crypto import DecryptionFailed, KeyRing
 from backend.core.dialects import Dialect
@@ -35,6 +36,9 @@ from backend.targets.target import QueryTarget
 log = logging.getLogger(__name__)
 
 DIALECT = Dialect.POSTGRES
+# Parsed scans kept per (connection id, scan time): a rescan on any replica changes the time,
+# so a question never sees a stale schema; the bound caps the memory whatever the traffic.
+SCHEMA_CACHE_SIZE = 256
 
 
 class ConnectionFailed(AppError):
@@ -108,6 +112,9 @@ class ConnectionRegistry:
         self._identity: ServerIdentity | None = None
         self._identity_lock = threading.Lock()
         self._pools = PoolCache()
+        self._schemas: BoundedCache[tuple[str, datetime], SchemaInfo] = BoundedCache(
+            SCHEMA_CACHE_SIZE
+        )
         GATE.configure(
             total=settings.user_db_max_concurrent, per_target=settings.target_max_concurrent
         )
@@ -189,19 +196,31 @@ class ConnectionRegistry:
 
     # -- targets -------------------------------------------------------------------------------
     def target(self, session: Session, user_id: str, connection_id: str) -> QueryTarget:
-        row = repository.owned(session, user_id, connection_id)
+        row = repository.owned_for_query(session, user_id, connection_id)
         engine = self._engine(row)
-        if row.schema_cache is None:
-            self._store_scan(session, row, self._scan(engine, row))
+        info = self._schema(session, row, engine)
         enabled = frozenset(t.table_name for t in repository.tables(session, row.id) if t.enabled)
         return QueryTarget(
             key=row.id,
             engine=engine,
             dialect=DIALECT,
             db_schema=None,
-            schema_info=SchemaInfo.from_dict(row.schema_cache or {"dialect": DIALECT}),
+            schema_info=info,
             enabled_tables=enabled,
         )
+
+    def _schema(self, session: Session, row: Connection, engine: Engine) -> SchemaInfo:
+        """The connection's scan, parsed once per scan (scanned first if it never was)."""
+        if row.scanned_at is not None:
+            known = self._schemas.get((row.id, row.scanned_at))
+            if known is not None:
+                return known
+        if row.schema_cache is None:  # loads the deferred column
+            self._store_scan(session, row, self._scan(engine, row))
+        info = SchemaInfo.from_dict(row.schema_cache or {"dialect": DIALECT})
+        if row.scanned_at is not None:
+            self._schemas.put((row.id, row.scanned_at), info)
+        return info
 
     def dispose(self) -> None:
         self._pools.dispose_all()

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.core.config import Settings
-
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+from backend.data.revisions import MIGRATIONS_DIR, known_revisions
 
 
 def make_engine(settings: Settings, *, url: str | None = None) -> Engine:
@@ -53,6 +50,23 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def make_autocommit_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions whose every statement commits on its own, for units of one atomic statement
+    each (a rate-limit count, the sign-in lookup): no BEGIN or COMMIT round trip, and nothing
+    held locked after the statement. The same pool as ``make_session_factory``'s."""
+    return sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+    )
+
+
+@contextmanager
+def statements(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of independent statements (from ``make_autocommit_factory``): each one is
+    already committed when it returns, whatever is raised later."""
+    with factory() as session:
+        yield session
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A unit of work: commit on success, roll back on error. Services flush, never commit."""
@@ -74,46 +88,6 @@ def _alembic_config(engine: Engine | None) -> Any:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
     return config
-
-
-def known_revisions() -> list[str]:
-    """Every migration this code ships, newest first (read once at start-up).
-
-    Read from the ``revision``/``down_revision`` literals our script template writes, not through
-    alembic's ScriptDirectory: importing alembic (mako, every dialect's DDL) costs about half a
-    second of each start. History must stay linear (one head, no merges), as it is today.
-    """
-    parents: dict[str, str | None] = {}
-    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
-        literals = _literals(path, ("revision", "down_revision"))
-        own, parent = literals.get("revision"), literals.get("down_revision")
-        if not isinstance(own, str) or not (parent is None or isinstance(parent, str)):
-            raise RuntimeError(f"{path.name}: revision ids must be plain strings (linear history)")
-        parents[own] = parent
-    heads = set(parents) - set(parents.values())
-    if len(heads) != 1:
-        raise RuntimeError(f"migrations must have exactly one head, found {sorted(heads)}")
-    chain: list[str] = []
-    revision: str | None = heads.pop()
-    while revision is not None:
-        if revision not in parents or revision in chain:
-            raise RuntimeError(f"migration history is broken at {revision!r}")
-        chain.append(revision)
-        revision = parents[revision]
-    if len(chain) != len(parents):
-        raise RuntimeError("some migrations are not on the chain from the head")
-    return chain
-
-
-def _literals(path: Path, names: tuple[str, ...]) -> dict[str, object]:
-    """Module-level ``name = <literal>`` assignments of a Python file, without running it."""
-    found: dict[str, object] = {}
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-            if isinstance(target, ast.Name) and target.id in names:
-                found[target.id] = ast.literal_eval(node.value)
-    return found
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

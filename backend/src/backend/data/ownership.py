@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import ExecutableOption
 
 from backend.core.errors import NotFound
 from backend.data.models import Connection, QueryRecord
@@ -14,14 +15,23 @@ from backend.data.models import Connection, QueryRecord
 T = TypeVar("T", Connection, QueryRecord)
 
 
-def load_owned(session: Session, model: type[T], row_id: str, user_id: str, what: str) -> T:
-    """Fetch ``model`` row ``row_id`` only if ``user_id`` owns it; otherwise ``NotFound``."""
+def load_owned(
+    session: Session,
+    model: type[T],
+    row_id: str,
+    user_id: str,
+    what: str,
+    *options: ExecutableOption,
+) -> T:
+    """Fetch ``model`` row ``row_id`` only if ``user_id`` owns it; otherwise ``NotFound``.
+
+    ``options`` shape the load (e.g. defer a large column the caller may not need)."""
     try:
         uuid.UUID(row_id)
     except ValueError:
         raise NotFound(f"No such {what}.") from None
     row = session.execute(
-        select(model).where(model.id == row_id, model.user_id == user_id)
+        select(model).where(model.id == row_id, model.user_id == user_id).options(*options)
     ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"No such {what}.")

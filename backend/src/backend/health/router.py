@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from contract.health import Health, LlmDetail
+from contract.health import Health
 from fastapi import APIRouter, Response
 
 from backend.api.deps import ServicesDep
+from backend.health.service import RETRY_AFTER_SECONDS, public
 
 router = APIRouter(tags=["health"])
 
@@ -19,23 +20,5 @@ def health(services: ServicesDep, response: Response) -> Health:
     report = services.health.check()
     if report.database != "ok":
         response.status_code = 503
-        response.headers["Retry-After"] = "5"
-    llm = None
-    if report.llm_enabled:
-        probe = report.llm
-        llm = LlmDetail(state="checking")
-        if probe is not None:
-            llm = LlmDetail(
-                state="ok" if probe.ok else "failing",
-                mode=probe.mode,
-                latency_ms=probe.latency_ms,
-                context_tokens=probe.context_tokens,
-                detail=probe.detail,
-            )
-    return Health(
-        status="ok" if report.database == "ok" else "degraded",
-        version=report.version,
-        commit=report.commit,
-        database=report.database,
-        llm=llm,
-    )
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return public(report)

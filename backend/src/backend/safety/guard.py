@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import sqlglot
 from sqlglot import exp
 
+from backend.core.bounded import BoundedCache
 from backend.core.config import SQL_CHARS_CEILING
 from backend.core.dialects import Dialect
 from backend.core.errors import ServiceUnavailable
@@ -36,6 +37,7 @@ __all__ = [
     "TableDisabled",
     "check_for_target",
     "check_sql",
+    "checked_tree",
 ]
 
 MAX_TABLES_NAMED = 12  # an unknown table's message lists this many usable ones (helps a repair)
@@ -142,6 +144,18 @@ class GuardBusy(ServiceUnavailable):
     code = "busy"
 
 
+# A verdict depends only on the text and the tables it may name, so a question asked again (the
+# demo's examples, a re-run from history, every replay of a conversation) is not parsed again.
+# Only accepted texts are kept, and only short ones, which bounds the memory held.
+VERDICT_CACHE_SIZE = 1024
+CACHED_SQL_CHARS = 4000
+_VERDICTS: BoundedCache[tuple[object, ...], str] = BoundedCache(VERDICT_CACHE_SIZE)
+# The checked tree of each recent regenerated text, for the steps after the guard that read the
+# query's structure (column formats), so the same SQL is never parsed twice on one question.
+TREE_CACHE_SIZE = 64
+_TREES: BoundedCache[str, exp.Expr] = BoundedCache(TREE_CACHE_SIZE)
+
+
 def check_sql(
     sql: str,
     *,
@@ -160,6 +174,33 @@ def check_sql(
         read = Dialect(dialect)
     except ValueError:
         raise SqlRefused(f"Queries on {dialect} databases are not supported.") from None
+    enabled = None if enabled_tables is None else frozenset(enabled_tables)
+    key = (sql, read, enabled, frozenset(all_tables), db_schema)
+    cacheable = len(sql) <= CACHED_SQL_CHARS
+    if cacheable and (known := _VERDICTS.get(key)) is not None:
+        return known
+    checked, tree = _check_uncached(sql, read, enabled, all_tables, db_schema)
+    if cacheable:
+        _VERDICTS.put(key, checked)
+        _TREES.put(checked, tree)
+    return checked
+
+
+def checked_tree(sql: str) -> exp.Expr | None:
+    """The syntax tree the guard last regenerated ``sql`` from, if it produced that text lately.
+
+    Shared with every later reader of the same text: read it, never change it.
+    """
+    return _TREES.get(sql)
+
+
+def _check_uncached(
+    sql: str,
+    read: Dialect,
+    enabled_tables: Collection[str] | None,
+    all_tables: Collection[str],
+    db_schema: str | None,
+) -> tuple[str, exp.Expr]:
     _check_text(sql)
     if not _CHECK_SLOTS.acquire(timeout=_CHECK_WAIT_SECONDS):
         raise GuardBusy("Many queries are being checked right now; please retry in a moment.")
@@ -170,7 +211,7 @@ def check_sql(
         _check_functions(tree, read)
         _check_tables(tree, read, enabled_tables, all_tables, db_schema)
         try:
-            return tree.sql(dialect=read, comments=False)
+            return tree.sql(dialect=read, comments=False), tree
         except Exception:  # a generator failure must refuse, never run something unchecked
             raise SqlRefused("This SQL could not be prepared safely; please simplify it.") from None
     finally:

@@ -27,12 +27,11 @@ class Allowance:
 
     def check(self, session: Session) -> None:
         """A cheap read up front, so a question that cannot be answered costs no engine work."""
-        for subject in self.subjects:
-            left = quota.remaining(session, subject, limit=self.limit, period=self.period)
-            if left <= 0:
-                raise QuotaExceeded(
-                    self.message, extra={"remaining": 0, "limit": self.limit, **self.extra}
-                )
+        left = quota.remaining(session, self.subjects, limit=self.limit, period=self.period)
+        if left <= 0:
+            raise QuotaExceeded(
+                self.message, extra={"remaining": 0, "limit": self.limit, **self.extra}
+            )
 
     def take(self, session: Session) -> int:
         """Atomically take one question (see ``quota.consume``); what is left afterwards."""

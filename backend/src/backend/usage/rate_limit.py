@@ -3,8 +3,8 @@
 Counting in PostgreSQL (not process memory) makes a limit hold across every replica. One
 ``INSERT … ON CONFLICT DO UPDATE … WHERE hits < limit RETURNING hits`` per key is atomic: the
 conflicting row is locked and the condition re-checked, so concurrent requests never overshoot.
-Callers run this in its own short transaction, never the request's, so a slow request does not
-hold the window row locked and refused requests still count.
+Callers run each count as its own statement, never inside the request's transaction, so a slow
+request does not hold the window row locked and refused requests still count.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from backend.core.errors import TooManyRequests
 from backend.data.models import RateLimitWindow
-from backend.data.upsert import insert_for
+from backend.data.upsert import increment_below
 
 
 def hit(
@@ -27,22 +27,15 @@ def hit(
     now = time.time() if now is None else now
     window_start = int(now // window_seconds) * window_seconds
     for key in keys:
-        values = insert_for(session, RateLimitWindow).values(
-            key=key, window_start=window_start, hits=1
-        )
-        statement = values.on_conflict_do_update(
-            index_elements=[RateLimitWindow.key, RateLimitWindow.window_start],
-            set_={"hits": RateLimitWindow.hits + 1},
-            where=RateLimitWindow.hits < limit,
-        ).returning(RateLimitWindow.hits)
-        hits = session.execute(statement).scalar_one_or_none()
-        if hits is None:
+        row = {"key": key, "window_start": window_start}
+        hits = increment_below(session, RateLimitWindow, [row], counter="hits", limit=limit)
+        if not hits:
             retry_after = max(1, math.ceil(window_start + window_seconds - now))
             raise TooManyRequests(
                 f"Too many requests; please wait {retry_after} s and try again.",
                 retry_after=retry_after,
             )
-        if hits == 1:
+        if hits == [1]:
             # First request of a key's new window: forget every window that has ended, so the
             # table holds one row per active key.
             session.execute(

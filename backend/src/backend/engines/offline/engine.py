@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from backend.core.bounded import BoundedCache
 from backend.engines.base import Commentary, CommentProgress, Draft, Request, Unanswerable
 from backend.engines.commentary import data_commentary, pretty
 from backend.engines.offline.checks import check_plan
@@ -51,6 +52,18 @@ def _with_history(request: Request, vocabulary: Vocabulary) -> Parts:
             continue
         folded = merge(folded, earlier) if folded and is_partial(earlier) else earlier
     return merge(folded, current) if folded else current
+
+
+# The engine is a pure function of the question, the conversation's earlier questions and the
+# schema, so a question asked again (the demo's examples above all) is not read and built again.
+# Refusals are not kept. Schemas are compared by value: a connection's is rebuilt per request.
+DRAFT_CACHE_SIZE = 512
+_DraftKey = tuple[str, SchemaInfo, str, str | None, tuple[str | None, ...]]
+
+
+def _draft_key(request: Request) -> _DraftKey:
+    earlier = tuple(turn.question for turn in request.history)
+    return (request.question, request.schema, request.dialect, request.db_schema, earlier)
 
 
 _OPS = {"in": "=", "not_in": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
@@ -129,8 +142,18 @@ class OfflineEngine:
     def __init__(self, vocabulary: Vocabulary | None = None) -> None:
         # The demo database's own words by default; they apply to its tables only.
         self.vocabulary = demo_vocabulary() if vocabulary is None else vocabulary
+        self._drafts: BoundedCache[_DraftKey, Draft] = BoundedCache(DRAFT_CACHE_SIZE)
 
     def draft(self, request: Request) -> Draft:
+        key = _draft_key(request)
+        draft = self._drafts.get(key)
+        if draft is None:
+            draft = self._draft(request)
+            self._drafts.put(key, draft)
+        # Each answer gets its own chart dict, so no caller can change another's.
+        return replace(draft, chart=dict(draft.chart) if draft.chart else None)
+
+    def _draft(self, request: Request) -> Draft:
         try:
             plan = self._plan(request)
         except Unanswerable as refusal:
