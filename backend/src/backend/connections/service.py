@@ -12,6 +12,7 @@ import threading
 from datetime import UTC, datetime
 
 import psycopg
+import pymysql
 from contract.connections import Connection as PublicConnection
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -34,8 +35,6 @@ from backend.targets.target import QueryTarget
 
 log = logging.getLogger(__name__)
 
-DIALECT = Dialect.POSTGRES
-
 
 class ConnectionFailed(AppError):
     status_code = 422
@@ -57,16 +56,24 @@ def _connect_error(error: DBAPIError, spec: ConnectionSpec, hold: float) -> Conn
         return ConnectionFailed(
             f"The database did not answer within {hold:g} s; please check that it is running."
         )
-    reason = str(error.orig).strip().splitlines()[0] if error.orig else "connection failed"
+    reason = _driver_reason(error.orig) if error.orig else "connection failed"
     if spec.password:
         reason = reason.replace(spec.password, "••••")
     return ConnectionFailed(f"Could not connect to the database: {reason}")
 
 
+def _driver_reason(orig: BaseException) -> str:
+    """The first line of the driver's message; PyMySQL's errors are (code, message) pairs."""
+    args = orig.args
+    text = str(args[1]) if isinstance(orig, pymysql.err.MySQLError) and len(args) > 1 else str(orig)
+    lines = text.strip().splitlines()
+    return lines[0] if lines else type(orig).__name__
+
+
 def _scan(engine: Engine, spec: ConnectionSpec, key: str, hold: float) -> SchemaInfo:
     with GATE.admit(key):
         try:
-            return introspect(engine, dialect=DIALECT)
+            return introspect(engine, dialect=spec.dialect)
         except DBAPIError as error:
             raise _connect_error(error, spec, hold) from None
 
@@ -194,12 +201,13 @@ class ConnectionRegistry:
         if row.schema_cache is None:
             self._store_scan(session, row, self._scan(engine, row))
         enabled = frozenset(t.table_name for t in repository.tables(session, row.id) if t.enabled)
+        dialect = Dialect(row.dialect)
         return QueryTarget(
             key=row.id,
             engine=engine,
-            dialect=DIALECT,
+            dialect=dialect,
             db_schema=None,
-            schema_info=SchemaInfo.from_dict(row.schema_cache or {"dialect": DIALECT}),
+            schema_info=SchemaInfo.from_dict(row.schema_cache or {"dialect": dialect}),
             enabled_tables=enabled,
         )
 
