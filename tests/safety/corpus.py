@@ -355,9 +355,7 @@ MYSQL_ATTACKS: dict[str, str] = {
     "performance_schema": "SELECT * FROM performance_schema.threads",
     "sys schema": "SELECT * FROM sys.processlist",
     "other database": "SELECT * FROM other_db.secrets",
-    "catalog in a subquery": (
-        "SELECT * FROM loans WHERE grade IN (SELECT user FROM mysql.user)"
-    ),
+    "catalog in a subquery": ("SELECT * FROM loans WHERE grade IN (SELECT user FROM mysql.user)"),
     "app table": "SELECT * FROM users",
     "case-different table": "SELECT * FROM CANARY",
     # quoting and unicode tricks

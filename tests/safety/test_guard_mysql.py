@@ -66,14 +66,12 @@ def test_table_names_are_compared_as_written() -> None:
         mysql_check("SELECT COUNT(*) FROM Loans")
     both = frozenset({"Loans", "loans"})
     with pytest.raises(TableDisabled):
-        check_sql(
-            "SELECT * FROM Loans", dialect="mysql", enabled_tables={"loans"}, all_tables=both
-        )
+        check_sql("SELECT * FROM Loans", dialect="mysql", enabled_tables={"loans"}, all_tables=both)
 
 
 def test_the_regenerated_sql_is_written_for_mysql() -> None:
     checked = mysql_check(
-        'SELECT "Charged Off" AS s, `grade`, grade || term FROM loans WHERE purpose = \'it\\\'s\''
+        "SELECT \"Charged Off\" AS s, `grade`, grade || term FROM loans WHERE purpose = 'it\\'s'"
     )
     assert checked == (
         "SELECT 'Charged Off' AS s, `grade`, grade OR term FROM loans WHERE purpose = 'it''s'"

@@ -12,6 +12,7 @@ performance schema, no name resolution.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import pwd
 import secrets
@@ -24,10 +25,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pymysql
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from backend.targets.target import QueryTarget
 
 START_SECONDS = 60.0
 ADMIN = "eaa_admin"
@@ -141,7 +146,9 @@ def _create_admin(base: Path) -> str:
     try:
         with conn.cursor() as cursor:
             cursor.execute(f"CREATE USER '{ADMIN}'@'127.0.0.1' IDENTIFIED BY %s", (password,))
-            cursor.execute(f"GRANT ALL PRIVILEGES ON *.* TO '{ADMIN}'@'127.0.0.1' WITH GRANT OPTION")
+            cursor.execute(
+                f"GRANT ALL PRIVILEGES ON *.* TO '{ADMIN}'@'127.0.0.1' WITH GRANT OPTION"
+            )
     finally:
         conn.close()
     return password
@@ -215,3 +222,120 @@ def test_server() -> Iterator[MariaDbServer]:
         return
     with throwaway_server() as server:
         yield server
+
+
+def create_database(server: MariaDbServer, name: str) -> None:
+    conn = server.connect()
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    finally:
+        conn.close()
+
+
+def drop_database(server: MariaDbServer, name: str) -> None:
+    conn = server.connect()
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    finally:
+        conn.close()
+
+
+def create_reader(server: MariaDbServer, database: str) -> tuple[str, str]:
+    """A normal login that may only read ``database`` (as most users' own logins are)."""
+    user = f"r_{secrets.token_hex(6)}"
+    password = secrets.token_urlsafe(18)
+    conn = server.connect()
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(f"CREATE USER '{user}'@'%%' IDENTIFIED BY %s", (password,))
+            cursor.execute(f"GRANT SELECT ON `{database}`.* TO '{user}'@'%'")
+    finally:
+        conn.close()
+    return user, password
+
+
+def _demo_column(spec: str) -> str:
+    """The demo catalogue's PostgreSQL column type in MySQL's words (keys added separately)."""
+    spec = spec.split(" REFERENCES ", 1)[0]
+    for postgres, mysql in (("integer", "INT"), ("numeric", "DECIMAL"), ("text", "VARCHAR(255)")):
+        spec = spec.replace(postgres, mysql)
+    return spec
+
+
+def _tsv_value(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def load_demo(server: MariaDbServer, database: str) -> None:
+    """The generated demo (the rows PostgreSQL and SQLite get), with its keys, in ``database``.
+
+    Sent as tab-separated text with ``LOAD DATA LOCAL`` (this setup connection only): a few
+    times faster than INSERTs, which matters at the start of a test session.
+    """
+    from backend.demo.catalogue import TABLES
+    from backend.demo.generate import generate
+
+    dataset = generate()
+    conn = pymysql.connect(
+        host=server.host,
+        port=server.port,
+        user=server.admin_user,
+        password=server.admin_password,
+        database=database,
+        autocommit=True,
+        charset="utf8mb4",
+        local_infile=True,
+        read_timeout=120,
+    )
+    try:
+        with conn.cursor() as cursor, tempfile.TemporaryDirectory() as folder:
+            for name, columns in TABLES.items():
+                parts = [f"{c.name} {_demo_column(c.postgres)}" for c in columns]
+                parts += [
+                    f"FOREIGN KEY ({c.name}) REFERENCES borrowers ({c.name})"
+                    for c in columns
+                    if " REFERENCES " in c.postgres
+                ]
+                cursor.execute(f"CREATE TABLE {name} ({', '.join(parts)}) ENGINE=InnoDB")
+                path = Path(folder) / f"{name}.tsv"
+                with path.open("w", encoding="utf-8") as out:
+                    for row in dataset.rows(name):
+                        out.write("\t".join(_tsv_value(v) for v in row) + "\n")
+                cursor.execute(
+                    f"LOAD DATA LOCAL INFILE %s INTO TABLE {name} CHARACTER SET utf8mb4",
+                    (str(path),),
+                )
+            cursor.execute("ANALYZE TABLE borrowers, loans")
+            cursor.fetchall()
+    finally:
+        conn.close()
+
+
+def query_target(url: str, *, key: str, hold_seconds: float = 60.0) -> QueryTarget:
+    """A user's connection to ``url`` as the app builds it (pooled, vetted, scanned)."""
+    from backend.connections.pools import make_target_engine
+    from backend.connections.urls import parse
+    from backend.core.dialects import Dialect
+    from backend.targets.introspect import introspect
+    from backend.targets.target import QueryTarget
+
+    spec = parse(url, None, "disable")
+    engine = make_target_engine(
+        spec,
+        pooled=True,
+        hostaddr=spec.host,
+        app_identity=lambda: None,
+        hold_seconds=hold_seconds,
+        pool_max=5,
+    )
+    info = introspect(engine, dialect=Dialect.MYSQL)
+    return QueryTarget(key, engine, Dialect.MYSQL, None, info, None)

@@ -96,9 +96,7 @@ def pymysql_params(
 def mysql_connector(
     spec: ConnectionSpec, hostaddr: str, *, connect_seconds: float, io_seconds: float
 ) -> Callable[[], MysqlConnection]:
-    params = pymysql_params(
-        spec, hostaddr, connect_seconds=connect_seconds, io_seconds=io_seconds
-    )
+    params = pymysql_params(spec, hostaddr, connect_seconds=connect_seconds, io_seconds=io_seconds)
 
     def connect() -> MysqlConnection:
         conn = pymysql.connect(**params)
