@@ -167,8 +167,13 @@ def make_target_engine(
     creator: Callable[[], Any]
     if spec.dialect == Dialect.MYSQL:
         url = "mysql+pymysql://"
+        # The socket timeouts outlast the checkout deadline, which fires first and so reports a
+        # timeout (a socket timeout would look like a lost connection and be retried).
         creator = mysql_connector(
-            spec, hostaddr, connect_seconds=CONNECT_TIMEOUT_SECONDS, io_seconds=hold_seconds
+            spec,
+            hostaddr,
+            connect_seconds=CONNECT_TIMEOUT_SECONDS,
+            io_seconds=hold_seconds + CONNECT_TIMEOUT_SECONDS,
         )
     else:
         url = "postgresql+psycopg://"

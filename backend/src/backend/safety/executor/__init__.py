@@ -1,8 +1,8 @@
 """Run one checked query read-only, within time, row and byte caps; values come back JSON-safe.
 
 Layers below the SQL guard, each able to stop a write on its own, one module per database
-(``postgres``, ``mysql``, ``sqlite``); ``values`` turns and caps what comes back, ``failures`` says what
-went wrong in words a person can act on and retries lost connections.
+(``postgres``, ``mysql``, ``sqlite``); ``values`` turns and caps what comes back, ``failures``
+says what went wrong in words a person can act on and retries lost connections.
 
 Resources: every run passes the work gate (``targets.gate``: a bounded number at once, per
 process and per database, the rest refused with 503). Rows are fetched in small, growing
