@@ -1,4 +1,4 @@
-"""Fixtures of the ask tests: the demo on both databases, an app database, a fake OpenAI."""
+"""Fixtures of the ask tests: the demo on each database, an app database, a fake OpenAI."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from backend.data.database import make_engine
 from backend.demo.load import load_postgres
 from backend.demo.target import DemoTargets
 from backend.targets.target import QueryTarget
+from devkit import mariadb
 from devkit.fake_openai import FakeOpenAI, running_fake_openai
 from devkit.keys import new_encryption_key
 from psycopg import sql
@@ -58,3 +59,14 @@ def app_sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
 def fake_openai() -> Iterator[FakeOpenAI]:
     with running_fake_openai() as fake:
         yield fake
+
+
+@pytest.fixture(scope="session")
+def demo_mysql(mysql_server: mariadb.MariaDbServer, mysql_demo: str) -> Iterator[QueryTarget]:
+    """The same generated demo on a real MariaDB server, as a user's connection (normal login)."""
+    user, password = mariadb.create_reader(mysql_server, mysql_demo)
+    target = mariadb.query_target(
+        mysql_server.url(mysql_demo, user=user, password=password), key="mysql-demo"
+    )
+    yield target
+    target.engine.dispose()
