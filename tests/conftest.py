@@ -2,8 +2,9 @@
 
 ``TEST_DATABASE_URL`` (a server the caller provides; the role needs CREATEDB) replaces the
 throwaway server; ``TEST_MYSQL_URL`` likewise replaces the throwaway MariaDB server (a login
-that may create databases and users), started only by tests that ask for it. Each test that asks for ``pg_url`` gets its own database cloned from a
-migrated template, so tests can run real server processes and still be isolated.
+that may create databases and users), started only by tests that ask for it. Each test that
+asks for ``pg_url`` gets its own database cloned from a migrated template, so tests can run
+real server processes and still be isolated.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from pathlib import Path
 import psycopg
 import pytest
 from backend.targets.target import QueryTarget
-from devkit import mariadb
 from devkit.postgres import throwaway_server
 from psycopg import sql
 from sqlalchemy.engine import make_url
+
+from devkit import mariadb
 
 TEMPLATE_DB = "eaa_test_template"
 

@@ -13,12 +13,12 @@ from backend.data.database import make_engine
 from backend.demo.load import load_postgres
 from backend.demo.target import DemoTargets
 from backend.targets.target import QueryTarget
-from devkit import mariadb
 from devkit.fake_openai import FakeOpenAI, running_fake_openai
 from devkit.keys import new_encryption_key
 from psycopg import sql
 from sqlalchemy.orm import Session, sessionmaker
 
+from devkit import mariadb
 from tests.conftest import with_database
 
 

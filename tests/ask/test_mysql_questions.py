@@ -47,9 +47,11 @@ def test_offline_sql_is_written_in_mysql(demo_mysql: QueryTarget, question: str)
     draft = OfflineEngine().draft(
         Request(question, demo_mysql.enabled_schema(), demo_mysql.dialect, None)
     )
-    assert "`loans`" in draft.sql and '"' not in draft.sql
+    assert "`loans`" in draft.sql
+    assert '"' not in draft.sql
     assert "DECIMAL(65, 10)" in draft.sql or "DATE_FORMAT" in draft.sql
-    assert "TO_CHAR" not in draft.sql.upper() and "STRFTIME" not in draft.sql.upper()
+    assert "TO_CHAR" not in draft.sql.upper()
+    assert "STRFTIME" not in draft.sql.upper()
     sqlglot.parse_one(draft.sql, read="mysql")
 
 
@@ -77,7 +79,8 @@ def test_openai_engine_is_told_mysql_and_its_mysql_runs(
     prompt = system_prompt(fake_openai.chat_requests()[0])
     assert "read-only MySQL SELECT" in prompt
     assert "backticks" in prompt
-    assert "`loans`" in answer["sql"] and "DATE_FORMAT" in answer["sql"]
+    assert "`loans`" in answer["sql"]
+    assert "DATE_FORMAT" in answer["sql"]
     yearly = "SELECT to_char(issue_date, 'YYYY'), COUNT(*) FROM loans GROUP BY 1 ORDER BY 1"
     on_postgres = run_readonly(demo_postgres, yearly, row_cap=100, timeout_seconds=15).rows
     assert normalise(answer["rows"], True) == normalise(on_postgres, True)

@@ -23,8 +23,8 @@ from backend.safety.executor import QueryTimeout, run_readonly
 from backend.safety.executor.values import ByteCaps
 from backend.safety.guard import SqlRefused, check_sql
 from backend.targets.target import QueryTarget
-from devkit import mariadb
 
+from devkit import mariadb
 from tests.safety.conftest import CANARY_ROWS
 from tests.safety.corpus import MYSQL_ATTACKS
 
@@ -206,7 +206,7 @@ REFUSED_BY_THE_SERVER = [
 
 @pytest.mark.parametrize("sql", REFUSED_BY_THE_SERVER)
 def test_each_write_is_refused_with_a_reason(sql: str, admin: QueryTarget) -> None:
-    with pytest.raises(SqlRefused, match="change data|not allowed"):
+    with pytest.raises(SqlRefused, match=r"change data|not allowed"):
         run_readonly(admin, sql, row_cap=10, timeout_seconds=TIMEOUT)
 
 

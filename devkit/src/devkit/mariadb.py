@@ -59,7 +59,7 @@ class MariaDbServer:
         auth = f"{quote(login)}:{quote(secret)}" if secret else quote(login)
         return f"mysql://{auth}@{self.host}:{self.port}/{database}"
 
-    def connect(self, database: str | None = None) -> pymysql.connections.Connection:  # type: ignore[type-arg]
+    def connect(self, database: str | None = None) -> pymysql.connections.Connection:
         """An autocommit administrator connection, for setting up and checking data."""
         return pymysql.connect(
             host=self.host,

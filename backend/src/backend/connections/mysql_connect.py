@@ -30,7 +30,7 @@ from backend.connections.urls import ConnectionSpec
 SQL_MODE = "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 PROGRAM_NAME = "eaa-assistant"
 
-MysqlConnection = pymysql.connections.Connection  # type: ignore[type-arg]
+MysqlConnection = pymysql.connections.Connection
 
 
 def is_mariadb(conn: Any) -> bool:
@@ -113,7 +113,7 @@ def mysql_connector(
 
 def socket_fileno(conn: MysqlConnection) -> int:
     """The connection's socket, for the client-side deadline (PyMySQL keeps it as ``_sock``)."""
-    sock = conn._sock
+    sock = getattr(conn, "_sock", None)
     if sock is None:
         raise pymysql.err.InterfaceError(0, "the connection is closed")
     return int(sock.fileno())

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.tokens import TokenType
+from sqlglot.tokenizer_core import TokenType
 
 from backend.core.config import SQL_CHARS_CEILING
 from backend.core.dialects import Dialect
