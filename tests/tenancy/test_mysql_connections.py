@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from devkit import mariadb
 
+from devkit import mariadb
 from tests.tenancy.conftest import bearer, register
 
 
