@@ -154,8 +154,40 @@ def _create_admin(base: Path) -> str:
     return password
 
 
+def _self_signed_certificate(folder: Path) -> list[str]:
+    """A key and a self-signed certificate for ``localhost``, valid for a day."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (folder / "server-key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    (folder / "server-cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return [f"--ssl-cert={folder / 'server-cert.pem'}", f"--ssl-key={folder / 'server-key.pem'}"]
+
+
 @contextmanager
-def throwaway_server() -> Iterator[MariaDbServer]:
+def throwaway_server(*, tls: bool = False) -> Iterator[MariaDbServer]:
+    """A fresh server; with ``tls`` it also offers TLS (a self-signed certificate)."""
     install = _binary("mariadb-install-db", "mysql_install_db")
     server_binary = _binary("mariadbd", "mysqld")
     user = _server_user()
@@ -168,6 +200,10 @@ def throwaway_server() -> Iterator[MariaDbServer]:
             shutil.chown(path, user)
     port = _free_port()
     process: subprocess.Popen[bytes] | None = None
+    extra = _self_signed_certificate(base / "tmp") if tls else []
+    if user:
+        for pem in (base / "tmp").glob("*.pem"):
+            shutil.chown(pem, user)
     try:
         subprocess.run(
             [
@@ -186,7 +222,7 @@ def throwaway_server() -> Iterator[MariaDbServer]:
             timeout=START_SECONDS,
         )
         process = subprocess.Popen(
-            [server_binary, *_server_args(base, port)],
+            [server_binary, *_server_args(base, port), *extra],
             user=user,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -320,7 +356,9 @@ def load_demo(server: MariaDbServer, database: str) -> None:
         conn.close()
 
 
-def query_target(url: str, *, key: str, hold_seconds: float = 60.0) -> QueryTarget:
+def query_target(
+    url: str, *, key: str, hold_seconds: float = 60.0, ssl_mode: str = "disable"
+) -> QueryTarget:
     """A user's connection to ``url`` as the app builds it (pooled, vetted, scanned)."""
     from backend.connections.pools import make_target_engine
     from backend.connections.urls import parse
@@ -328,7 +366,7 @@ def query_target(url: str, *, key: str, hold_seconds: float = 60.0) -> QueryTarg
     from backend.targets.introspect import introspect
     from backend.targets.target import QueryTarget
 
-    spec = parse(url, None, "disable")
+    spec = parse(url, None, ssl_mode)
     engine = make_target_engine(
         spec,
         pooled=True,
