@@ -84,3 +84,18 @@ def test_postgres_only_function_names_are_not_allowed_on_mysql() -> None:
         assert name not in MYSQL_FUNCTIONS
         with pytest.raises(SqlRefused, match="not allowed"):
             mysql_check(f"SELECT {name}(issue_date) FROM loans")
+
+
+def test_a_column_named_user_is_a_column() -> None:
+    """MySQL reads unquoted ``user`` as a column; its session functions need brackets."""
+    accounts = frozenset({"accounts"})
+    checked = check_sql(
+        "SELECT user, COUNT(*) FROM accounts GROUP BY user",
+        dialect="mysql",
+        enabled_tables=None,
+        all_tables=accounts,
+    )
+    assert checked == "SELECT user, COUNT(*) FROM accounts GROUP BY user"
+    for session in ("SELECT CURRENT_USER", "SELECT CURRENT_USER()", "SELECT SESSION_USER()"):
+        with pytest.raises(SqlRefused, match="not allowed"):
+            check_sql(session, dialect="mysql", enabled_tables=None, all_tables=accounts)

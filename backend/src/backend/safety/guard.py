@@ -214,7 +214,7 @@ def check_sql(
     try:
         _check_size(sql, read)
         tree = _parse_single(sql, read)
-        _check_shape(tree)
+        _check_shape(tree, read)
         _check_functions(tree, read)
         _check_tables(tree, read, enabled_tables, all_tables, db_schema)
         try:
@@ -298,7 +298,7 @@ def _describe(node: exp.Expr) -> str:
     return f"a {node.key.upper()} statement"
 
 
-def _check_shape(tree: exp.Expr) -> None:
+def _check_shape(tree: exp.Expr, dialect: str) -> None:
     if not isinstance(tree, _QUERY_ROOTS):
         raise SqlRefused(f"Only read-only SELECT queries can run; this SQL is {_describe(tree)}.")
     for node in tree.walk():
@@ -317,23 +317,25 @@ def _check_shape(tree: exp.Expr) -> None:
                 f"OPERATOR({node.args.get('operator')}) is not allowed: only built-in "
                 "operators (pg_catalog) can be named."
             )
-        if isinstance(node, exp.Column) and _is_session_word(node):
+        if isinstance(node, exp.Column) and _is_session_word(node, dialect):
             raise SqlRefused(
                 f"'{node.name}' reads the database session, not data; it is not allowed."
             )
 
 
-# Unquoted, PostgreSQL reads these as the session's identity, never as a column.
+# Unquoted, PostgreSQL reads these as the session's identity, never as a column. MySQL reads
+# them as columns (its session functions need brackets, and are not allowed).
 _SESSION_WORDS = frozenset(
     {"user", "current_user", "session_user", "current_role", "system_user", "current_catalog",
      "current_schema"}
 )  # fmt: skip
 
 
-def _is_session_word(node: exp.Column) -> bool:
+def _is_session_word(node: exp.Column, dialect: str) -> bool:
     ident = node.this
     return (
-        not node.table
+        dialect != Dialect.MYSQL
+        and not node.table
         and isinstance(ident, exp.Identifier)
         and not ident.quoted
         and ident.name.lower() in _SESSION_WORDS

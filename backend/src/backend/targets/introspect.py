@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, column, func, inspect, select, table, text, types
-from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -91,8 +90,9 @@ def column_kind(sql_type: Any) -> ColumnKind:
 
 
 def _is_mysql_boolean(sql_type: Any) -> bool:
-    """MySQL's BOOLEAN is TINYINT(1), and reflects as that."""
-    return isinstance(sql_type, mysql.TINYINT) and getattr(sql_type, "display_width", None) == 1
+    """MySQL's BOOLEAN is TINYINT(1), and reflects as that (named, not imported: SQLAlchemy's
+    MySQL dialect loads only when a MySQL database is connected)."""
+    return type(sql_type).__name__ == "TINYINT" and getattr(sql_type, "display_width", 0) == 1
 
 
 @dataclass(frozen=True)
