@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from backend.connections.mysql_connect import SQL_MODE
 from backend.core.errors import AppError
-from backend.safety.executor import QueryTimeout, run_readonly
+from backend.safety.executor import QueryTimeout, run_readonly, stream_readonly
 from backend.safety.executor.values import ByteCaps
 from backend.safety.guard import SqlRefused, check_sql
 from backend.targets.target import QueryTarget
@@ -287,3 +287,17 @@ def test_caps_apply_while_rows_are_read(admin: QueryTarget) -> None:
     assert all(len(str(row[0]).encode()) <= 500 + len("…".encode()) for row in cut.rows)
     assert time.monotonic() - started < 5
     assert_session_is_clean(admin)
+
+
+def test_a_csv_export_reads_to_its_cap_and_returns_the_connection(reader: QueryTarget) -> None:
+    """``stream_readonly`` (CSV export) spools its rows before the first byte is sent."""
+    exported = list(
+        stream_readonly(
+            reader, "SELECT loan_id, grade FROM loans ORDER BY loan_id", row_cap=1000,
+            timeout_seconds=5,
+        )
+    )  # fmt: skip
+    assert exported[0] == ["loan_id", "grade"]
+    assert len(exported) == 1 + 1000
+    assert exported[1][0] == 1
+    assert_session_is_clean(reader)
