@@ -26,6 +26,7 @@
         pkgs.ruff
         pkgs.postgresql_18 # initdb, pg_ctl, postgres: the tests' throwaway server (Railway runs 18)
         pkgs.libpq # the client library, for psycopg's non-binary build
+        pkgs.mariadb # mariadb-install-db, mariadbd: the tests' throwaway MySQL-family server
         pkgs.actionlint
         pkgs.nodejs # renders .railway/railway.ts with the Railway SDK (tests, deploy job)
       ];

@@ -64,7 +64,8 @@ def railway_sdk(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """The test suite against a real PostgreSQL (throwaway server or TEST_DATABASE_URL)."""
+    """The test suite against real PostgreSQL and MariaDB (throwaway servers, or
+    TEST_DATABASE_URL / TEST_MYSQL_URL)."""
     sync(session, "test")
     railway_sdk(session)
     session.run("pytest", *(session.posargs or ["tests"]))

@@ -1,8 +1,10 @@
 """Shared fixtures: a real PostgreSQL for the whole session, a fresh database per test.
 
 ``TEST_DATABASE_URL`` (a server the caller provides; the role needs CREATEDB) replaces the
-throwaway server. Each test that asks for ``pg_url`` gets its own database cloned from a
-migrated template, so tests can run real server processes and still be isolated.
+throwaway server; ``TEST_MYSQL_URL`` likewise replaces the throwaway MariaDB server (a login
+that may create databases and users), started only by tests that ask for it. Each test that
+asks for ``pg_url`` gets its own database cloned from a migrated template, so tests can run
+real server processes and still be isolated.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from backend.targets.target import QueryTarget
 from devkit.postgres import throwaway_server
 from psycopg import sql
 from sqlalchemy.engine import make_url
+
+from devkit import mariadb
 
 TEMPLATE_DB = "eaa_test_template"
 
@@ -105,3 +109,23 @@ def demo_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueryTarge
     demo = DemoTargets(Settings(data_dir=data_dir))
     yield demo.target()
     demo.dispose()
+
+
+MYSQL_DEMO_DB = "eaa_demo"
+
+
+@pytest.fixture(scope="session")
+def mysql_server() -> Iterator[mariadb.MariaDbServer]:
+    """A real MariaDB server (throwaway, or the one ``TEST_MYSQL_URL`` names)."""
+    with mariadb.test_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def mysql_demo(mysql_server: mariadb.MariaDbServer) -> Iterator[str]:
+    """The name of a database on ``mysql_server`` holding the generated demo (loaded once)."""
+    database = f"{MYSQL_DEMO_DB}_{os.getpid()}"
+    mariadb.create_database(mysql_server, database)
+    mariadb.load_demo(mysql_server, database)
+    yield database
+    mariadb.drop_database(mysql_server, database)

@@ -1,4 +1,4 @@
-"""Fixtures of the ask tests: the demo on both databases, an app database, a fake OpenAI."""
+"""Fixtures of the ask tests: the demo on each database, an app database, a fake OpenAI."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from devkit.keys import new_encryption_key
 from psycopg import sql
 from sqlalchemy.orm import Session, sessionmaker
 
+from devkit import mariadb
 from tests.conftest import with_database
 
 
@@ -58,3 +59,14 @@ def app_sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
 def fake_openai() -> Iterator[FakeOpenAI]:
     with running_fake_openai() as fake:
         yield fake
+
+
+@pytest.fixture(scope="session")
+def demo_mysql(mysql_server: mariadb.MariaDbServer, mysql_demo: str) -> Iterator[QueryTarget]:
+    """The same generated demo on a real MariaDB server, as a user's connection (normal login)."""
+    user, password = mariadb.create_reader(mysql_server, mysql_demo)
+    target = mariadb.query_target(
+        mysql_server.url(mysql_demo, user=user, password=password), key="mysql-demo"
+    )
+    yield target
+    target.engine.dispose()

@@ -122,7 +122,7 @@ def test_flake_shows_shells_checks_and_formatter_for_every_system(
     assert original == (REPO_ROOT / "flake.lock").read_text(), "an override must not re-lock"
 
 
-def test_dev_shell_pins_python_uv_postgres_and_node(
+def test_dev_shell_pins_python_uv_postgres_mariadb_and_node(
     nix: str, flake_dir: Path, stub_dir: Path
 ) -> None:
     shell = f"path:{flake_dir}#devShells.x86_64-linux.default"
@@ -135,6 +135,7 @@ def test_dev_shell_pins_python_uv_postgres_and_node(
         "ruff-stub",
         "postgresql-18-stub",
         "libpq-stub",
+        "mariadb-stub",
         "actionlint-stub",
         "nodejs-stub",
     }

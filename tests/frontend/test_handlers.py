@@ -308,3 +308,23 @@ def test_connections_need_an_account(stack: Stack) -> None:
         api_name="/test_connection",
     )  # fmt: skip
     assert "Sign in" in message
+
+
+def test_connections_offer_mysql_and_test_a_mariadb_database(
+    stack: Stack, mysql_server: Any, mysql_demo: str
+) -> None:
+    """Choosing "MySQL / MariaDB" shows its URL and .env spelling; a MariaDB URL is tested
+    through the same handler as a PostgreSQL one."""
+    client = stack.client()
+    url_box, env_box = client.predict("MySQL / MariaDB", api_name="/connection_kind")
+    assert url_box["placeholder"] == "mysql://user:password@host:3306/dbname"
+    assert "MYSQL_HOST" in env_box["label"]
+    url_box, _ = client.predict("PostgreSQL", api_name="/connection_kind")
+    assert url_box["placeholder"].startswith("postgresql://")
+
+    tested, _ = client.predict(
+        stack.register(), mysql_server.url(mysql_demo), None, "disable",
+        api_name="/test_connection",
+    )  # fmt: skip
+    assert tested.startswith("✓ Connected to mysql://"), tested
+    assert "(MySQL / MariaDB, 2 tables)" in tested

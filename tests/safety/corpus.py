@@ -240,3 +240,183 @@ SQLITE_ALLOWED: dict[str, str] = {
     ),
     "case-insensitive table name": "SELECT COUNT(*) FROM LOANS",
 }
+
+# MySQL and MariaDB: the same families, in their spelling, plus what only they have (user
+# variables, SELECT … INTO OUTFILE, LOCK TABLES, HANDLER, executable comments, GET_LOCK…).
+MYSQL_ATTACKS: dict[str, str] = {
+    # several statements
+    "select then drop": "SELECT 1; DROP TABLE canary",
+    "select then delete": "SELECT * FROM loans; DELETE FROM canary",
+    "commit escapes the read-only transaction": "COMMIT; DELETE FROM canary",
+    "comment hides the separator": "SELECT 1 -- harmless\n; DELETE FROM canary",
+    "hash comment hides the separator": "SELECT 1 # harmless\n; DELETE FROM canary",
+    "block comment then statement": "SELECT 1 /* ; */ ; DELETE FROM canary",
+    # plain writes and schema changes
+    "delete": "DELETE FROM canary",
+    "update": "UPDATE canary SET amount = 0",
+    "insert": "INSERT INTO canary VALUES (99, 'x', 0)",
+    "insert select": "INSERT INTO canary SELECT 100, 'y', 1",
+    "replace": "REPLACE INTO canary VALUES (1, 'x', 0)",
+    "insert on duplicate key": (
+        "INSERT INTO canary VALUES (1, 'x', 0) ON DUPLICATE KEY UPDATE amount = 0"
+    ),
+    "multi-table delete": "DELETE c FROM canary c JOIN loans l ON l.loan_id = c.id",
+    "truncate": "TRUNCATE canary",
+    "drop": "DROP TABLE canary",
+    "rename": "RENAME TABLE canary TO stolen",
+    "alter": "ALTER TABLE canary ADD COLUMN x int",
+    "create table as": "CREATE TABLE stolen AS SELECT * FROM loans",
+    "create temporary table": "CREATE TEMPORARY TABLE stolen AS SELECT * FROM canary",
+    "create sequence": "CREATE SEQUENCE stolen_seq",
+    "create function": (
+        "CREATE FUNCTION f() RETURNS int DETERMINISTIC RETURN (SELECT COUNT(*) FROM canary)"
+    ),
+    "create event": "CREATE EVENT e ON SCHEDULE EVERY 1 SECOND DO DELETE FROM canary",
+    "grant": "GRANT ALL ON *.* TO 'x'@'%'",
+    "create user": "CREATE USER 'x'@'%' IDENTIFIED BY 'y'",
+    "optimize": "OPTIMIZE TABLE canary",
+    "flush": "FLUSH TABLES",
+    "load data": "LOAD DATA INFILE '/etc/passwd' INTO TABLE canary",
+    "load data local": "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE canary",
+    # writing to files and variables from a SELECT
+    "into outfile": "SELECT * FROM canary INTO OUTFILE '/tmp/canary.txt'",
+    "into dumpfile": "SELECT name FROM canary LIMIT 1 INTO DUMPFILE '/tmp/canary.bin'",
+    "into outfile before from": "SELECT * INTO OUTFILE '/tmp/canary2.txt' FROM canary",
+    "into a user variable": "SELECT amount INTO @stolen FROM canary LIMIT 1",
+    "user variable assignment": "SELECT @x := amount FROM canary",
+    "user variable in where": "SELECT * FROM loans WHERE (@n := @n + 1) > 0",
+    "user variable read": "SELECT @x",
+    "system variable": "SELECT @@secure_file_priv",
+    "set user variable": "SET @x = 1",
+    "set session variable": "SET SESSION transaction_read_only = 0",
+    "set tx_read_only off": "SET SESSION tx_read_only = 0",
+    "set statement for": "SET STATEMENT max_statement_time = 0 FOR SELECT SLEEP(600)",
+    "set transaction read write": "SET TRANSACTION READ WRITE",
+    # locking
+    "for update": "SELECT * FROM canary FOR UPDATE",
+    "for update nowait": "SELECT * FROM canary FOR UPDATE NOWAIT",
+    "for share": "SELECT * FROM canary FOR SHARE",
+    "lock in share mode": "SELECT * FROM canary LOCK IN SHARE MODE",
+    "lock tables": "LOCK TABLES canary WRITE",
+    "unlock tables": "UNLOCK TABLES",
+    "handler open": "HANDLER canary OPEN",
+    "get_lock": "SELECT GET_LOCK('eaa', 10)",
+    "release_lock": "SELECT RELEASE_LOCK('eaa')",
+    "is_free_lock": "SELECT IS_FREE_LOCK('eaa')",
+    # side effects through functions
+    "sleep": "SELECT SLEEP(600)",
+    "sleep in where": "SELECT * FROM loans WHERE SLEEP(600) = 0",
+    "quoted sleep": "SELECT `SLEEP`(600)",
+    "executable comment sleep": "SELECT 1 /*!50000 , SLEEP(600) */",
+    "executable comment delete": "SELECT 1 /*! ; DELETE FROM canary */",
+    "optimizer hint lifting the time limit": (
+        "SELECT /*+ MAX_EXECUTION_TIME(100000000) */ COUNT(*) FROM loans a, loans b"
+    ),
+    "optimizer hint setting a variable": (
+        "SELECT /*+ SET_VAR(max_statement_time = 0) */ COUNT(*) FROM loans a, loans b"
+    ),
+    "benchmark": "SELECT BENCHMARK(100000000, MD5('x'))",
+    "load_file": "SELECT LOAD_FILE('/etc/passwd')",
+    "load_file hex path": "SELECT LOAD_FILE(0x2f6574632f706173737764)",
+    "master_pos_wait": "SELECT MASTER_POS_WAIT('log', 1, 600)",
+    "last_insert_id with a value": "SELECT LAST_INSERT_ID(5)",
+    "nextval": "SELECT NEXTVAL(stolen_seq)",
+    "next value for": "SELECT NEXT VALUE FOR stolen_seq",
+    "setval": "SELECT SETVAL(stolen_seq, 1)",
+    "session identity": "SELECT USER(), DATABASE(), VERSION()",
+    "connection_id": "SELECT CONNECTION_ID()",
+    "extractvalue error leak": "SELECT EXTRACTVALUE(1, CONCAT(0x7e, (SELECT name FROM canary)))",
+    "updatexml": "SELECT UPDATEXML(1, '/a', 'b')",
+    "sys_eval udf": "SELECT sys_eval('id')",
+    "qualified stored function": "SELECT shop.cleanup()",
+    "stored function by name": "SELECT cleanup()",
+    "json_table": "SELECT * FROM JSON_TABLE('[1]', '$[*]' COLUMNS (x INT PATH '$')) j",
+    # procedural and utility statements
+    "do": "DO SLEEP(600)",
+    "call": "CALL cleanup()",
+    "prepare": "PREPARE p FROM 'DELETE FROM canary'",
+    "execute": "EXECUTE p",
+    "start transaction": "START TRANSACTION",
+    "begin": "BEGIN",
+    "xa start": "XA START 'x'",
+    "kill": "KILL 1",
+    "shutdown": "SHUTDOWN",
+    "install plugin": "INSTALL PLUGIN x SONAME 'x.so'",
+    "use": "USE mysql",
+    "show": "SHOW GRANTS",
+    "show processlist": "SHOW PROCESSLIST",
+    "explain": "EXPLAIN SELECT * FROM canary",
+    "describe": "DESCRIBE canary",
+    "analyze table": "ANALYZE TABLE canary",
+    "values statement": "VALUES ROW(1)",
+    # system catalogs and other databases
+    "information_schema": "SELECT * FROM information_schema.tables",
+    "mysql.user": "SELECT authentication_string FROM mysql.user",
+    "performance_schema": "SELECT * FROM performance_schema.threads",
+    "sys schema": "SELECT * FROM sys.processlist",
+    "other database": "SELECT * FROM other_db.secrets",
+    "catalog in a subquery": ("SELECT * FROM loans WHERE grade IN (SELECT user FROM mysql.user)"),
+    "app table": "SELECT * FROM users",
+    "case-different table": "SELECT * FROM CANARY",
+    # quoting and unicode tricks
+    "backslash escape then statement": "SELECT '\\''; DELETE FROM canary; -- '",
+    "double-quoted string then statement": 'SELECT "a"; DELETE FROM canary',
+    "backtick identifier with semicolon": "SELECT 1 AS `;`; DELETE FROM canary",
+    "zero width space": "SELECT 1;\u200b DELETE FROM canary",
+    "null byte": "SELECT 1\x00; DELETE FROM canary",
+    "homoglyph function": "SELECT SL\u0415EP(600)",
+    "parameters": "SELECT * FROM loans WHERE loan_id = ?",
+    # resource exhaustion on a shared server
+    "repeat memory bomb": "SELECT REPEAT('x', 1000000000)",
+    "space memory bomb": "SELECT SPACE(1000000000)",
+    "lpad memory bomb": "SELECT LPAD('x', 1000000000, 'y')",
+    "lpad computed width": "SELECT RPAD(grade, loan_id, 'x') FROM loans",
+    "empty": "   ",
+    "only a comment": "-- nothing here",
+}
+
+MYSQL_ALLOWED: dict[str, str] = {
+    "default rate by grade": (
+        "SELECT grade, AVG(CASE WHEN is_default THEN 1.0 ELSE 0 END) AS default_rate "
+        "FROM loans GROUP BY grade ORDER BY grade"
+    ),
+    "top states by average amount": (
+        "SELECT b.state, AVG(l.loan_amount) AS avg_amount FROM `loans` l "
+        "JOIN `borrowers` b ON b.borrower_id = l.borrower_id "
+        "GROUP BY b.state ORDER BY avg_amount DESC LIMIT 10"
+    ),
+    "monthly volume 2023": (
+        "SELECT DATE_FORMAT(issue_date, '%Y-%m') AS month, COUNT(*) AS loans, "
+        "SUM(loan_amount) AS volume FROM loans "
+        "WHERE issue_date >= '2023-01-01' AND issue_date < '2024-01-01' "
+        "GROUP BY month ORDER BY month"
+    ),
+    "year and quarter functions": (
+        "SELECT YEAR(issue_date) AS y, QUARTER(issue_date) AS q, COUNT(*) FROM loans "
+        "GROUP BY y, q ORDER BY y, q"
+    ),
+    "date arithmetic": (
+        "SELECT COUNT(*) FROM loans WHERE issue_date >= DATE_SUB(CURDATE(), INTERVAL 12 MONTH) "
+        "AND DATEDIFF(CURDATE(), issue_date) > 30"
+    ),
+    "ifnull, if and group_concat": (
+        "SELECT IFNULL(b.emp_length, 'unknown') AS emp, IF(l.term = 60, 'long', 'short') AS t, "
+        "GROUP_CONCAT(DISTINCT l.grade ORDER BY l.grade SEPARATOR ',') AS grades "
+        "FROM loans l JOIN borrowers b ON b.borrower_id = l.borrower_id GROUP BY emp, t"
+    ),
+    "cte and window": (
+        "WITH g AS (SELECT grade, AVG(interest_rate) AS r FROM loans GROUP BY grade) "
+        "SELECT grade, r, RANK() OVER (ORDER BY r DESC) AS rnk FROM g"
+    ),
+    "union": "SELECT grade FROM loans WHERE term = 36 UNION SELECT grade FROM loans",
+    "exists subquery": (
+        "SELECT COUNT(*) FROM borrowers b WHERE EXISTS "
+        "(SELECT 1 FROM loans l WHERE l.borrower_id = b.borrower_id AND l.is_default)"
+    ),
+    "comment is dropped": "SELECT COUNT(*) FROM loans -- how many?",
+    "string with a semicolon and a backslash": (
+        "SELECT COUNT(*) FROM loans WHERE purpose <> 'a;b\\\\c' AND purpose <> 'it\\'s'"
+    ),
+    "like with percent": "SELECT COUNT(*) FROM loans WHERE loan_status LIKE 'Late%'",
+    "limit with offset": "SELECT loan_id FROM loans ORDER BY loan_id LIMIT 5 OFFSET 10",
+}

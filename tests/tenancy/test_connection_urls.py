@@ -1,7 +1,7 @@
 """What users may paste as a connection: accepted shapes, masking, and refused targets.
 
-Contract: services.connection_urls (PostgreSQL only; no files or sockets; no private hosts
-unless allowed; never the app's own database).
+Contract: connections.urls (PostgreSQL and MySQL/MariaDB; no files or sockets; no private
+hosts unless allowed; never the app's own database).
 """
 
 from __future__ import annotations
@@ -46,10 +46,74 @@ def test_env_content_with_database_url_or_pg_variables() -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "scheme"),
+    [
+        ("mysql://ana:s3cr%40t@db.example.com/sales", "mysql"),
+        ("mariadb://ana:s3cr%40t@db.example.com/sales", "mariadb"),
+        ("mysql+pymysql://ana:s3cr%40t@db.example.com/sales", "mysql+pymysql"),
+    ],
+)
+def test_mysql_and_mariadb_urls_are_parsed_with_the_password_masked(url: str, scheme: str) -> None:
+    spec = parse(url, None, None)
+    assert (spec.dialect, spec.host, spec.port, spec.database, spec.username) == (
+        "mysql",
+        "db.example.com",
+        3306,
+        "sales",
+        "ana",
+    ), scheme
+    assert spec.password == "s3cr@t"
+    described = spec.describe()
+    assert described.password == MASK
+    assert "s3cr" not in str(described)
+    assert described.display_url == f"mysql://ana:{MASK}@db.example.com:3306/sales"
+
+
+@pytest.mark.parametrize(
+    ("option", "mode"),
+    [
+        ("ssl-mode=REQUIRED", "require"),
+        ("ssl_mode=preferred", "prefer"),
+        ("ssl-mode=DISABLED", "disable"),
+        ("sslmode=require", "require"),
+        ("", "prefer"),
+    ],
+)
+def test_mysql_ssl_modes_are_read_in_either_spelling(option: str, mode: str) -> None:
+    spec = parse(f"mysql://u:p@db.example.com:3307/x?{option}", None, None)
+    assert (spec.port, spec.ssl_mode) == (3307, mode)
+
+
+def test_env_content_with_mysql_variables() -> None:
+    env = (
+        "MYSQL_HOST=db.example.com\nMYSQL_TCP_PORT=3307\nMYSQL_DATABASE=shop\n"
+        "MYSQL_USER=app\nMYSQL_PWD='p w'\nMYSQL_SSL_MODE=REQUIRED\n"
+    )
+    spec = parse(None, env, None)
+    assert (spec.dialect, spec.port, spec.database, spec.username, spec.password) == (
+        "mysql",
+        3307,
+        "shop",
+        "app",
+        "p w",
+    )
+    assert spec.ssl_mode == "require"
+    mariadb = "MARIADB_HOST=db.example.com\nMARIADB_DATABASE=crm\nMARIADB_USER=bo\n"
+    assert parse(None, mariadb, "disable").ssl_mode == "disable"
+    with pytest.raises(InvalidConnection, match="MYSQL_HOST"):
+        parse(None, "MYSQL_USER=app\n", None)
+
+
+@pytest.mark.parametrize(
     ("url", "message"),
     [
         ("sqlite:////etc/passwd", "File-based"),
-        ("mysql://u:p@db.example.com/x", "MySQL"),
+        ("mysql://u:p@db.example.com/x?unix_socket=/run/mysqld/mysqld.sock", "nix-socket"),
+        ("mysql://u:p@db.example.com/x?init_command=SET+x%3D1", "Unsupported URL option"),
+        ("mysql://u:p@db.example.com/x?ssl-mode=VERIFY_IDENTITY", "certificate verification"),
+        ("mysql://u:p@db.example.com/x?ssl-mode=sometimes", "SSL mode"),
+        ("mysql://u:p@db.example.com", "database name"),
+        ("mysql+mysqlconnector://u:p@db.example.com/x", "Unsupported database"),
         ("oracle://u:p@db.example.com/x", "Unsupported database"),
         ("postgresql://u:p@db.example.com/x?options=-c%20x", "Unsupported URL option"),
         ("postgresql://u:p@db.example.com", "database name"),
@@ -78,6 +142,9 @@ def test_unsupported_urls_are_refused_with_a_reason(url: str, message: str) -> N
         "postgresql://u:p@[64:ff9b::a01:203]/x",
         "postgresql://u:p@[2002:7f00:1::]/x",
         "postgresql://u:p@[2002:a00:1::]/x",
+        "mysql://u:p@127.0.0.1/x",
+        "mariadb://u:p@localhost:3306/x",
+        "mysql://u:p@[::ffff:10.0.0.1]/x",
     ],
 )
 def test_local_and_private_hosts_are_refused_by_default(url: str) -> None:

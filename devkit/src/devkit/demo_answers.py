@@ -10,12 +10,21 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-MONTH = {"sqlite": "strftime('%Y-%m', issue_date)", "postgres": "to_char(issue_date, 'YYYY-MM')"}
-YEAR = {"sqlite": "strftime('%Y', issue_date)", "postgres": "to_char(issue_date, 'YYYY')"}
+MONTH = {
+    "sqlite": "strftime('%Y-%m', issue_date)",
+    "postgres": "to_char(issue_date, 'YYYY-MM')",
+    "mysql": "DATE_FORMAT(issue_date, '%Y-%m')",
+}
+YEAR = {
+    "sqlite": "strftime('%Y', issue_date)",
+    "postgres": "to_char(issue_date, 'YYYY')",
+    "mysql": "CAST(YEAR(issue_date) AS CHAR)",
+}
 QUARTER = {
     "sqlite": "strftime('%Y', issue_date) || '-Q' || "
     "((CAST(strftime('%m', issue_date) AS INTEGER) + 2) / 3)",
     "postgres": "to_char(issue_date, 'YYYY\"-Q\"Q')",
+    "mysql": "CONCAT(YEAR(issue_date), '-Q', QUARTER(issue_date))",
 }
 DEFAULTED = "loan_status IN ('Charged Off', 'Default')"
 

@@ -46,6 +46,7 @@
           ruff = fake "ruff-stub";
           postgresql_18 = fake "postgresql-18-stub";
           libpq = fake "libpq-stub";
+          mariadb = fake "mariadb-stub";
           actionlint = fake "actionlint-stub";
           nodejs = fake "nodejs-stub";
           railway = fake "railway-stub";

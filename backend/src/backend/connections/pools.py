@@ -1,10 +1,13 @@
 """One bounded connection pool per user connection, evicted when idle, disposed on shutdown.
 
+PostgreSQL connections are opened here; MySQL/MariaDB ones by ``connections.mysql_connect``,
+with the same pool, vetted address and checkout deadlines.
+
 Pools are sized per target (``TARGET_MAX_CONCURRENT``, which the work gate also enforces); a
 pool unused for ``IDLE_SECONDS`` is disposed on the next lookup (no background thread), and at
 most ``MAX_POOLS`` stay open so a server with many users does not exhaust file descriptors.
 
-Every connection to a user's database:
+Every connection to a user's PostgreSQL database:
 - is opened with an explicit value for every libpq option an environment variable or a file of
   this server could supply (``PGPASSWORD``, ``PGSSLCERT``, ``~/.pgpass``, ``~/.postgresql/``...),
   so nothing of the server's own credentials travels to someone else's host;
@@ -30,7 +33,9 @@ from psycopg.conninfo import make_conninfo
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool, QueuePool
 
+from backend.connections.mysql_connect import MysqlConnection, mysql_connector, socket_fileno
 from backend.connections.urls import OWN_DATABASE, ConnectionSpec, InvalidConnection
+from backend.core.dialects import Dialect
 from backend.targets.deadline import Deadline
 
 CONNECT_TIMEOUT_SECONDS = 5
@@ -127,11 +132,17 @@ def _connector(
     return connect
 
 
+def _fileno(dbapi_connection: Any) -> int:
+    if isinstance(dbapi_connection, MysqlConnection):
+        return socket_fileno(dbapi_connection)
+    return int(dbapi_connection.fileno())
+
+
 def _arm_deadlines(engine: Engine, hold_seconds: float) -> None:
     """Each checkout gets its own client-side deadline, disarmed however the checkout ends."""
 
     def arm(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        record.info["deadline"] = Deadline(dbapi_connection.fileno(), hold_seconds).start()
+        record.info["deadline"] = Deadline(_fileno(dbapi_connection), hold_seconds).start()
 
     def disarm(_dbapi_connection: Any, record: Any, *_: Any) -> None:
         deadline = record.info.pop("deadline", None)
@@ -153,10 +164,21 @@ def make_target_engine(
     pool_max: int,
 ) -> Engine:
     """An engine for a user's database; ``hostaddr`` pins the vetted address to connect to."""
-    options: dict[str, Any] = {
-        "creator": _connector(spec, hostaddr, app_identity, hold_seconds),
-        "hide_parameters": True,
-    }
+    creator: Callable[[], Any]
+    if spec.dialect == Dialect.MYSQL:
+        url = "mysql+pymysql://"
+        # The socket timeouts outlast the checkout deadline, which fires first and so reports a
+        # timeout (a socket timeout would look like a lost connection and be retried).
+        creator = mysql_connector(
+            spec,
+            hostaddr,
+            connect_seconds=CONNECT_TIMEOUT_SECONDS,
+            io_seconds=hold_seconds + CONNECT_TIMEOUT_SECONDS,
+        )
+    else:
+        url = "postgresql+psycopg://"
+        creator = _connector(spec, hostaddr, app_identity, hold_seconds)
+    options: dict[str, Any] = {"creator": creator, "hide_parameters": True}
     if pooled:
         # No pre-ping: it would run before the checkout deadline is armed. A connection lost
         # meanwhile fails fast and the executor retries on a fresh one.
@@ -169,7 +191,7 @@ def make_target_engine(
         }
     else:
         options["poolclass"] = NullPool
-    engine = create_engine("postgresql+psycopg://", **options)
+    engine = create_engine(url, **options)
     _arm_deadlines(engine, hold_seconds)
     return engine
 

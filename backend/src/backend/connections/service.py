@@ -12,6 +12,7 @@ import threading
 from datetime import UTC, datetime
 
 import psycopg
+import pymysql
 from contract.connections import Connection as PublicConnection
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -35,7 +36,6 @@ from backend.targets.target import QueryTarget
 
 log = logging.getLogger(__name__)
 
-DIALECT = Dialect.POSTGRES
 # Parsed scans kept per (connection id, scan time): a rescan on any replica changes the time,
 # so a question never sees a stale schema; the bound caps the memory whatever the traffic.
 SCHEMA_CACHE_SIZE = 256
@@ -61,16 +61,24 @@ def _connect_error(error: DBAPIError, spec: ConnectionSpec, hold: float) -> Conn
         return ConnectionFailed(
             f"The database did not answer within {hold:g} s; please check that it is running."
         )
-    reason = str(error.orig).strip().splitlines()[0] if error.orig else "connection failed"
+    reason = _driver_reason(error.orig) if error.orig else "connection failed"
     if spec.password:
         reason = reason.replace(spec.password, "••••")
     return ConnectionFailed(f"Could not connect to the database: {reason}")
 
 
+def _driver_reason(orig: BaseException) -> str:
+    """The first line of the driver's message; PyMySQL's errors are (code, message) pairs."""
+    args = orig.args
+    text = str(args[1]) if isinstance(orig, pymysql.err.MySQLError) and len(args) > 1 else str(orig)
+    lines = text.strip().splitlines()
+    return lines[0] if lines else type(orig).__name__
+
+
 def _scan(engine: Engine, spec: ConnectionSpec, key: str, hold: float) -> SchemaInfo:
     with GATE.admit(key):
         try:
-            return introspect(engine, dialect=DIALECT)
+            return introspect(engine, dialect=spec.dialect)
         except DBAPIError as error:
             raise _connect_error(error, spec, hold) from None
 
@@ -200,10 +208,11 @@ class ConnectionRegistry:
         engine = self._engine(row)
         info = self._schema(session, row, engine)
         enabled = frozenset(t.table_name for t in repository.tables(session, row.id) if t.enabled)
+        dialect = Dialect(row.dialect)
         return QueryTarget(
             key=row.id,
             engine=engine,
-            dialect=DIALECT,
+            dialect=dialect,
             db_schema=None,
             schema_info=info,
             enabled_tables=enabled,
@@ -217,7 +226,7 @@ class ConnectionRegistry:
                 return known
         if row.schema_cache is None:  # loads the deferred column
             self._store_scan(session, row, self._scan(engine, row))
-        info = SchemaInfo.from_dict(row.schema_cache or {"dialect": DIALECT})
+        info = SchemaInfo.from_dict(row.schema_cache or {"dialect": row.dialect})
         if row.scanned_at is not None:
             self._schemas.put((row.id, row.scanned_at), info)
         return info

@@ -1,11 +1,17 @@
 """Turn what a user pastes (a DATABASE_URL or ``.env`` content) into a checked connection spec.
 
-Only network PostgreSQL is accepted: file-based URLs (SQLite) would let a user read files of
-the server, and unix sockets reach the server's own databases, so both are refused. Hosts that
-resolve to loopback, private or link-local addresses reach the operator's own network and are
-refused unless ``CONNECTIONS_ALLOW_PRIVATE_HOSTS`` is set (development and tests). The app's
-own database is always refused: by resolved address here, and by the server's identity once
-connected (``target_identity``), so an alias or another route to it does not get through.
+Network PostgreSQL and MySQL/MariaDB are accepted: file-based URLs (SQLite) would let a user
+read files of the server, and unix sockets reach the server's own databases, so both are
+refused. Hosts that resolve to loopback, private or link-local addresses reach the operator's
+own network and are refused unless ``CONNECTIONS_ALLOW_PRIVATE_HOSTS`` is set (development and
+tests). The app's own database is always refused: by resolved address here, and by the server's
+identity once connected (``target_identity``), so an alias or another route to it does not get
+through.
+
+SSL modes are PostgreSQL's three words; MySQL's spellings (``ssl-mode=REQUIRED`` ...) are read
+as the same three. Neither verifies the server's certificate (as libpq's ``require``), so the
+modes that promise verification (``verify-ca``, ``VERIFY_IDENTITY`` ...) are refused rather than
+silently weakened.
 
 ``.env`` text is read literally: no ``${VAR}`` expansion (which would read this server's own
 environment, and grows exponentially with nested references), within fixed size bounds.
@@ -31,6 +37,12 @@ MASK = "••••"
 _POSTGRES = {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg2"}
 _FILE_BASED = {"sqlite", "sqlite+pysqlite", "duckdb"}
 _MYSQL = {"mysql", "mariadb", "mysql+pymysql", "mariadb+pymysql", "mysql+mysqldb"}
+_DEFAULT_PORTS = {Dialect.POSTGRES: 5432, Dialect.MYSQL: 3306}
+_URL_SCHEMES = {Dialect.POSTGRES: "postgresql", Dialect.MYSQL: "mysql"}
+# MySQL's own words for the modes (``ssl-mode`` in URLs and option files, any case).
+_MYSQL_SSL_MODES = {"disabled": "disable", "preferred": "prefer", "required": "require"}
+_VERIFYING_SSL_MODES = {"verify-ca", "verify-full", "verify_ca", "verify_identity"}
+_SSL_OPTIONS = {"sslmode", "ssl-mode", "ssl_mode"}
 MAX_ENV_CHARS = 16_384
 MAX_ENV_LINES = 200
 MAX_ENV_LINE_CHARS = 4096
@@ -52,7 +64,8 @@ class ConnectionSpec:
 
     def display_url(self) -> str:
         password = f":{MASK}" if self.password else ""
-        return f"postgresql://{self.username}{password}@{self.host}:{self.port}/{self.database}"
+        scheme = _URL_SCHEMES[Dialect(self.dialect)]
+        return f"{scheme}://{self.username}{password}@{self.host}:{self.port}/{self.database}"
 
     def describe(self) -> ParsedConnection:
         return ParsedConnection.model_validate(
@@ -81,37 +94,57 @@ def _from_url(raw: str, ssl_mode: str | None) -> ConnectionSpec:
         url = make_url(raw.strip())
     except ArgumentError:
         raise InvalidConnection(
-            "That is not a database URL; expected postgresql://user:password@host:5432/database."
+            "That is not a database URL; expected postgresql://user:password@host:5432/database "
+            "or mysql://user:password@host:3306/database."
         ) from None
     scheme = url.drivername.lower()
     if scheme in _FILE_BASED:
         raise InvalidConnection(
-            "File-based databases (SQLite) cannot be connected; use PostgreSQL."
+            "File-based databases (SQLite) cannot be connected; use PostgreSQL or MySQL."
         )
     if scheme in _MYSQL:
+        dialect = Dialect.MYSQL
+    elif scheme in _POSTGRES:
+        dialect = Dialect.POSTGRES
+    else:
         raise InvalidConnection(
-            "MySQL/MariaDB is not supported yet; connect a PostgreSQL database."
+            f"Unsupported database type '{url.drivername}'; use PostgreSQL or MySQL/MariaDB."
         )
-    if scheme not in _POSTGRES:
-        raise InvalidConnection(f"Unsupported database type '{url.drivername}'; use PostgreSQL.")
-    query = {k: (v if isinstance(v, str) else v[-1]) for k, v in url.query.items()}
-    unknown = set(query) - {"sslmode", "host", "port"}
+    query = {k.lower(): (v if isinstance(v, str) else v[-1]) for k, v in url.query.items()}
+    if "unix_socket" in query:
+        raise InvalidConnection("Unix-socket connections are not allowed; use a network host.")
+    unknown = set(query) - _SSL_OPTIONS - {"host", "port"}
     if unknown:
         raise InvalidConnection(f"Unsupported URL option(s): {', '.join(sorted(unknown))}.")
-    host = url.host or query.get("host")
-    port = url.port or query.get("port") or 5432
+    requested = next((query[k] for k in sorted(_SSL_OPTIONS) if query.get(k)), None)
     return _spec(
-        host=host,
-        port=port,
+        dialect=dialect,
+        host=url.host or query.get("host"),
+        port=url.port or query.get("port") or _DEFAULT_PORTS[dialect],
         database=url.database,
         username=url.username,
         password=url.password,
-        ssl_mode=ssl_mode or query.get("sslmode"),
+        ssl_mode=ssl_mode or requested,
     )
+
+
+def _ssl_mode(requested: str | None) -> str:
+    """One of ``SSL_MODES`` from PostgreSQL's or MySQL's spelling of it."""
+    mode = (requested or "prefer").strip().lower()
+    if mode in _VERIFYING_SSL_MODES:
+        raise InvalidConnection(
+            f"SSL mode '{requested}' (certificate verification) is not supported yet; use "
+            "require (encrypted, certificate not checked), prefer or disable."
+        )
+    mode = _MYSQL_SSL_MODES.get(mode, mode)
+    if mode not in SSL_MODES:
+        raise InvalidConnection("SSL mode must be one of require, prefer or disable.")
+    return mode
 
 
 def _spec(
     *,
+    dialect: Dialect,
     host: str | None,
     port: int | str,
     database: str | None,
@@ -121,7 +154,7 @@ def _spec(
 ) -> ConnectionSpec:
     if not host:
         raise InvalidConnection("The connection needs a host.")
-    if host.startswith(("/", "@")) or "," in host:
+    if host.startswith(("/", "@", ".")) or "," in host:
         raise InvalidConnection(
             "Unix-socket and multi-host connections are not allowed; use one network host."
         )
@@ -135,10 +168,15 @@ def _spec(
         raise InvalidConnection("The port must be a number.") from None
     if not 1 <= port_number <= 65535:
         raise InvalidConnection("The port must be between 1 and 65535.")
-    mode = ssl_mode or "prefer"
-    if mode not in SSL_MODES:
-        raise InvalidConnection("SSL mode must be one of require, prefer or disable.")
-    return ConnectionSpec(host, port_number, database, username, password or None, mode)
+    return ConnectionSpec(
+        host,
+        port_number,
+        database,
+        username,
+        password or None,
+        _ssl_mode(ssl_mode),
+        dialect.value,
+    )
 
 
 def _env_values(text: str) -> dict[str, str]:
@@ -159,20 +197,47 @@ def _env_values(text: str) -> dict[str, str]:
     return {k.upper(): v for k, v in parsed.items() if v}
 
 
+# The variables MySQL's tools, and Docker's mysql and mariadb images, read (first one set wins).
+_MYSQL_ENV = {
+    "host": ("MYSQL_HOST", "MARIADB_HOST"),
+    "port": ("MYSQL_PORT", "MYSQL_TCP_PORT", "MARIADB_PORT", "DB_PORT"),
+    "database": ("MYSQL_DATABASE", "MARIADB_DATABASE", "DB_DATABASE", "DB_NAME"),
+    "username": ("MYSQL_USER", "MARIADB_USER", "DB_USERNAME", "DB_USER"),
+    "password": ("MYSQL_PASSWORD", "MYSQL_PWD", "MARIADB_PASSWORD", "DB_PASSWORD"),
+    "ssl_mode": ("MYSQL_SSL_MODE", "MARIADB_SSL_MODE"),
+}
+
+
+def _first(values: dict[str, str], names: tuple[str, ...]) -> str | None:
+    return next((values[name] for name in names if values.get(name)), None)
+
+
 def _from_env(text: str, ssl_mode: str | None) -> ConnectionSpec:
     values = _env_values(text)
     if values.get("DATABASE_URL"):
         return _from_url(values["DATABASE_URL"], ssl_mode)
-    if not values.get("PGHOST"):
-        raise InvalidConnection("The .env content has neither DATABASE_URL nor PGHOST.")
-    return _spec(
-        host=values.get("PGHOST"),
-        port=values.get("PGPORT") or 5432,
-        database=values.get("PGDATABASE"),
-        username=values.get("PGUSER"),
-        password=values.get("PGPASSWORD"),
-        ssl_mode=ssl_mode or values.get("PGSSLMODE"),
-    )
+    if values.get("PGHOST"):
+        return _spec(
+            dialect=Dialect.POSTGRES,
+            host=values.get("PGHOST"),
+            port=values.get("PGPORT") or _DEFAULT_PORTS[Dialect.POSTGRES],
+            database=values.get("PGDATABASE"),
+            username=values.get("PGUSER"),
+            password=values.get("PGPASSWORD"),
+            ssl_mode=ssl_mode or values.get("PGSSLMODE"),
+        )
+    if _first(values, _MYSQL_ENV["host"]):
+        found = {key: _first(values, names) for key, names in _MYSQL_ENV.items()}
+        return _spec(
+            dialect=Dialect.MYSQL,
+            host=found["host"],
+            port=found["port"] or _DEFAULT_PORTS[Dialect.MYSQL],
+            database=found["database"],
+            username=found["username"],
+            password=found["password"],
+            ssl_mode=ssl_mode or found["ssl_mode"],
+        )
+    raise InvalidConnection("The .env content has none of DATABASE_URL, PGHOST or MYSQL_HOST.")
 
 
 def parse(url: str | None, env_text: str | None, ssl_mode: str | None) -> ConnectionSpec:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.tokenizer_core import TokenType
 
 from backend.core.bounded import BoundedCache
 from backend.core.config import SQL_CHARS_CEILING
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from backend.targets.target import QueryTarget
 
 __all__ = [
+    "MYSQL_FUNCTIONS",
     "SAFE_FUNCTIONS",
     "SqlRefused",
     "TableDisabled",
@@ -46,8 +48,15 @@ MAX_TABLES_NAMED = 12  # an unknown table's message lists this many usable ones 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 # Schemas a table may be qualified with when the target names none of its own.
-_DEFAULT_SCHEMAS: dict[str, set[str]] = {Dialect.POSTGRES: {"public"}, Dialect.SQLITE: {"main"}}
-_CATALOG_SCHEMAS = {"pg_catalog", "information_schema", "pg_toast"}
+# On MySQL none: a qualified name reaches another database of the same server.
+_DEFAULT_SCHEMAS: dict[str, set[str]] = {
+    Dialect.POSTGRES: {"public"},
+    Dialect.SQLITE: {"main"},
+    Dialect.MYSQL: set(),
+}
+_CATALOG_SCHEMAS = {
+    "pg_catalog", "information_schema", "pg_toast", "mysql", "performance_schema", "sys"
+}  # fmt: skip
 
 # Side-effect-free functions. Typed sqlglot functions are named by their class key (``count``,
 # ``timestamptrunc``); functions sqlglot does not model are named as written (lower-case).
@@ -92,6 +101,45 @@ SAFE_FUNCTIONS = frozenset(
         "jsonextract", "jsonextractscalar", "jsonbextract", "jsonbextractscalar",
         "json_extract_path_text", "jsonobject", "json_build_object", "jsonb_build_object",
         "to_json", "to_jsonb", "row_to_json", "json_agg", "jsonb_agg", "jsonarray",
+    }
+)  # fmt: skip
+
+# MySQL/MariaDB's own list. Separate, because a name that is not one of the server's built-ins
+# resolves to a stored function of the user's database (which may sleep, lock or write), and
+# several names above are built-ins only in PostgreSQL or SQLite. Left out on purpose: SLEEP,
+# BENCHMARK, GET_LOCK/RELEASE_LOCK/IS_*_LOCK, LOAD_FILE, MASTER_POS_WAIT, LAST_INSERT_ID(x),
+# NEXTVAL/SETVAL, REPEAT/SPACE (memory), DATABASE(), USER(), VERSION(), CONNECTION_ID() (the
+# session, not data), EXTRACTVALUE/UPDATEXML, NAME_CONST, JSON_TABLE and any UDF.
+MYSQL_FUNCTIONS = frozenset(
+    {
+        # aggregates
+        "count", "sum", "avg", "min", "max", "stddev", "stddevpop", "stddevsamp", "stddev_pop",
+        "stddev_samp", "std", "variance", "variancepop", "var_pop", "var_samp", "groupconcat",
+        "anyvalue", "jsonarrayagg", "jsonobjectagg",
+        # windows
+        "rownumber", "rank", "denserank", "percentrank", "cumedist", "ntile", "lag", "lead",
+        "firstvalue", "lastvalue", "nthvalue",
+        # conditionals and casts
+        "case", "if", "coalesce", "nullif", "ifnull", "greatest", "least", "cast", "exists",
+        # numbers
+        "abs", "ceil", "floor", "round", "trunc", "sign", "sqrt", "pow", "exp", "ln", "log",
+        "log10", "log2", "mod", "pi", "degrees", "radians", "rand", "sin", "cos", "tan", "asin",
+        "acos", "atan", "atan2", "numbertostr",
+        # text
+        "lower", "upper", "length", "char_length", "character_length", "octet_length",
+        "substring", "substr", "mid", "trim", "ltrim", "rtrim", "replace", "concat", "concatws",
+        "left", "right", "pad", "strposition", "locate", "instr", "reverse", "regexplike",
+        "regexpreplace", "regexpextract", "ascii", "chr", "hex", "md5", "like", "substringindex",
+        "field", "elt", "strcmp", "json_unquote", "jsonextract", "jsonextractscalar",
+        "jsonobject", "jsonarray",
+        # dates and times
+        "timetostr", "time_format", "strtodate", "strtotime", "unixtotime", "timestrtotime",
+        "tsordstotimestamp", "tsordstodate", "currentdate", "currenttime", "currenttimestamp",
+        "now", "localtimestamp", "localtime", "date", "time", "datediff", "dateadd", "datesub",
+        "timestampdiff", "timestampadd", "extract", "year", "month", "day", "quarter", "week",
+        "weekofyear", "yearweek", "weekday", "dayofweek", "dayofmonth", "dayofyear", "dayname",
+        "monthname", "lastday", "hour", "minute", "second", "unix_timestamp", "makedate",
+        "to_days", "period_diff",
     }
 )  # fmt: skip
 
@@ -207,7 +255,7 @@ def _check_uncached(
     try:
         _check_size(sql, read)
         tree = _parse_single(sql, read)
-        _check_shape(tree)
+        _check_shape(tree, read)
         _check_functions(tree, read)
         _check_tables(tree, read, enabled_tables, all_tables, db_schema)
         try:
@@ -227,6 +275,14 @@ def _check_size(sql: str, read: str) -> None:
     if len(tokens) > MAX_SQL_TOKENS:
         raise SqlRefused(
             f"The SQL has more than {MAX_SQL_TOKENS:,} words and symbols; please simplify it."
+        )
+    if any(token.token_type == TokenType.HINT for token in tokens) or any(
+        comment.lstrip().startswith(("!", "+")) for token in tokens for comment in token.comments
+    ):
+        # Plain comments never reach the database. Hints would (they can lift the time limit,
+        # SET_VAR any setting), and executable comments are meant to run: both are refused.
+        raise SqlRefused(
+            "Executable comments (/*! … */) and optimizer hints (/*+ … */) are not allowed."
         )
 
 
@@ -283,7 +339,7 @@ def _describe(node: exp.Expr) -> str:
     return f"a {node.key.upper()} statement"
 
 
-def _check_shape(tree: exp.Expr) -> None:
+def _check_shape(tree: exp.Expr, dialect: str) -> None:
     if not isinstance(tree, _QUERY_ROOTS):
         raise SqlRefused(f"Only read-only SELECT queries can run; this SQL is {_describe(tree)}.")
     for node in tree.walk():
@@ -291,6 +347,8 @@ def _check_shape(tree: exp.Expr) -> None:
             raise SqlRefused(
                 f"Only read-only SELECT queries can run; this SQL contains {_describe(node)}."
             )
+        if isinstance(node, exp.Hint):
+            raise SqlRefused("Optimizer hints (/*+ … */) are not allowed.")
         if isinstance(node, exp.Placeholder | exp.Parameter | exp.SessionParameter):
             raise SqlRefused("Query parameters and session variables are not supported.")
         if isinstance(node, exp.DataType) and _is_unsafe_type(node):
@@ -300,23 +358,25 @@ def _check_shape(tree: exp.Expr) -> None:
                 f"OPERATOR({node.args.get('operator')}) is not allowed: only built-in "
                 "operators (pg_catalog) can be named."
             )
-        if isinstance(node, exp.Column) and _is_session_word(node):
+        if isinstance(node, exp.Column) and _is_session_word(node, dialect):
             raise SqlRefused(
                 f"'{node.name}' reads the database session, not data; it is not allowed."
             )
 
 
-# Unquoted, PostgreSQL reads these as the session's identity, never as a column.
+# Unquoted, PostgreSQL reads these as the session's identity, never as a column. MySQL reads
+# them as columns (its session functions need brackets, and are not allowed).
 _SESSION_WORDS = frozenset(
     {"user", "current_user", "session_user", "current_role", "system_user", "current_catalog",
      "current_schema"}
 )  # fmt: skip
 
 
-def _is_session_word(node: exp.Column) -> bool:
+def _is_session_word(node: exp.Column, dialect: str) -> bool:
     ident = node.this
     return (
-        not node.table
+        dialect != Dialect.MYSQL
+        and not node.table
         and isinstance(ident, exp.Identifier)
         and not ident.quoted
         and ident.name.lower() in _SESSION_WORDS
@@ -341,6 +401,7 @@ def _function_name(node: exp.Func) -> str:
 
 
 def _check_functions(tree: exp.Expr, dialect: str) -> None:
+    allowed = MYSQL_FUNCTIONS if dialect == Dialect.MYSQL else SAFE_FUNCTIONS
     for node in tree.find_all(exp.Func):
         if isinstance(node, exp.Connector | exp.Binary | exp.Unary):
             continue  # AND, OR and other built-in operators that sqlglot models as functions
@@ -349,7 +410,7 @@ def _check_functions(tree: exp.Expr, dialect: str) -> None:
             raise SqlRefused(
                 f"Schema-qualified function calls are not allowed ({node.parent.sql()[:80]})."
             )
-        if name not in SAFE_FUNCTIONS:
+        if name not in allowed:
             shown = node.name if isinstance(node, exp.Anonymous) else _written_name(node, dialect)
             raise SqlRefused(
                 f"The function {shown.lower()}() is not allowed: only side-effect-free "
@@ -396,8 +457,10 @@ def _written_name(node: exp.Func, dialect: str) -> str:
 
 
 def _normalise(identifier: exp.Identifier, dialect: str) -> str:
-    # PostgreSQL folds unquoted names to lower case; SQLite compares names ignoring case.
-    if dialect == "postgres" and identifier.quoted:
+    # PostgreSQL folds unquoted names to lower case; SQLite compares names ignoring case; MySQL
+    # table names are case-sensitive where its files are (Linux), so they are compared as
+    # written: never two tables, one enabled, that differ only in case, taken for one another.
+    if dialect == "mysql" or (dialect == "postgres" and identifier.quoted):
         return str(identifier.this)
     return str(identifier.this).lower()
 
@@ -483,7 +546,8 @@ def _check_tables(
             )
         if _is_cte_reference(table, name, dialect):
             continue
-        real = (name if name in exact else None) if dialect == "postgres" else folded.get(name)
+        exact_names = dialect in ("postgres", "mysql")
+        real = (name if name in exact else None) if exact_names else folded.get(name)
         if real is None:
             unknown.append(str(ident.this))
         elif enabled_tables is not None and real not in enabled_tables:

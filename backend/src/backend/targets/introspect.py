@@ -1,9 +1,10 @@
 """Read a database's shape once: tables, columns, kinds, keys, sizes and sample values.
 
-Works through SQLAlchemy's inspector, so PostgreSQL and SQLite share one path; only the
-row estimate has a PostgreSQL shortcut (``pg_class.reltuples``, no table scan). On PostgreSQL the
-scan is a READ ONLY transaction and each sampling query has a time limit; sampling as a whole has
-a budget, so a database with hundreds of large tables is scanned in seconds, not hours.
+Works through SQLAlchemy's inspector, so PostgreSQL, MySQL/MariaDB and SQLite share one path;
+only the row estimate has shortcuts (PostgreSQL's ``pg_class.reltuples``, MySQL's
+``information_schema.TABLES.TABLE_ROWS``: no table scan). On PostgreSQL and MySQL the scan is a
+READ ONLY transaction and each sampling query has a time limit; sampling as a whole has a
+budget, so a database with hundreds of large tables is scanned in seconds, not hours.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, column, func, inspect, select, table, text, types
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from backend.connections.mysql_connect import session_settings
 from backend.targets.schema_info import (
     ColumnInfo,
     ColumnKind,
@@ -52,6 +54,13 @@ def introspect(
             connection.execute(text("SET TRANSACTION READ ONLY"))
             # Sampling scans whole columns: a big table gives up on samples, not the scan.
             connection.execute(text(f"SET LOCAL statement_timeout = {SAMPLE_TIMEOUT_MS}"))
+        elif connection.dialect.name == "mysql":
+            driver = connection.connection.driver_connection
+            limit = session_settings(
+                driver, timeout_seconds=SAMPLE_TIMEOUT_MS / 1000, select_limit=None
+            )
+            connection.exec_driver_sql(limit)
+            connection.exec_driver_sql("START TRANSACTION READ ONLY")
         scan = _Scan(
             connection, inspect(connection), db_schema, time.monotonic() + sample_budget_seconds
         )
@@ -66,7 +75,7 @@ def introspect(
 
 def column_kind(sql_type: Any) -> ColumnKind:
     """Map a reflected SQLAlchemy type onto the few kinds the engines reason about."""
-    if isinstance(sql_type, types.Boolean):
+    if isinstance(sql_type, types.Boolean) or _is_mysql_boolean(sql_type):
         return "boolean"
     if isinstance(sql_type, types.Integer):
         return "integer"
@@ -79,6 +88,12 @@ def column_kind(sql_type: Any) -> ColumnKind:
     if isinstance(sql_type, types.String | types.Enum | types.Uuid):
         return "text"
     return "other"
+
+
+def _is_mysql_boolean(sql_type: Any) -> bool:
+    """MySQL's BOOLEAN is TINYINT(1), and reflects as that (named, not imported: SQLAlchemy's
+    MySQL dialect loads only when a MySQL database is connected)."""
+    return type(sql_type).__name__ == "TINYINT" and getattr(sql_type, "display_width", 0) == 1
 
 
 @dataclass(frozen=True)
@@ -119,7 +134,7 @@ class _Scan:
             for fk in self.inspector.get_foreign_keys(name, schema=schema)
             if fk.get("referred_table")
         )
-        if estimate is None and self.connection.dialect.name != "postgresql":
+        if estimate is None and self.connection.dialect.name == "sqlite":
             counted = self.optional(
                 select(func.count()).select_from(table(name, schema=schema)), f"counting {name}"
             )
@@ -167,7 +182,16 @@ def _type_name(sql_type: Any) -> str:
 
 
 def _row_estimates(connection: Connection, db_schema: str | None) -> dict[str, int]:
-    """PostgreSQL's planner statistics: free, and close enough to size a table."""
+    """The planner's statistics: free, and close enough to size a table."""
+    if connection.dialect.name == "mysql":
+        rows = connection.execute(
+            text(
+                "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES "
+                "WHERE TABLE_SCHEMA = coalesce(:schema, DATABASE()) AND TABLE_TYPE = 'BASE TABLE'"
+            ),
+            {"schema": db_schema},
+        )
+        return {str(name): int(count) for name, count in rows if count is not None}
     if connection.dialect.name != "postgresql":
         return {}
     rows = connection.execute(

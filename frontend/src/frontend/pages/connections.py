@@ -1,8 +1,9 @@
-"""The Connections tab: add a database by URL or .env file, test it, choose the tables the
-assistant may use, delete it (after a confirmation)."""
+"""The Connections tab: pick the kind of database, add it by URL or .env file, test it, choose
+the tables the assistant may use, delete it (after a confirmation)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,52 @@ SSL_MODES: list[tuple[str, str]] = [
     ("disable (local only)", "disable"),
 ]
 SIGN_IN_FIRST = "⚠ Sign in to manage your own databases."
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of database the page offers: how its URL looks and what its .env file holds.
+
+    The backend reads the kind from the URL itself; the choice only shows the right example.
+    """
+
+    label: str
+    example_url: str
+    env_hint: str
+    dialect: str  # as the API names it
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind(
+        "PostgreSQL",
+        "postgresql://user:password@host:5432/dbname",
+        "DATABASE_URL or PGHOST, PGUSER… is read from it",
+        "postgres",
+    ),
+    Kind(
+        "MySQL / MariaDB",
+        "mysql://user:password@host:3306/dbname",
+        "DATABASE_URL or MYSQL_HOST, MYSQL_USER… is read from it",
+        "mysql",
+    ),
+)
+
+
+def kind_named(label: str | None) -> Kind:
+    return next((kind for kind in KINDS if kind.label == label), KINDS[0])
+
+
+def dialect_label(dialect: str) -> str:
+    return next((kind.label for kind in KINDS if kind.dialect == dialect), dialect)
+
+
+def kind_fields(label: str | None) -> tuple[Any, Any]:
+    """The URL box and the .env upload, showing ``label``'s example and variables."""
+    kind = kind_named(label)
+    return (
+        gr.Textbox(placeholder=kind.example_url),
+        gr.File(label=f"…or upload a .env file ({kind.env_hint})"),
+    )
 
 
 def read_env_file(path: str | None) -> str | None:
@@ -51,7 +98,7 @@ def test_source(
         )
     except BackendError as error:
         return f"⚠ {friendly_message(error)}", after_error(session, error)
-    tables = f"{outcome.dialect}, {outcome.table_count} tables"
+    tables = f"{dialect_label(outcome.dialect)}, {outcome.table_count} tables"
     return f"✓ Connected to {outcome.display_url} ({tables}).", session
 
 
@@ -99,16 +146,22 @@ def save_source(
 def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
     message = gr.Markdown(elem_id="connections-message")
     with gr.Accordion("Add a database", open=True):
+        kind = gr.Radio(
+            choices=[k.label for k in KINDS],
+            value=KINDS[0].label,
+            label="Kind",
+            elem_id="conn-kind",
+        )
         name = gr.Textbox(label="Name", max_length=80, elem_id="conn-name")
         url = gr.Textbox(
             label="Database URL",
-            placeholder="postgresql://user:password@host:5432/dbname",
+            placeholder=KINDS[0].example_url,
             type="password",
             max_length=2000,
             elem_id="conn-url",
         )
         env_file = gr.File(
-            label="…or upload a .env file (DATABASE_URL is read from it)",
+            label=f"…or upload a .env file ({KINDS[0].env_hint})",
             file_types=[".env", ".txt"],
             type="filepath",
             elem_id="conn-env",
@@ -145,6 +198,8 @@ def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
     shell.changes_session(
         tab.select(refresh, inputs=shell.session, outputs=listing, api_name="connections")
     )
+
+    kind.change(kind_fields, inputs=kind, outputs=[url, env_file], api_name="connection_kind")
 
     test.click(
         lambda session, link, path, mode: test_source(client, session, link, path, mode),

@@ -107,6 +107,8 @@ def _time_bucket(ref: ColumnRef, unit: str, dialect: str) -> exp.Expr:
         quarter: exp.Expr = exp.Anonymous(
             this="TO_CHAR", expressions=[column.copy(), exp.Literal.string("Q")]
         )
+    elif dialect == "mysql":
+        quarter = exp.Quarter(this=column.copy())
     else:
         month = exp.cast(exp.TimeToStr(this=column.copy(), format=exp.Literal.string("%m")), "int")
         quarter = exp.cast(
@@ -124,6 +126,24 @@ def _time_bucket(ref: ColumnRef, unit: str, dialect: str) -> exp.Expr:
 
 def _rounded(value: exp.Expr) -> exp.Expr:
     return exp.Round(this=exp.cast(value, "decimal"), decimals=exp.Literal.number(2))
+
+
+# MySQL's bare DECIMAL is DECIMAL(10, 0): it would round every average to a whole number.
+_MYSQL_DECIMAL = exp.DataType.build("DECIMAL(65, 10)", dialect="mysql")
+
+
+def _written_for(query: exp.Expr, dialect: str) -> str:
+    """The query's text in ``dialect``, with the few types it spells differently."""
+    if dialect == "mysql":
+
+        def widen(node: exp.Expr) -> exp.Expr:
+            to = node.args.get("to") if isinstance(node, exp.Cast) else None
+            if isinstance(to, exp.DataType) and to.is_type("decimal") and not to.expressions:
+                node.set("to", _MYSQL_DECIMAL.copy())
+            return node
+
+        query = query.transform(widen)
+    return query.sql(dialect=dialect)
 
 
 def measure_name(measure: Measure, table: str) -> str:
@@ -299,7 +319,7 @@ def build_sql(plan: Plan, schema: SchemaInfo, dialect: str, db_schema: str | Non
         query = query.distinct() if plan.distinct else query
         for ordering in _ordering(plan, [], []):
             query = query.order_by(ordering)
-        return (query.limit(plan.limit) if plan.limit else query).sql(dialect=dialect)
+        return _written_for(query.limit(plan.limit) if plan.limit else query, dialect)
     joins = joins_of(plan, schema)
     count_key = _count_key(plan, schema) if any(j.downward for j in joins) else None
     query = _joined(exp.select().from_(_table(plan.table, db_schema)), plan, schema, db_schema)
@@ -339,7 +359,7 @@ def build_sql(plan: Plan, schema: SchemaInfo, dialect: str, db_schema: str | Non
         query = query.order_by(ordering)
     if plan.limit is not None:
         query = query.limit(plan.limit)
-    return query.sql(dialect=dialect)
+    return _written_for(query, dialect)
 
 
 def _joined(query: exp.Select, plan: Plan, schema: SchemaInfo, db_schema: str | None) -> exp.Select:

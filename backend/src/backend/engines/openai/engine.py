@@ -118,6 +118,7 @@ _question_budget: ContextVar[tuple[str, Budget] | None] = ContextVar(
 
 def _system_prompt(request: Request) -> str:
     dialect = Dialect(request.dialect).label
+    notes = Dialect(request.dialect).prompt_notes
     qualify = f' Qualify tables with the schema "{request.db_schema}".' if request.db_schema else ""
     context = build_context(
         request.schema,
@@ -127,6 +128,7 @@ def _system_prompt(request: Request) -> str:
     )
     lines = [
         f"You write one read-only {dialect} SELECT statement that answers a business question.",
+        *([notes] if notes else []),
         "Use only the tables and columns listed below; never modify data." + qualify,
         "Use the listed values exactly as spelled. Give result columns short readable aliases.",
         "Prefer aggregated answers: at most a few thousand rows are shown. "

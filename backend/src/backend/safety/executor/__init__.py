@@ -1,8 +1,8 @@
 """Run one checked query read-only, within time, row and byte caps; values come back JSON-safe.
 
 Layers below the SQL guard, each able to stop a write on its own, one module per database
-(``postgres``, ``sqlite``); ``values`` turns and caps what comes back, ``failures`` says what
-went wrong in words a person can act on and retries lost connections.
+(``postgres``, ``mysql``, ``sqlite``); ``values`` turns and caps what comes back, ``failures``
+says what went wrong in words a person can act on and retries lost connections.
 
 Resources: every run passes the work gate (``targets.gate``: a bounded number at once, per
 process and per database, the rest refused with 503). Rows are fetched in small, growing
@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
+import pymysql
 from sqlalchemy import exc as sa_exc
 
 from backend.core.cancellation import stopped_means_cancelled
@@ -37,6 +38,7 @@ from backend.safety.executor.failures import (
     translate_errors,
     with_retries,
 )
+from backend.safety.executor.mysql import open_mysql
 from backend.safety.executor.postgres import open_postgres
 from backend.safety.executor.sqlite import SQLITE_FUNCTIONS, open_sqlite
 from backend.safety.executor.values import (
@@ -94,7 +96,7 @@ def run_readonly(
     started = time.perf_counter()
 
     def attempt() -> tuple[list[str], list[list[JsonScalar]], bool]:
-        with _open_cursor(target, sql, timeout_seconds, caps) as (columns, fetch):
+        with _open_cursor(target, sql, timeout_seconds, row_cap, caps) as (columns, fetch):
             reader = CappedReader(fetch, row_cap, caps)
             rows = list(reader.rows())
         return columns, rows, reader.truncated
@@ -126,7 +128,7 @@ def stream_readonly(
     def attempt() -> list[str]:
         spool.seek(0)
         spool.truncate()
-        with _open_cursor(target, sql, timeout_seconds, caps) as (columns, fetch):
+        with _open_cursor(target, sql, timeout_seconds, row_cap, caps) as (columns, fetch):
             for row in CappedReader(fetch, row_cap, caps).rows():
                 spool.write(json.dumps(row, ensure_ascii=False) + "\n")
         return columns
@@ -148,20 +150,29 @@ def stream_readonly(
 
 
 @contextmanager
-def _open_cursor(
-    target: QueryTarget, sql: str, timeout_seconds: float, caps: ByteCaps
+def _opened(
+    target: QueryTarget, sql: str, timeout_seconds: float, row_cap: int, caps: ByteCaps
 ) -> Iterator[tuple[list[str], Fetch]]:
-    opened_by = (
-        open_sqlite(target, sql, timeout_seconds)
-        if target.dialect is Dialect.SQLITE
-        else open_postgres(target, sql, timeout_seconds, caps.cell)
-    )
+    if target.dialect is Dialect.SQLITE:
+        opener = open_sqlite(target, sql, timeout_seconds)
+    elif target.dialect is Dialect.MYSQL:
+        opener = open_mysql(target, sql, timeout_seconds, row_cap)
+    else:
+        opener = open_postgres(target, sql, timeout_seconds, caps.cell)
+    with opener as opened:
+        yield opened
+
+
+@contextmanager
+def _open_cursor(
+    target: QueryTarget, sql: str, timeout_seconds: float, row_cap: int, caps: ByteCaps
+) -> Iterator[tuple[list[str], Fetch]]:
     with (
         stopped_means_cancelled(),
         GATE.admit(target.key),
         translate_errors(timeout_seconds),
         _client_deadline(),
-        opened_by as opened,
+        _opened(target, sql, timeout_seconds, row_cap, caps) as opened,
     ):
         yield opened
 
@@ -171,7 +182,7 @@ def _client_deadline() -> Iterator[None]:
     """A connection cut by its deadline answers as a timeout, not as a lost (retried) one."""
     try:
         yield
-    except (psycopg.Error, sa_exc.DBAPIError):
+    except (psycopg.Error, pymysql.err.Error, sa_exc.DBAPIError):
         if expired_here():
             raise QueryTimeout(
                 "The database stopped answering and the query was abandoned; please check "

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 import psycopg
+import pymysql
 from psycopg import errors as pg_errors
 from sqlalchemy import exc as sa_exc
 
@@ -53,6 +54,20 @@ _CONNECTION_SQLSTATES = frozenset(
 )
 
 
+# MySQL/MariaDB: the server went away or shut down, the connection was lost or killed, too
+# many connections; client errors 2000-2999 (cannot connect, lost, SSL failed...).
+_MYSQL_CONNECTION_CODES = frozenset({1040, 1053, 1077, 1080, 1152, 1153, 1158, 1159, 1160, 1161})
+_MYSQL_TIMEOUT_CODES = frozenset({1969, 3024})  # MariaDB max_statement_time, MySQL's
+_MYSQL_READ_ONLY_CODES = frozenset({1792, 1290, 1836})  # read-only transaction, --read-only
+_MYSQL_DENIED_CODES = frozenset({1044, 1045, 1095, 1142, 1143, 1211, 1227, 1370})
+
+
+def mysql_code(error: BaseException) -> int | None:
+    if isinstance(error, pymysql.err.MySQLError) and error.args and isinstance(error.args[0], int):
+        return error.args[0]
+    return None
+
+
 def is_connection_loss(error: BaseException) -> bool:
     if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
         return True
@@ -60,6 +75,9 @@ def is_connection_loss(error: BaseException) -> bool:
     if isinstance(original, psycopg.OperationalError):
         state = original.sqlstate
         return state is None or state in _CONNECTION_SQLSTATES
+    if isinstance(original, pymysql.err.OperationalError | pymysql.err.InterfaceError):
+        code = mysql_code(original)
+        return code is None or 2000 <= code < 3000 or code in _MYSQL_CONNECTION_CODES
     return False
 
 
@@ -67,7 +85,12 @@ def with_retries(action: Callable[[], _T]) -> _T:
     for attempt in range(RETRIES + 1):
         try:
             return action()
-        except (psycopg.OperationalError, sa_exc.OperationalError) as error:
+        except (
+            psycopg.OperationalError,
+            pymysql.err.OperationalError,
+            pymysql.err.InterfaceError,
+            sa_exc.OperationalError,
+        ) as error:
             if not is_connection_loss(error):
                 raise
             if attempt == RETRIES:
@@ -93,6 +116,8 @@ def translate_errors(timeout_seconds: float) -> Iterator[None]:
         raise QueryFailed(first_line(error)) from None
     except psycopg.Error as error:
         raise QueryFailed(first_line(error)) from None
+    except pymysql.err.Error as error:
+        raise mysql_failure(error, timeout_seconds) from None
     except sqlite3.OperationalError as error:
         message = str(error)
         if "interrupted" in message:
@@ -109,6 +134,21 @@ def translate_errors(timeout_seconds: float) -> Iterator[None]:
         ) from None
     except (sqlite3.Error, sqlite3.Warning) as error:
         raise sqlite_failure(error) from None
+
+
+def mysql_failure(error: pymysql.err.Error, timeout_seconds: float) -> BaseException:
+    """What a MySQL/MariaDB error means to a person; a lost connection is re-raised (retried)."""
+    code = mysql_code(error)
+    if code in _MYSQL_TIMEOUT_CODES:
+        return timeout_error(timeout_seconds)
+    if code in _MYSQL_READ_ONLY_CODES:
+        return SqlRefused("This query tries to change data; only reading is allowed.")
+    if code in _MYSQL_DENIED_CODES:
+        return SqlRefused("The read-only account is not allowed to do that.")
+    if is_connection_loss(error):
+        return error
+    message = str(error.args[1]) if len(error.args) > 1 else str(error)
+    return QueryFailed(first_line(Exception(message)))
 
 
 _SQLITE_DENIALS = ("not authorized", "authorization denied", "prohibited")
