@@ -1,0 +1,77 @@
+"""CSV with the standard library's reader: UTF-8 (with or without BOM) or Latin-1 text, the
+delimiter sniffed among ``, ; tab |``, the first row the header, every row as wide as it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from backend.uploads.readers.tables import (
+    BadFile,
+    ParsedTable,
+    check_cell_text,
+    check_cells,
+    check_width,
+    raise_huge_cell,
+    typed_table,
+)
+
+SNIFF_BYTES = 64 * 1024
+# C0 controls other than tab/newline, and the C1 range: in text that is not UTF-8, they mean
+# another encoding (UTF-16's NULs, Windows-1252's curly quotes), not Latin-1.
+_NOT_LATIN1_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (a BOM is dropped) or, failing that, Latin-1 text with no control characters."""
+    if data.startswith(_UTF16_BOMS):
+        raise BadFile("This file is UTF-16 text; save it as “CSV UTF-8” and upload it again.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+        if _NOT_LATIN1_TEXT.search(text):
+            raise BadFile(
+                "This file is neither UTF-8 nor Latin-1 text; save it as “CSV UTF-8” and "
+                "upload it again."
+            ) from None
+        return text
+    if "\x00" in text:
+        raise BadFile("This file contains NUL characters; it is not CSV text.")
+    return text
+
+
+def _dialect(sample: str) -> type[csv.Dialect] | str:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        return "excel"  # one column, or nothing to tell: plain commas
+
+
+def read_csv(data: bytes, table_name: str) -> list[ParsedTable]:
+    text = decode(data)
+    if not text.strip():
+        raise BadFile("The file is empty.")
+    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text[:SNIFF_BYTES]))
+    try:
+        rows = [row for row in reader if row]  # blank lines carry no data
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise_huge_cell(f"Line {reader.line_num}", csv.field_size_limit() + 1)
+        raise BadFile(f"Line {reader.line_num} is not valid CSV: {error}.") from None
+    header, body = rows[0], rows[1:]
+    check_width(len(header), "The header")
+    if not body:
+        raise BadFile("The file has a header but no rows of data.")
+    check_cells(len(header) * len(body), "The file")
+    for number, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise BadFile(
+                f"Row {number} has {len(row)} values but the header has {len(header)} columns; "
+                "every row must have one value per column."
+            )
+        for value in row:
+            check_cell_text(value, f"Row {number}")
+    return [typed_table(table_name, header, [tuple(row) for row in body])]
