@@ -43,23 +43,27 @@ def decode(data: bytes) -> str:
     return text
 
 
-def _dialect(sample: str) -> type[csv.Dialect] | str:
+def _delimiter(sample: str) -> str:
+    """Only the delimiter is sniffed: quoting is always RFC 4180's double quotes (the sniffer
+    would take a text full of apostrophes for single-quoted)."""
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
-        return "excel"  # one column, or nothing to tell: plain commas
+        return ","  # one column, or nothing to tell
 
 
 def read_csv(data: bytes, table_name: str) -> list[ParsedTable]:
     text = decode(data)
     if not text.strip():
         raise BadFile("The file is empty.")
-    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text[:SNIFF_BYTES]))
+    reader = csv.reader(
+        io.StringIO(text, newline=""), "excel", delimiter=_delimiter(text[:SNIFF_BYTES])
+    )
     try:
         rows = [row for row in reader if row]  # blank lines carry no data
     except csv.Error as error:
         if "field larger than field limit" in str(error):
-            raise_huge_cell(f"Line {reader.line_num}", csv.field_size_limit() + 1)
+            raise_huge_cell(f"Line {reader.line_num}")
         raise BadFile(f"Line {reader.line_num} is not valid CSV: {error}.") from None
     header, body = rows[0], rows[1:]
     check_width(len(header), "The header")

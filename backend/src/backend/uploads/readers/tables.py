@@ -52,13 +52,13 @@ def check_width(width: int, where: str) -> None:
 
 def check_cell_text(text: str, where: str) -> None:
     if len(text) > MAX_CELL_CHARS:
-        raise_huge_cell(where, len(text))
+        raise_huge_cell(where)
 
 
-def raise_huge_cell(where: str, length: int) -> NoReturn:
+def raise_huge_cell(where: str) -> NoReturn:
     raise BadFile(
-        f"{where} holds a value of {length:,} characters or more; cells may hold at most "
-        f"{MAX_CELL_CHARS:,} (Excel's own limit)."
+        f"{where} holds a value longer than {MAX_CELL_CHARS:,} characters, Excel's own limit "
+        "for a cell."
     )
 
 
