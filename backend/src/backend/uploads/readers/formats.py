@@ -1,15 +1,16 @@
-"""Which reader a file goes to: by its extension, confirmed by its first bytes."""
+"""Which reader a file goes to: by its extension, confirmed by its first bytes.
+
+Readers are imported when their first file arrives: openpyxl and pyarrow cost seconds of a
+busy server's start-up and tens of MB, which a server that never sees such a file never pays.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Literal
 
-from backend.uploads.readers.csv_file import read_csv
 from backend.uploads.readers.names import identifier, stem
-from backend.uploads.readers.parquet_file import read_parquet
 from backend.uploads.readers.tables import BadFile, ParsedTable
-from backend.uploads.readers.xlsx_file import read_xlsx
 
 FileFormat = Literal["csv", "xlsx", "parquet"]
 EXTENSIONS: dict[str, FileFormat] = {
@@ -21,11 +22,21 @@ EXTENSIONS: dict[str, FileFormat] = {
     "pq": "parquet",
 }
 _MAGIC: dict[FileFormat, bytes] = {"xlsx": b"PK\x03\x04", "parquet": b"PAR1"}
-_READERS: dict[FileFormat, Callable[[bytes, str], list[ParsedTable]]] = {
-    "csv": read_csv,
-    "xlsx": read_xlsx,
-    "parquet": read_parquet,
-}
+Reader = Callable[[bytes, str], list[ParsedTable]]
+
+
+def _reader(chosen: FileFormat) -> Reader:
+    if chosen == "xlsx":
+        from backend.uploads.readers.xlsx_file import read_xlsx
+
+        return read_xlsx
+    if chosen == "parquet":
+        from backend.uploads.readers.parquet_file import read_parquet
+
+        return read_parquet
+    from backend.uploads.readers.csv_file import read_csv
+
+    return read_csv
 
 
 def file_format(file_name: str, data: bytes) -> FileFormat:
@@ -46,4 +57,4 @@ def file_format(file_name: str, data: bytes) -> FileFormat:
 def read_tables(file_name: str, data: bytes) -> tuple[FileFormat, list[ParsedTable]]:
     """The file's format and its tables; ``BadFile`` (422) says why one cannot be read."""
     chosen = file_format(file_name, data)
-    return chosen, _READERS[chosen](data, identifier(stem(file_name), "upload"))
+    return chosen, _reader(chosen)(data, identifier(stem(file_name), "upload"))

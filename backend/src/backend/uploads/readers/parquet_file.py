@@ -9,6 +9,7 @@ inflated. Column types come from the file's own schema; nested and binary column
 from __future__ import annotations
 
 import io
+import math
 from typing import TYPE_CHECKING, Any
 
 from backend.uploads.readers.kinds import Kind, convert
@@ -48,6 +49,10 @@ def _kind(arrow_type: pa.DataType) -> Kind:
     raise BadFile(f"Parquet columns of type {arrow_type} are not supported; keep flat columns.")
 
 
+def _not_finite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
 def read_parquet(data: bytes, table_name: str) -> list[ParsedTable]:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -74,11 +79,13 @@ def read_parquet(data: bytes, table_name: str) -> list[ParsedTable]:
     except (pa.ArrowException, OSError) as error:
         raise BadFile(f"This Parquet file is damaged: {error}.") from None
     columns: list[list[Any]] = [table.column(i).to_pylist() for i in range(table.num_columns)]
-    for kind, values in zip(kinds, columns, strict=True):
+    for position, (kind, values) in enumerate(zip(kinds, columns, strict=True)):
         if kind == "text":
             for value in values:
                 if value is not None:
-                    check_cell_text(value, "A value")
+                    check_cell_text(value, f"Column {schema[position].name!r}")
+        elif kind == "number":  # NaN and infinities are no amount: stored as empty
+            columns[position] = [None if _not_finite(v) else v for v in values]
     names = unique_identifiers([field.name for field in schema], "column")
     rows = [
         tuple(convert(value, kind) for value, kind in zip(row, kinds, strict=True))

@@ -53,6 +53,8 @@ def check_width(width: int, where: str) -> None:
 def check_cell_text(text: str, where: str) -> None:
     if len(text) > MAX_CELL_CHARS:
         raise_huge_cell(where)
+    if "\x00" in text:
+        raise BadFile(f"{where} holds a NUL character, which text cannot contain.")
 
 
 def raise_huge_cell(where: str) -> NoReturn:

@@ -68,13 +68,15 @@ def check_zip(data: bytes) -> None:
 def _open(data: bytes, *, data_only: bool) -> Any:
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
-    except BadFile:
-        raise
     except Exception as error:  # openpyxl raises many kinds for a damaged workbook
-        raise BadFile(
-            f"This Excel workbook cannot be read ({type(error).__name__}); open it in Excel, "
-            "save it as .xlsx and upload it again."
-        ) from None
+        raise _unreadable(error) from None
+
+
+def _unreadable(error: Exception) -> BadFile:
+    return BadFile(
+        f"This Excel workbook cannot be read ({type(error).__name__}); open it in Excel, "
+        "save it as .xlsx and upload it again."
+    )
 
 
 class _Sheets:
@@ -139,6 +141,10 @@ def read_xlsx(data: bytes, file_table: str) -> list[ParsedTable]:
         ]
         names = [file_table] if len(sheets) == 1 else unique_identifiers(sheets, "sheet")
         tables = [workbook.table(name, sheet) for sheet, name in zip(sheets, names, strict=True)]
+    except BadFile:
+        raise
+    except Exception as error:  # a damaged sheet fails while it is read, not when opened
+        raise _unreadable(error) from None
     finally:
         workbook.close()
     found = [table for table in tables if table is not None]
