@@ -27,7 +27,8 @@ router = APIRouter(prefix="/uploads", tags=["connections"])
         e409="allowance_exceeded: the user's uploads would occupy more than allowed",
         e413="payload_too_large: the file exceeds UPLOAD_MAX_BYTES",
         e422="bad_file or invalid_input: the detail says what is wrong with the file",
-        e503="uploads_unavailable: this server cannot store uploads",
+        e503="uploads_unavailable or uploads_busy: this server cannot store uploads, or is "
+        "reading others now (see Retry-After)",
     ),
 )
 def upload(

@@ -8,9 +8,9 @@ import io
 import re
 
 from backend.uploads.readers.tables import (
+    MAX_CELL_CHARS,
     BadFile,
     ParsedTable,
-    check_cell_text,
     check_cells,
     check_width,
     raise_huge_cell,
@@ -59,23 +59,28 @@ def read_csv(data: bytes, table_name: str) -> list[ParsedTable]:
     reader = csv.reader(
         io.StringIO(text, newline=""), "excel", delimiter=_delimiter(text[:SNIFF_BYTES])
     )
+    rows: list[list[str]] = []
+    cells = 0
     try:
-        rows = [row for row in reader if row]  # blank lines carry no data
+        for row in reader:
+            if row:  # blank lines carry no data
+                cells += len(row)
+                check_cells(cells, "The file")  # while reading: memory stays bounded
+                rows.append(row)
     except csv.Error as error:
         if "field larger than field limit" in str(error):
             raise_huge_cell(f"Line {reader.line_num}")
         raise BadFile(f"Line {reader.line_num} is not valid CSV: {error}.") from None
-    header, body = rows[0], rows[1:]
+    header, body = rows.pop(0), rows
     check_width(len(header), "The header")
     if not body:
         raise BadFile("The file has a header but no rows of data.")
-    check_cells(len(header) * len(body), "The file")
     for number, row in enumerate(body, start=2):
         if len(row) != len(header):
             raise BadFile(
                 f"Row {number} has {len(row)} values but the header has {len(header)} columns; "
                 "every row must have one value per column."
             )
-        for value in row:
-            check_cell_text(value, f"Row {number}")
-    return [typed_table(table_name, header, [tuple(row) for row in body])]
+        if max(map(len, row), default=0) > MAX_CELL_CHARS:  # NUL was refused with the text
+            raise_huge_cell(f"Row {number}")
+    return [typed_table(table_name, header, body)]

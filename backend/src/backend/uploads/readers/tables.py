@@ -64,13 +64,18 @@ def raise_huge_cell(where: str) -> NoReturn:
     )
 
 
-def typed_table(name: str, header: list[str], rows: list[tuple[Any, ...]]) -> ParsedTable:
-    """A table from a header and raw rows: columns named from the header, kinds from the values."""
+def typed_table(name: str, header: list[str], rows: list[Any]) -> ParsedTable:
+    """A table from a header and raw rows: columns named from the header, kinds from the values.
+
+    ``rows`` is converted in place (each raw row replaced by its typed one), so a large file is
+    held in memory once, not twice.
+    """
     from backend.uploads.readers.kinds import column_kind, convert
     from backend.uploads.readers.names import unique_identifiers
 
     names = unique_identifiers(header, "column")
     kinds = [column_kind(row[i] for row in rows) for i in range(len(names))]
-    typed = [tuple(convert(v, kind) for v, kind in zip(row, kinds, strict=True)) for row in rows]
+    for position, row in enumerate(rows):
+        rows[position] = tuple(convert(v, kind) for v, kind in zip(row, kinds, strict=True))
     columns = tuple(ParsedColumn(n, k) for n, k in zip(names, kinds, strict=True))
-    return ParsedTable(name, columns, typed)
+    return ParsedTable(name, columns, rows)

@@ -14,6 +14,7 @@ as empty. Every non-empty sheet becomes a table, its first non-empty row the hea
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from itertools import zip_longest
@@ -65,6 +66,24 @@ def check_zip(data: bytes) -> None:
                 )
 
 
+_FORMULA_TAG = re.compile(rb"<(\w+:)?f[\s>/]")
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any sheet holds a formula element, read in chunks (sizes checked already)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(name) as part:
+                tail = b""
+                while chunk := part.read(1 << 20):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-32:]  # a tag cut between two chunks
+    return False
+
+
 def _open(data: bytes, *, data_only: bool) -> Any:
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
@@ -83,20 +102,21 @@ class _Sheets:
     """Reads the sheets of one workbook, opened twice: once for formulas, once for values."""
 
     def __init__(self, data: bytes) -> None:
-        self.formulas = _open(data, data_only=False)
         self.values = _open(data, data_only=True)
+        # The second reading only finds formulas; a workbook without any is read once.
+        self.formulas = _open(data, data_only=False) if _has_formulas(data) else None
         self.cells = 0
 
     def close(self) -> None:
-        self.formulas.close()
         self.values.close()
+        if self.formulas is not None:
+            self.formulas.close()
 
     def rows(self, sheet: str) -> Iterator[tuple[Any, ...]]:
         """The sheet's non-empty rows (trailing empty cells dropped), counted against the
         cell limit as they are read; refuses formulas without a saved value and huge text."""
-        pairs = zip_longest(
-            self.formulas[sheet].iter_rows(), self.values[sheet].iter_rows(), fillvalue=()
-        )
+        formulas = self.formulas[sheet].iter_rows() if self.formulas is not None else ()
+        pairs = zip_longest(formulas, self.values[sheet].iter_rows(), fillvalue=())
         for number, (formula_row, value_row) in enumerate(pairs, start=1):
             row = [cell.value for cell in value_row]
             for column, cell in enumerate(formula_row, start=1):
