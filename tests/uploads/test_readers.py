@@ -16,7 +16,7 @@ from backend.uploads.readers.kinds import column_kind
 from backend.uploads.readers.names import identifier, unique_identifiers
 from backend.uploads.readers.tables import BadFile
 
-from tests.uploads.files import sales_csv, sales_parquet, sales_xlsx, zip_bomb_xlsx
+from tests.uploads.files import BAD_FILES, sales_csv, sales_parquet, sales_xlsx, zip_bomb_xlsx
 
 
 @pytest.mark.parametrize(
@@ -91,3 +91,10 @@ def test_a_zip_bomb_is_refused_from_its_directory_alone() -> None:
 def test_a_file_whose_content_is_not_its_extension_is_refused() -> None:
     with pytest.raises(BadFile, match="content is not parquet"):
         read_tables("sales.parquet", sales_csv())
+
+
+@pytest.mark.parametrize(("file_name", "data", "reason"), BAD_FILES, ids=[f[0] for f in BAD_FILES])
+def test_each_bad_file_is_refused_with_its_reason(file_name: str, data: bytes, reason: str) -> None:
+    with pytest.raises(BadFile) as refused:
+        read_tables(file_name, data)
+    assert reason in refused.value.detail

@@ -69,6 +69,10 @@ def check_zip(data: bytes) -> None:
 _FORMULA_TAG = re.compile(rb"<(\w+:)?f[\s>/]")
 
 
+def _cell(sheet: str, column: int, row: int) -> str:
+    return f"Sheet {sheet!r} cell {get_column_letter(column)}{row}"
+
+
 def _has_formulas(data: bytes) -> bool:
     """Whether any sheet holds a formula element, read in chunks (sizes checked already)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -119,16 +123,17 @@ class _Sheets:
         pairs = zip_longest(formulas, self.values[sheet].iter_rows(), fillvalue=())
         for number, (formula_row, value_row) in enumerate(pairs, start=1):
             row = [cell.value for cell in value_row]
-            for column, cell in enumerate(formula_row, start=1):
-                value = row[column - 1] if column <= len(row) else None
-                where = f"Sheet {sheet!r} cell {get_column_letter(column)}{number}"
-                if value is None and getattr(cell, "data_type", None) == "f":
-                    raise BadFile(
-                        f"{where} holds a formula with no saved value; open the workbook in "
-                        "Excel and save it (or paste the values) before uploading."
-                    )
+            for column, value in enumerate(row, start=1):
                 if isinstance(value, str):
-                    check_cell_text(value, where)
+                    check_cell_text(value, _cell(sheet, column, number))
+            for column, cell in enumerate(formula_row, start=1):
+                unsaved = column > len(row) or row[column - 1] is None
+                if unsaved and getattr(cell, "data_type", None) == "f":
+                    raise BadFile(
+                        f"{_cell(sheet, column, number)} holds a formula with no saved value; "
+                        "open the workbook in Excel and save it (or paste the values) before "
+                        "uploading."
+                    )
             while row and row[-1] in (None, ""):
                 row.pop()
             if row:
