@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -71,21 +72,35 @@ def to_sqlalchemy(libpq_url: str) -> str:
     return normalize_database_url(libpq_url)
 
 
-@pytest.fixture
-def pg_url(pg_admin_url: str, pg_template: str) -> Iterator[str]:
-    """A fresh, migrated database for this test (libpq URL form, as Railway injects it)."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with _admin_connect(pg_admin_url) as conn:
+@contextmanager
+def cloned_database(admin_url: str, template: str, prefix: str) -> Iterator[str]:
+    """A new database cloned from ``template`` (libpq URL form), dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with _admin_connect(admin_url) as conn:
         conn.execute(
             sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(pg_template)
+                sql.Identifier(name), sql.Identifier(template)
             )
         )
-    yield with_database(pg_admin_url, name)
-    with _admin_connect(pg_admin_url) as conn:
+    yield with_database(admin_url, name)
+    with _admin_connect(admin_url) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+
+
+@pytest.fixture
+def pg_url(pg_admin_url: str, pg_template: str) -> Iterator[str]:
+    """A fresh, migrated database for this test (libpq URL form, as Railway injects it)."""
+    with cloned_database(pg_admin_url, pg_template, "t") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_pg_url(pg_admin_url: str, pg_template: str) -> Iterator[str]:
+    """A migrated database shared by one test module (libpq URL)."""
+    with cloned_database(pg_admin_url, pg_template, "s") as url:
+        yield url
 
 
 @pytest.fixture

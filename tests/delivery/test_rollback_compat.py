@@ -32,11 +32,16 @@ def run_previous_release(url: str) -> None:
                 assert len(cursor.fetchall()) == 1, statement
 
 
+# Tables the snapshot's release did not have yet (it cannot have queries of them); the next
+# freeze, after this release ships, covers them and empties this set.
+NEWER_THAN_SNAPSHOT = {"uploads"}
+
+
 def test_snapshot_covers_reads_and_writes_of_every_table() -> None:
     from backend.data.models import Base
 
     found = statements()
-    for table in Base.metadata.tables:
+    for table in set(Base.metadata.tables) - NEWER_THAN_SNAPSHOT:
         assert any(s.startswith(f"INSERT INTO {table} ") for s in found), table
         assert any(s.endswith(f"FROM {table}") for s in found), table
 

@@ -53,12 +53,10 @@ def anonymous_id() -> str:
 def running_stack(work: Path, backend_env: Mapping[str, str]) -> Iterator[Stack]:
     """A backend with ``backend_env`` on top of embedded defaults, and a frontend using it."""
     with (
+        # On embedded defaults the backend loads the demo before it answers (8 s on a busy
+        # machine, more when several test runs share its cores).
         run_service(
-            backend_command(),
-            env=backend_env,
-            health_path="/api/health",
-            log_dir=work,
-            timeout=90,  # the embedded demo is generated at start-up: slow on a busy machine
+            backend_command(), env=backend_env, health_path="/api/health", log_dir=work, timeout=90
         ) as backend,
         running_frontend(backend.base_url, work) as frontend,
     ):

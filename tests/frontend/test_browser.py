@@ -230,3 +230,38 @@ def test_results_read_as_money_percent_and_counts_in_a_meaningful_order(
     assert "," in cells[2], cells
     assert months == sorted(months)
     page.screenshot(path=str(SCREENSHOTS / "results.png"), full_page=True)
+
+
+def test_an_uploaded_spreadsheet_is_picked_and_asked_in_the_workspace(
+    stack: Stack, page: Any, tmp_path: Path
+) -> None:
+    """Contract: Connections → Upload a file shows the tables; the workspace's database picker
+    then offers the upload and answers a question about it."""
+    from playwright.sync_api import expect
+
+    from tests.uploads.files import sales_csv
+
+    sales = tmp_path / "Regional Sales.csv"
+    sales.write_bytes(sales_csv())
+    page.goto(stack.frontend_url)
+    page.locator("#start-free").click()
+    page.locator("#auth-email input").fill("uploader@example.com")
+    page.locator("#auth-password input").fill(PASSWORD)
+    page.locator("#auth-submit").click()
+    expect(page.locator("#account")).to_contain_text("uploader@example.com")
+
+    page.get_by_role("tab", name="Connections").click()
+    page.get_by_text("Upload a file").click()
+    page.locator("#upload-file input[type=file]").set_input_files(str(sales))
+    page.locator("#upload-save").click()
+    message = page.locator("#connections-message")
+    expect(message).to_contain_text("Regional Sales became 1 table(s)")
+    expect(message).to_contain_text("regional_sales (5 rows)")
+
+    page.get_by_role("tab", name="Workspace").click()
+    page.locator("#connection input").click()
+    page.get_by_role("option", name="Regional Sales (csv upload)").click()
+    ask(page, "Total amount by region")
+    expect(page.locator("#run-status")).to_contain_text("✓")
+    expect(page.locator("#result")).to_contain_text("North")
+    expect(page.locator("#result")).to_contain_text("South")

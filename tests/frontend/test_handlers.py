@@ -328,3 +328,32 @@ def test_connections_offer_mysql_and_test_a_mariadb_database(
     )  # fmt: skip
     assert tested.startswith("✓ Connected to mysql://"), tested
     assert "(MySQL / MariaDB, 2 tables)" in tested
+
+
+def test_an_uploaded_spreadsheet_shows_its_tables_and_answers(stack: Stack, tmp_path: Path) -> None:
+    from tests.uploads.files import sales_csv
+
+    client = stack.client()
+    session = stack.register()
+    sales = tmp_path / "Q3 Sales.csv"
+    sales.write_bytes(sales_csv())
+    message, picked, tables, _ = client.predict(
+        session, "", handle_file(str(sales)), api_name="/upload_file"
+    )
+    assert message.startswith("✓ **Q3 Sales** became 1 table(s):"), message
+    assert "q3\\_sales (5 rows)" in message
+    assert [choice[0] for choice in tables["choices"]] == ["q3_sales"]
+    answer = collect(
+        client, session, "Total amount by region", picked["value"], api_name="/analyze"
+    )
+    assert [row[0] for row in answer["table"]["data"]] == ["South", "North"], answer
+
+    hostile = tmp_path / "ragged.csv"
+    hostile.write_text("<img src=x>,amount\nNorth,1\nSouth\n")
+    refused, unchanged, _, _ = client.predict(
+        session, "", handle_file(str(hostile)), api_name="/upload_file"
+    )
+    assert refused.startswith("⚠ Row 3 has 1 values"), refused
+    assert is_update(unchanged)
+    nothing, _, _, _ = client.predict(session, "", None, api_name="/upload_file")
+    assert nothing.startswith("⚠ Choose a CSV")

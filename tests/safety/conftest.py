@@ -6,7 +6,6 @@ from the migrated template (the same way ``pg_url`` makes its databases).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import psycopg
@@ -15,32 +14,12 @@ from backend.core.config import Settings
 from backend.demo.target import DemoTargets
 from backend.targets.target import QueryTarget
 from devkit.keys import new_encryption_key
-from psycopg import sql
-
-from tests.conftest import with_database
 
 CANARY_ROWS = [(1, "alpha", 10), (2, "bravo", 20), (3, "charlie", 30)]
 
 
 def pg_settings(libpq_url: str) -> Settings:
     return Settings(database_url=libpq_url, encryption_key=new_encryption_key())
-
-
-@pytest.fixture(scope="module")
-def module_pg_url(pg_admin_url: str, pg_template: str) -> Iterator[str]:
-    """A migrated database shared by one test module (libpq URL)."""
-    name = f"s_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(pg_template)
-            )
-        )
-    yield with_database(pg_admin_url, name)
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
 
 
 @pytest.fixture(scope="module")

@@ -22,12 +22,15 @@ from backend.core.config import Environment, Settings, load_settings
 from backend.health import router as health
 from backend.history import router as history
 from backend.plans import router as plans
+from backend.uploads import router as uploads
 from backend.version import __version__
 from backend.voice import router as voice
 from backend.wiring import build_services
 
-# Endpoints taking uploads larger than MAX_BODY_BYTES (voice recordings up to 10 MB).
+# Endpoints taking uploads larger than MAX_BODY_BYTES (voice recordings up to 10 MB; files
+# up to UPLOAD_MAX_BYTES, plus room for the multipart framing around them).
 UPLOAD_LIMITS = {"/api/transcribe": 11 * 1024 * 1024}
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,7 +58,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         deadline_seconds=settings.http_body_timeout_seconds,
-        overrides=UPLOAD_LIMITS,
+        overrides={
+            **UPLOAD_LIMITS,
+            "/api/uploads": settings.upload_max_bytes + MULTIPART_OVERHEAD_BYTES,
+        },
     )
     app.add_middleware(
         CORSMiddleware,
@@ -71,6 +77,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
-    for module in (health, plans, accounts, connections, history, ask, voice):
+    for module in (health, plans, accounts, connections, uploads, history, ask, voice):
         app.include_router(module.router, prefix="/api")
     return app

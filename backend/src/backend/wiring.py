@@ -30,6 +30,8 @@ from backend.engines import LazyEngine
 from backend.engines.openai.llm_probe import LlmHealth
 from backend.health.service import HealthService
 from backend.targets.resolver import TargetResolver
+from backend.uploads.service import UploadService
+from backend.uploads.storage import build_storage
 from backend.version import __version__
 
 
@@ -41,6 +43,7 @@ class AppServices:
     autocommit: sessionmaker[Session]  # one statement, one commit (rate limits, sign-in lookup)
     auth: AuthProvider
     connections: ConnectionRegistry
+    uploads: UploadService
     demo: DemoTargets
     targets: TargetResolver
     question_engine: LazyEngine  # offline unless OPENAI_API_KEY is set; built on first use
@@ -58,7 +61,7 @@ def build_services(settings: Settings) -> AppServices:
     engine = make_engine(settings)
     keyring = load_keyring(settings)
     sessions = make_session_factory(engine)
-    connections = ConnectionRegistry(settings, keyring)
+    connections = ConnectionRegistry(settings, keyring, build_storage(settings))
     demo = DemoTargets(settings)
     return AppServices(
         settings=settings,
@@ -67,6 +70,7 @@ def build_services(settings: Settings) -> AppServices:
         autocommit=make_autocommit_factory(engine),
         auth=build_auth(settings, sessions, keyring),
         connections=connections,
+        uploads=UploadService(settings, connections.storage, connections),
         demo=demo,
         targets=TargetResolver(demo, connections),
         question_engine=LazyEngine(settings),

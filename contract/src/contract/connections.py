@@ -34,6 +34,24 @@ class ConnectionTable(ApiModel):
     row_estimate: int | None = None
 
 
+UploadFormat = Literal["csv", "xlsx", "parquet"]
+
+
+class UploadInfo(ApiModel):
+    """What a connection made from an uploaded file was made from."""
+
+    file_name: str
+    file_format: UploadFormat
+    file_bytes: int
+    stored_bytes: int  # what its tables occupy, counted against the owner's allowance
+
+
+class UploadUsage(ApiModel):
+    used_bytes: int
+    allowance_bytes: int
+    max_file_bytes: int
+
+
 class Connection(ApiModel):
     id: str
     name: str
@@ -43,6 +61,7 @@ class Connection(ApiModel):
     created_at: str
     scanned_at: str | None
     tables: list[ConnectionTable]
+    upload: UploadInfo | None = None  # set when the tables came from an uploaded file
 
 
 class ConnectionList(ApiModel):

@@ -25,6 +25,7 @@ from contract.connections import (
     ConnectionTest,
     ParsedConnection,
     SslMode,
+    UploadUsage,
 )
 from contract.history import HistoryPage
 from contract.plans import Plans
@@ -36,6 +37,8 @@ from frontend.errors import BackendError
 __all__ = ["BackendClient", "BackendError", "BackendStatus", "Identity", "QuestionStream"]
 
 _IDEMPOTENT = frozenset({"GET", "PUT", "DELETE", "HEAD"})
+# Reading and loading a large spreadsheet takes longer than answering a question.
+UPLOAD_TIMEOUT = httpx.Timeout(180.0, connect=5.0)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -351,6 +354,28 @@ class BackendClient:
 
     def delete_connection(self, identity: Identity, connection_id: str) -> None:
         self._request("DELETE", f"/api/connections/{connection_id}", identity)
+
+    # --- uploads ------------------------------------------------------------------------
+    def upload_file(
+        self, identity: Identity, file_path: str | Path, *, name: str | None = None
+    ) -> Connection:
+        """The spreadsheet at ``file_path`` as a new connection (deleted like any other)."""
+        path = Path(file_path)
+        form = {"name": name} if name else {}
+        with path.open("rb") as content:
+            files = {"file": (path.name, content, "application/octet-stream")}
+            return self._typed(
+                Connection,
+                "POST",
+                "/api/uploads",
+                identity,
+                files=files,
+                data=form,
+                timeout=UPLOAD_TIMEOUT,
+            )
+
+    def upload_usage(self, identity: Identity) -> UploadUsage:
+        return self._typed(UploadUsage, "GET", "/api/uploads/usage", identity)
 
     # --- history ------------------------------------------------------------------------
     def history(self, identity: Identity, *, page: int = 1, page_size: int = 20) -> HistoryPage:

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, defer
 
-from backend.data.models import Connection, ConnectionTable
+from backend.data.models import Connection, ConnectionTable, Upload
 from backend.data.ownership import load_owned
 
 
@@ -76,5 +76,8 @@ def replace_tables(session: Session, connection_id: str, names: Collection[str])
 
 
 def all_for_update(session: Session) -> list[Connection]:
-    """Every connection, locked (key rotation rewrites them all in one transaction)."""
-    return list(session.execute(select(Connection).with_for_update()).scalars())
+    """Every connection with credentials (uploads have none), locked: key rotation rewrites
+    them all in one transaction."""
+    uploaded = select(Upload.connection_id).where(Upload.connection_id == Connection.id)
+    query = select(Connection).where(~uploaded.exists()).with_for_update()
+    return list(session.execute(query).scalars())

@@ -27,12 +27,14 @@ from backend.core.config import Settings
 from backend.core.crypto import DecryptionFailed, KeyRing
 from backend.core.dialects import Dialect
 from backend.core.errors import AppError, InvalidInput
-from backend.data.models import Connection, ConnectionTable, new_id
+from backend.data.models import Connection, ConnectionTable, Upload, new_id
 from backend.targets.deadline import expired_here
 from backend.targets.gate import GATE
 from backend.targets.introspect import introspect
 from backend.targets.schema_info import SchemaInfo
 from backend.targets.target import QueryTarget
+from backend.uploads import repository as uploads
+from backend.uploads.storage import UploadStorage
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,9 @@ def _scan(engine: Engine, spec: ConnectionSpec, key: str, hold: float) -> Schema
             raise _connect_error(error, spec, hold) from None
 
 
-def _public(row: Connection, tables: list[ConnectionTable]) -> PublicConnection:
+def _public(
+    row: Connection, tables: list[ConnectionTable], upload: Upload | None
+) -> PublicConnection:
     info = SchemaInfo.from_dict(row.schema_cache) if row.schema_cache else None
     estimates = {t.name: t.row_estimate for t in info.tables} if info else {}
     return PublicConnection.model_validate(
@@ -103,15 +107,28 @@ def _public(row: Connection, tables: list[ConnectionTable]) -> PublicConnection:
                 }
                 for t in sorted(tables, key=lambda t: t.table_name)
             ],
+            "upload": None
+            if upload is None
+            else {
+                "file_name": upload.file_name,
+                "file_format": upload.file_format,
+                "file_bytes": upload.file_bytes,
+                "stored_bytes": upload.stored_bytes,
+            },
         }
     )
 
 
 class ConnectionRegistry:
-    """Connection CRUD plus the pooled ``QueryTarget`` the ask pipeline runs questions on."""
+    """Connection CRUD plus the pooled ``QueryTarget`` the ask pipeline runs questions on.
 
-    def __init__(self, settings: Settings, keyring: KeyRing) -> None:
+    An uploaded file is a connection too (its ``uploads`` row says so): listed, scanned,
+    resolved and deleted here like any database, its data opened through ``UploadStorage``.
+    """
+
+    def __init__(self, settings: Settings, keyring: KeyRing, storage: UploadStorage) -> None:
         self._keyring = keyring
+        self._storage = storage
         self._allow_private = settings.connections_allow_private_hosts
         self._max_per_user = settings.max_connections_per_user
         self._app_database = make_url(settings.sqlalchemy_url)
@@ -126,6 +143,10 @@ class ConnectionRegistry:
         GATE.configure(
             total=settings.user_db_max_concurrent, per_target=settings.target_max_concurrent
         )
+
+    @property
+    def storage(self) -> UploadStorage:
+        return self._storage
 
     # -- parsing and testing -------------------------------------------------------------------
     def parse(self, url: str | None, env_text: str | None, ssl_mode: str | None) -> ConnectionSpec:
@@ -146,10 +167,7 @@ class ConnectionRegistry:
         self, session: Session, user_id: str, name: str, spec: ConnectionSpec
     ) -> PublicConnection:
         info = self.test(spec)  # before touching the app database: no connection held meanwhile
-        if repository.count_owned(session, user_id) >= self._max_per_user:
-            raise InvalidInput(
-                f"You can keep at most {self._max_per_user} connections; delete one first."
-            )
+        self.check_room(session, user_id)
         connection_id = new_id()
         row = Connection(
             id=connection_id,
@@ -166,13 +184,39 @@ class ConnectionRegistry:
         self._store_scan(session, row, info)
         return self.get(session, user_id, connection_id)
 
+    def check_room(self, session: Session, user_id: str) -> None:
+        if repository.count_owned(session, user_id) >= self._max_per_user:
+            raise InvalidInput(
+                f"You can keep at most {self._max_per_user} connections (uploads included); "
+                "delete one first."
+            )
+
+    def add_upload(
+        self, session: Session, user_id: str, upload: Upload, name: str, info: SchemaInfo
+    ) -> PublicConnection:
+        """The connection row of an upload whose tables ``storage`` has just loaded."""
+        row = Connection(
+            id=upload.connection_id,
+            user_id=user_id,
+            name=name,
+            dialect=self._storage.dialect,
+            display_url=f"upload: {upload.file_name}",
+            secret=b"",  # nothing to connect to; key rotation skips uploads
+        )
+        repository.add(session, row)
+        uploads.add(session, upload)
+        self._store_scan(session, row, info)
+        return self.get(session, user_id, row.id)
+
     def list_owned(self, session: Session, user_id: str) -> list[PublicConnection]:
         rows = repository.list_owned(session, user_id)
-        return [_public(row, repository.tables(session, row.id)) for row in rows]
+        files = {upload.connection_id: upload for upload in uploads.owned(session, user_id)}
+        return [_public(row, repository.tables(session, row.id), files.get(row.id)) for row in rows]
 
     def get(self, session: Session, user_id: str, connection_id: str) -> PublicConnection:
         row = repository.owned(session, user_id, connection_id)
-        return _public(row, repository.tables(session, row.id))
+        upload = uploads.of_connection(session, row.id)
+        return _public(row, repository.tables(session, row.id), upload)
 
     def set_enabled(
         self, session: Session, user_id: str, connection_id: str, enabled: list[str]
@@ -185,35 +229,48 @@ class ConnectionRegistry:
         for table in tables:
             table.enabled = table.table_name in enabled
         session.flush()
-        return _public(row, tables)
+        return _public(row, tables, uploads.of_connection(session, row.id))
 
     def rescan(self, session: Session, user_id: str, connection_id: str) -> PublicConnection:
         row = repository.owned(session, user_id, connection_id)
-        engine = self._engine(row)
-        self._store_scan(session, row, self._scan(engine, row))
+        if uploads.of_connection(session, row.id) is not None:
+            info = self._storage.scan(row.id)
+        else:
+            info = self._scan(self._engine(row), row)
+        self._store_scan(session, row, info)
         return self.get(session, user_id, connection_id)
 
     def delete(self, session: Session, user_id: str, connection_id: str) -> None:
-        repository.remove(session, repository.owned(session, user_id, connection_id))
+        """An upload's data goes with it (in the same transaction)."""
+        row = repository.owned(session, user_id, connection_id)
+        if uploads.of_connection(session, row.id) is not None:
+            self._storage.drop(session, row.id)
+        repository.remove(session, row)
         self._pools.discard(connection_id)
 
     def forget_user(self, session: Session, user_id: str) -> None:
-        """Close the pools of a user's connections (before their account is deleted)."""
+        """Close the pools of a user's connections and drop the data of their uploads (before
+        their account is deleted, in the same transaction)."""
+        for upload in uploads.owned(session, user_id):
+            self._storage.drop(session, upload.connection_id)
         for connection_id in repository.ids_owned(session, user_id):
             self._pools.discard(connection_id)
 
     # -- targets -------------------------------------------------------------------------------
     def target(self, session: Session, user_id: str, connection_id: str) -> QueryTarget:
         row = repository.owned_for_query(session, user_id, connection_id)
-        engine = self._engine(row)
+        if uploads.of_connection(session, row.id) is not None:
+            engine, dialect = self._storage.engine(row.id), self._storage.dialect
+            db_schema = self._storage.db_schema(row.id)
+        else:
+            engine, dialect, db_schema = self._engine(row), Dialect(row.dialect), None
         info = self._schema(session, row, engine)
         enabled = frozenset(t.table_name for t in repository.tables(session, row.id) if t.enabled)
-        dialect = Dialect(row.dialect)
         return QueryTarget(
             key=row.id,
             engine=engine,
             dialect=dialect,
-            db_schema=None,
+            db_schema=db_schema,
             schema_info=info,
             enabled_tables=enabled,
         )
@@ -233,6 +290,7 @@ class ConnectionRegistry:
 
     def dispose(self) -> None:
         self._pools.dispose_all()
+        self._storage.dispose()
 
     # -- helpers -------------------------------------------------------------------------------
     def _spec(self, row: Connection) -> ConnectionSpec:

@@ -178,6 +178,10 @@ class Settings(BaseSettings):
     free_monthly_quota: int = Field(default=100, ge=0)
     anonymous_free_questions: int = Field(default=1, ge=0)
     max_connections_per_user: int = Field(default=20, ge=1, le=1000)
+    # Spreadsheet uploads: the largest file accepted (counted while the body streams in), and
+    # what one user's uploads may occupy once loaded as tables (measured where they are stored).
+    upload_max_bytes: int = Field(default=10_000_000, ge=1024, le=1_000_000_000)
+    upload_allowance_bytes: int = Field(default=100_000_000, ge=1024, le=1_000_000_000_000)
 
     # Request rate limits per minute, shared by all replicas (0 turns a limit off). The address
     # limit covers everyone behind one address, e.g. the frontend server, so it is the larger.

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -183,3 +184,23 @@ class RateLimitWindow(Base):
     key: Mapped[str] = mapped_column(String(400), primary_key=True)
     window_start: Mapped[int] = mapped_column(Integer, primary_key=True)
     hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Upload(Base):
+    """A spreadsheet upload; its connection row (same id) makes it a target like any database.
+
+    The data lives apart from the app's tables: a schema of its own in the app's PostgreSQL
+    (``storage`` names it from the id) or a SQLite file under ``DATA_DIR`` on embedded defaults.
+    """
+
+    __tablename__ = "uploads"
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_format: Mapped[str] = mapped_column(String(16))
+    file_bytes: Mapped[int] = mapped_column(BigInteger)
+    stored_bytes: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

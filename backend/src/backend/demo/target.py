@@ -16,9 +16,8 @@ import threading
 from typing import Any
 
 import psycopg
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
-from sqlalchemy.pool import QueuePool
 
 from backend.core.config import Settings
 from backend.core.dialects import Dialect
@@ -27,6 +26,7 @@ from backend.data.database import make_engine
 from backend.demo import catalogue, load
 from backend.safety.executor import DatabaseUnreachable
 from backend.targets.introspect import introspect
+from backend.targets.sqlite_file import read_only_sqlite_engine
 from backend.targets.target import DEMO_TARGET, QueryTarget
 
 log = logging.getLogger(__name__)
@@ -97,14 +97,7 @@ class DemoTargets:
         path = load.sqlite_path(self._settings.data_dir)
         if not load.sqlite_is_current(path):
             raise DemoUnavailable(NOT_LOADED)
-        uri = f"file:{path.resolve()}?mode=ro"
-
-        def connect() -> sqlite3.Connection:
-            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            conn.execute("PRAGMA query_only = ON")
-            return conn
-
-        return create_engine("sqlite://", creator=connect, poolclass=QueuePool, pool_size=4)
+        return read_only_sqlite_engine(path)
 
     @staticmethod
     def _open_postgres(engine: Engine) -> None:

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 LOW_CARDINALITY = 60
 SAMPLE_TIMEOUT_MS = 3000
 SAMPLE_BUDGET_SECONDS = 15.0
-_SAMPLE_MAX_CHARS = 80
+SAMPLE_MAX_CHARS = 80
 COMMENT_CHARS = 200
 
 
@@ -157,7 +157,7 @@ class _Scan:
         if rows is None or len(rows) > LOW_CARDINALITY:
             return ()
         values = [str(v) for v, _ in rows]
-        if any(len(v) > _SAMPLE_MAX_CHARS for v in values):
+        if any(len(v) > SAMPLE_MAX_CHARS for v in values):
             return ()
         return tuple(values)
 

@@ -1,5 +1,6 @@
-"""The Connections tab: pick the kind of database, add it by URL or .env file, test it, choose
-the tables the assistant may use, delete it (after a confirmation)."""
+"""The Connections tab: pick the kind of database (PostgreSQL, MySQL/MariaDB) and add it by URL
+or .env file, or upload a spreadsheet (CSV, Excel, Parquet) that becomes tables; test, choose
+the tables the assistant may use, delete (after a confirmation)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from contract.connections import Connection, SslMode
 
 from frontend.api_client import BackendClient
 from frontend.errors import BackendError, friendly_message
+from frontend.plain_text import markdown_text
 from frontend.session import Session, after_error, call_signed_in, signed_in
 from frontend.shell import Shell
 
@@ -22,6 +24,7 @@ SSL_MODES: list[tuple[str, str]] = [
     ("disable (local only)", "disable"),
 ]
 SIGN_IN_FIRST = "⚠ Sign in to manage your own databases."
+UPLOAD_TYPES = [".csv", ".tsv", ".txt", ".xlsx", ".parquet"]
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,33 @@ def save_source(
     return f"✓ Saved **{created.name}** with {len(created.tables)} tables.", created, session
 
 
+def describe_upload(connection: Connection) -> str:
+    """The tables an uploaded file became, as Markdown; every name is shown as plain text."""
+    lines = [f"✓ **{markdown_text(connection.name)}** became {len(connection.tables)} table(s):"]
+    for table in connection.tables:
+        rows = "" if table.row_estimate is None else f" ({table.row_estimate:,} rows)"
+        lines.append(f"- {markdown_text(table.name)}{rows}")
+    return "\n".join(lines)
+
+
+def upload_source(
+    client: BackendClient, session: Session, name: str, path: str | None
+) -> tuple[str, Connection | None, Session]:
+    if not signed_in(session):
+        return SIGN_IN_FIRST, None, session
+    if not path:
+        return "⚠ Choose a CSV, Excel (.xlsx) or Parquet file first.", None, session
+    label = (name or "").strip() or None
+    try:
+        created, session = call_signed_in(
+            client, session, lambda who: client.upload_file(who, path, name=label)
+        )
+    except BackendError as error:
+        # The reason may quote the file's own sheet or column names: shown as text.
+        return f"⚠ {markdown_text(friendly_message(error))}", None, after_error(session, error)
+    return describe_upload(created), created, session
+
+
 def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
     message = gr.Markdown(elem_id="connections-message")
     with gr.Accordion("Add a database", open=True):
@@ -170,6 +200,17 @@ def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
         with gr.Row():
             test = gr.Button("Test connection", elem_id="conn-test")
             save = gr.Button("Save", variant="primary", elem_id="conn-save")
+    with gr.Accordion("Upload a file", open=False):
+        gr.Markdown(
+            "A CSV, Excel (.xlsx) or Parquet file becomes tables you can ask about: one per "
+            "file, or one per sheet of a workbook. Only you can see them; deleting the upload "
+            "deletes its data."
+        )
+        upload_name = gr.Textbox(label="Name (optional)", max_length=80, elem_id="upload-name")
+        upload_path = gr.File(
+            label="Spreadsheet", file_types=UPLOAD_TYPES, type="filepath", elem_id="upload-file"
+        )
+        upload = gr.Button("Upload", variant="primary", elem_id="upload-save")
     with gr.Accordion("Your databases", open=True):
         picked = gr.Dropdown(choices=[], label="Connection", elem_id="conn-picked")
         tables = gr.CheckboxGroup(choices=[], label="Tables the assistant may use")
@@ -208,16 +249,22 @@ def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
         api_name="test_connection",
     )
 
-    def save_and_list(session: Session, label: str, link: str, path: str | None, mode: Any) -> Any:
-        text, created, session = save_source(client, session, label, link, path, mode)
+    def show_created(text: str, created: Connection | None, session: Session) -> Any:
+        """The outcome, and the new connection picked with its tables (when there is one)."""
         if created is None:
-            return text, gr.skip(), gr.skip(), "", session
+            return text, gr.skip(), gr.skip(), session
         try:
             choices, session = list_choices(client, session)
         except BackendError as error:
-            return text, gr.skip(), tables_update(created), "", after_error(session, error)
+            return text, gr.skip(), tables_update(created), after_error(session, error)
         picker = gr.Dropdown(choices=choices, value=created.id)
-        return text, picker, tables_update(created), "", session
+        return text, picker, tables_update(created), session
+
+    def save_and_list(session: Session, label: str, link: str, path: str | None, mode: Any) -> Any:
+        text, picker, picked_tables, session = show_created(
+            *save_source(client, session, label, link, path, mode)
+        )
+        return text, picker, picked_tables, "", session
 
     shell.changes_account(
         save.click(
@@ -225,6 +272,15 @@ def build(client: BackendClient, shell: Shell, tab: gr.Tab) -> None:
             inputs=[shell.session, name, url, env_file, ssl_mode],
             outputs=[message, picked, tables, url, shell.session],
             api_name="save_connection",
+        )
+    )
+
+    shell.changes_account(
+        upload.click(
+            lambda session, label, path: show_created(*upload_source(client, session, label, path)),
+            inputs=[shell.session, upload_name, upload_path],
+            outputs=[message, picked, tables, shell.session],
+            api_name="upload_file",
         )
     )
 

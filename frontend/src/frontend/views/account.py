@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contract.ask import DEMO_CONNECTION, Quota
+from contract.connections import Connection
 from contract.plans import Limits
 
 from frontend.api_client import BackendClient
@@ -30,6 +31,10 @@ def account_line(session: Session | None) -> str:
     return "Not signed in — try one demo question free"
 
 
+def _kind(connection: Connection) -> str:
+    return f"{connection.upload.file_format} upload" if connection.upload else connection.dialect
+
+
 def connection_choices(
     client: BackendClient, session: Session
 ) -> tuple[list[tuple[str, str]], Session]:
@@ -40,5 +45,5 @@ def connection_choices(
         connections, session = call_signed_in(client, session, client.list_connections)
     except BackendError as error:
         return [DEMO_CHOICE], after_error(session, error)
-    own = [(f"{item.name} ({item.dialect})", item.id) for item in connections]
+    own = [(f"{item.name} ({_kind(item)})", item.id) for item in connections]
     return [DEMO_CHOICE, *own], session

@@ -1,0 +1,1 @@
+"""File formats → ``ParsedTable``s; each reader refuses what it cannot read faithfully."""
