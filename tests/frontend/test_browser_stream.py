@@ -73,3 +73,5 @@ def test_stop_then_the_sql_and_table_arrive_before_the_insights(
     expect(page.locator("#run-status")).to_contain_text("✓ Insights")
     expect(page.locator("#run-status")).to_contain_text("total")
     expect(page.locator("#quota")).to_contain_text("free demo question")
+    expect(page.locator("#stop")).to_be_hidden()
+    assert "⚠" not in page.locator("#message").inner_text()  # the stream ended with its answer

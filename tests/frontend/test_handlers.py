@@ -61,6 +61,7 @@ def test_anonymous_visitor_gets_one_question_then_the_signup_prompt(stack: Stack
     assert "Insights" in first["insights"]
     assert "✓ Insights" in first["status"]
     assert "free demo question" in first["quota"]
+    assert not first["message"]  # the streamed answer ended with its answer, nothing to warn
 
     second = ask(client, session, "How many loans are there?")
     assert "Sign up free" in second["message"]

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import httpx
 from contract.accounts import Profile, TokenPair
 from contract.ask import Answer, Examples, Transcript
-from contract.ask_events import ASK_EVENT, AskEvent, Failed
+from contract.ask_events import ASK_EVENT, AskEvent, Done, Failed
 from contract.connections import (
     Connection,
     ConnectionList,
@@ -109,9 +109,9 @@ def _failure(event: Failed) -> BackendError:
 
 
 class QuestionStream:
-    """One streamed question's events as they arrive; an ``error`` event is raised as the
-    ``BackendError`` the plain endpoint would answer. Closing it hangs up, which stops the
-    question on the backend."""
+    """One streamed question's events as they arrive, up to ``done``; an ``error`` event is
+    raised as the ``BackendError`` the plain endpoint would answer, and so is a stream that
+    ends without either. Closing it hangs up, which stops the question on the backend."""
 
     def __init__(self, response: httpx.Response) -> None:
         self._response = response
@@ -123,6 +123,8 @@ class QuestionStream:
                 if isinstance(event, Failed):
                     raise _failure(event)
                 yield event
+                if isinstance(event, Done):
+                    return
         except (httpx.TransportError, SSEError) as error:
             raise BackendError(
                 "stream_lost", "The connection to the analytics service was lost."
