@@ -120,6 +120,12 @@ def test_each_format_becomes_typed_tables_another_replica_answers(
     )
     assert exact.status_code == 200, exact.text
     assert exact.json()["rows"] == [["2026-02-11", True, "042"]]
+    # A re-scan reads the stored tables through the upload's own role: the same tables.
+    rescanned = replicas.second.post(
+        f"/api/connections/{csv_upload['id']}/scan", headers=bearer(owner)
+    )
+    assert rescanned.status_code == 200, rescanned.text
+    assert rescanned.json()["tables"] == csv_upload["tables"]
 
 
 def test_only_the_owner_sees_or_queries_an_upload(replicas: Replicas, module_pg_url: str) -> None:

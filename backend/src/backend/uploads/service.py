@@ -28,9 +28,10 @@ from backend.uploads.schema import describe
 from backend.uploads.storage import UploadStorage
 
 MAX_FILE_NAME = 255
-# Reading a large workbook takes a worker thread and a core for seconds: a few at a time per
-# process, the rest refused at once (like the work gate) rather than queued.
-PARALLEL_UPLOADS = 2
+# Reading and loading a 10 MB file holds a core for tens of seconds and about 250 MB of memory:
+# one at a time per process (replicas each take their own), the others refused at once with
+# Retry-After (like the work gate) rather than queued.
+PARALLEL_UPLOADS = 1
 RETRY_AFTER_SECONDS = 5
 
 
