@@ -75,6 +75,8 @@ class PostgresStorage:
             ) from None
         connection.execute(text(f"CREATE SCHEMA {q_schema}"))
         write_tables(connection, tables, schema=schema)
+        for table in tables:  # planner statistics, and the row counts a re-scan reports
+            connection.execute(text(f"ANALYZE {q_schema}.{_quote(connection, table.name)}"))
         connection.execute(text(f"GRANT USAGE ON SCHEMA {q_schema} TO {q_role}"))
         connection.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {q_schema} TO {q_role}"))
         connection.execute(text(f"GRANT {q_role} TO CURRENT_USER"))
