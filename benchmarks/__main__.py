@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -96,13 +96,17 @@ def main() -> int:
             "PYTHONPATH": str(REPO_ROOT),
         }
 
-        def start_backend(extra: dict[str, str]) -> AbstractContextManager[Service]:
-            return started(
+        @contextmanager
+        def start_backend(extra: dict[str, str]) -> Iterator[Service]:
+            """The backend with its whole app built (not only the early health check)."""
+            with started(
                 backend_command(),
                 env={**env, **extra},
                 ready_path="/api/health",
                 log_path=work / "backend.log",
-            )
+            ) as backend:
+                backend.wait_whole("/api/health")
+                yield backend
 
         figures: list[Figure] = []
         print("startup and idle memory ...", flush=True)

@@ -54,6 +54,9 @@ def peak_rss_mib(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for process {pid}")
 
 
+STARTING_HEADER = "X-Backend-Starting"
+
+
 @dataclass
 class Service:
     process: subprocess.Popen[bytes]
@@ -63,6 +66,14 @@ class Service:
 
     def peak_rss_mib(self) -> float:
         return peak_rss_mib(self.process.pid)
+
+    def wait_whole(self, path: str) -> float:
+        """Seconds from spawn until ``path`` answers without the backend's starting mark (it
+        answers health while its app is still being built, ``backend.serving``)."""
+        with httpx.Client(timeout=10) as client:
+            while STARTING_HEADER in client.get(self.base_url + path).headers:
+                time.sleep(0.01)
+        return time.perf_counter() - self.spawned_at
 
 
 @contextmanager

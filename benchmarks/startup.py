@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -23,11 +22,6 @@ BASELINE_FASTAPI = [
 BASELINE_GRADIO = [sys.executable, "-m", "benchmarks.baseline_gradio"]
 
 
-# The backend answers health while its app is still being built (backend.serving) and marks
-# those answers; the app is whole once an answer comes without the mark.
-STARTING_HEADER = "X-Backend-Starting"
-
-
 def _start_times(
     args: list[str], env: Mapping[str, str], path: str, work: Path, runs: int
 ) -> tuple[list[float], float, list[float]]:
@@ -37,9 +31,7 @@ def _start_times(
     for _ in range(runs):
         with started(args, env=env, ready_path=path, log_path=work / "startup.log") as service:
             times.append(service.started_in)
-            while STARTING_HEADER in httpx.get(service.base_url + path, timeout=10).headers:
-                time.sleep(0.01)
-            whole.append(time.perf_counter() - service.spawned_at)
+            whole.append(service.wait_whole(path))
             for _ in range(5):
                 httpx.get(service.base_url + path, timeout=10)
             rss = service.peak_rss_mib()
