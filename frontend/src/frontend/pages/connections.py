@@ -143,7 +143,8 @@ def save_source(
         )
     except BackendError as error:
         return f"⚠ {friendly_message(error)}", None, after_error(session, error)
-    return f"✓ Saved **{markdown_text(created.name)}** with {len(created.tables)} tables.", created, session
+    saved = f"✓ Saved **{markdown_text(created.name)}** with {len(created.tables)} tables."
+    return saved, created, session
 
 
 def describe_upload(connection: Connection) -> str:
