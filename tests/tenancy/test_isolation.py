@@ -71,6 +71,10 @@ def test_no_cross_user_read_or_write_on_any_endpoint(
     ]:
         response = w.call("POST", "/api/query", bob, json=body)
         assert response.status_code == 404, response.text
+        streamed = w.call("POST", "/api/query/stream", bob, json=body)
+        assert streamed.status_code == 404, streamed.text  # refused before any event
+    stop = w.call("POST", "/api/query/{question_id}/cancel", bob, ids={"question_id": "0" * 32})
+    assert stop.status_code == 404, stop.text
     bob_history = w.call("GET", "/api/history", bob).json()
     assert bob_history["total"] == 0
     assert bob_history["items"] == []
@@ -82,6 +86,13 @@ def test_no_cross_user_read_or_write_on_any_endpoint(
     assert w.call("POST", "/api/connections/test", bob, json=source).status_code == 200
     third = w.call("POST", "/api/connections", bob, json={**source, "name": "Bob 2"})
     assert third.status_code == 201
+    upload = w.call(
+        "POST", "/api/uploads", bob, files={"file": ("bob.csv", b"city,n\nOslo,1\n", "text/csv")}
+    )
+    assert upload.status_code == 201, upload.text
+    bob_usage = w.call("GET", "/api/uploads/usage", bob).json()
+    assert bob_usage["used_bytes"] > 0
+    assert api.get("/api/uploads/usage", headers=bearer(alice)).json()["used_bytes"] == 0
 
     # Bob signs out and deletes his account: Alice is untouched by both.
     assert w.call("POST", "/api/auth/refresh", None, json={"refresh_token": bob["refresh_token"]})

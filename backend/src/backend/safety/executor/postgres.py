@@ -63,7 +63,7 @@ def capped_query(sql: str, columns: Sequence[Column], cell_chars: int) -> pg_sql
         else:
             value = pg_sql.SQL("left({}::text, {})").format(name, width)
         outer.append(pg_sql.SQL("{} AS {}").format(value, pg_sql.Identifier(column.name)))
-    return pg_sql.SQL("SELECT {} FROM ({}) AS q ({})").format(
+    return pg_sql.SQL("SELECT {} FROM (\n{}\n) AS q ({})").format(
         pg_sql.SQL(", ").join(outer), pg_sql.SQL(sql), pg_sql.SQL(", ").join(inner)
     )
 
@@ -108,7 +108,8 @@ def open_postgres(
             )
         # The result's columns without running the query (LIMIT 0 stops before the first row),
         # after our own fixed statements: one round trip, in the same transaction.
-        probe = pg_sql.SQL("SELECT * FROM ({}) AS q LIMIT 0").format(pg_sql.SQL(sql))
+        # The query on lines of its own: a trailing "-- comment" must not swallow the ")".
+        probe = pg_sql.SQL("SELECT * FROM (\n{}\n) AS q LIMIT 0").format(pg_sql.SQL(sql))
         stop = partial(conn.cancel_safe, timeout=CANCEL_SECONDS)
         with cancellation.current().on_cancel(stop):
             answers = conn.execute(pg_sql.SQL("; ").join([*settings, probe]))
