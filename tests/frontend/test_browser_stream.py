@@ -9,6 +9,7 @@ charges nothing, so the visitor's free question is still there.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -57,7 +58,11 @@ def test_stop_then_the_sql_and_table_arrive_before_the_insights(
     expect(page.locator("#message")).to_contain_text("Stopped")
     expect(page.locator("#run-status")).to_contain_text("stopped")
     expect(page.locator("#stop")).to_be_hidden()
-    assert fake.generations[-1].stopped_by_hangup  # the model call itself was cut off
+    # The model call itself was cut off: the stand-in notices at its next write (0.2 s apart).
+    deadline = time.monotonic() + 5
+    while not fake.generations[-1].stopped_by_hangup and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert fake.generations[-1].stopped_by_hangup
 
     # 2. The free question is still there; the insights are written slowly.
     fake.script(
