@@ -67,13 +67,11 @@ def _fill_shop(path: Path) -> None:
             )
 
 
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueryTarget]:
-    path = tmp_path_factory.mktemp("shop") / "shop.sqlite"
-    _fill_shop(path)
+def _sqlite_target(path: Path, key: str) -> Iterator[QueryTarget]:
+    """The SQLite file at ``path`` as a query target, introspected as a connection would be."""
     engine: Engine = create_engine(f"sqlite:///{path}")
     yield QueryTarget(
-        key="shop",
+        key=key,
         engine=engine,
         dialect=Dialect.SQLITE,
         db_schema=None,
@@ -81,6 +79,13 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueryTarget]:
         enabled_tables=None,
     )
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueryTarget]:
+    path = tmp_path_factory.mktemp("shop") / "shop.sqlite"
+    _fill_shop(path)
+    yield from _sqlite_target(path, "shop")
 
 
 SHOP_EXPECTED: dict[str, tuple[str, bool]] = {
@@ -287,16 +292,7 @@ def sales(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueryTarget]:
             "INSERT INTO regions VALUES (1, 'North'), (2, 'South');"
             "INSERT INTO sales VALUES (1, 10, 1), (2, 20, 1), (3, 5, 2);"
         )
-    engine: Engine = create_engine(f"sqlite:///{path}")
-    yield QueryTarget(
-        key="sales",
-        engine=engine,
-        dialect=Dialect.SQLITE,
-        db_schema=None,
-        schema_info=introspect(engine, dialect="sqlite"),
-        enabled_tables=None,
-    )
-    engine.dispose()
+    yield from _sqlite_target(path, "sales")
 
 
 def test_a_column_named_exactly_wins_over_a_table_and_column_reading(sales: QueryTarget) -> None:
