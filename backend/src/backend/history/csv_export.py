@@ -17,13 +17,14 @@ from backend.safety.executor import JsonScalar
 # header's included, get a leading quote.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _BLANKS = " \t\r\n\u00a0\u3000"
+_RISKY_FIRST = frozenset(_FORMULA_STARTS) | frozenset(_BLANKS)  # anything else is safe as is
 _FLUSH_EVERY = 500
 
 
 def _cell(value: JsonScalar) -> JsonScalar:
-    if isinstance(value, str) and (
-        value[:1] in ("\t", "\r", "\n") or value.lstrip(_BLANKS).startswith(_FORMULA_STARTS)
-    ):
+    if not isinstance(value, str) or value[:1] not in _RISKY_FIRST:
+        return value
+    if value[:1] in ("\t", "\r", "\n") or value.lstrip(_BLANKS).startswith(_FORMULA_STARTS):
         return "'" + value
     return value
 
