@@ -1,5 +1,6 @@
 """The web app in a real Chromium (Debian's package, driven by Playwright) against real
-backend and frontend processes; also regenerates the screenshots used by the docs.
+backend and frontend processes; also takes the screenshots used by the docs, written over
+``docs/images/`` only when ``UPDATE_SCREENSHOTS=1`` (a test run leaves the checkout as it was).
 
 Contract: the landing → sign-up → question → SQL/table/chart/insights → CSV → history journey,
 and the anonymous visitor's single free question followed by the sign-up prompt.
@@ -12,6 +13,7 @@ import io
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,12 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = REPO_ROOT / "docs" / "images"
+UPDATING_SCREENSHOTS = os.environ.get("UPDATE_SCREENSHOTS") == "1"
+SCREENSHOTS = (
+    REPO_ROOT / "docs" / "images"
+    if UPDATING_SCREENSHOTS
+    else Path(tempfile.mkdtemp(prefix="eaa-screenshots-"))
+)
 LANDING_ASSET = REPO_ROOT / "frontend" / "src" / "frontend" / "assets" / "workspace.png"
 QUESTION = "What is the default rate by grade?"
 PASSWORD = "correct horse battery staple"
@@ -121,8 +128,8 @@ def test_sign_up_ask_download_and_find_it_in_history(stack: Stack, page: Any) ->
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
     assert len(rows) - 1 >= shown_rows > 0
     page.screenshot(path=str(SCREENSHOTS / "workspace.png"), full_page=True)
-    LANDING_ASSET.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(SCREENSHOTS / "workspace.png", LANDING_ASSET)
+    if UPDATING_SCREENSHOTS:
+        shutil.copyfile(SCREENSHOTS / "workspace.png", LANDING_ASSET)
 
     page.get_by_role("tab", name="History").click()
     expect(page.locator("#history")).to_contain_text(QUESTION)
