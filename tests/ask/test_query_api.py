@@ -52,7 +52,6 @@ def start_backend(request: pytest.FixtureRequest, work_dir: Path) -> Iterator[An
             env=_env(mode, work_dir, pg_url, extra),
             health_path="/api/health",
             log_dir=work_dir,
-            timeout=90,  # the embedded demo is generated at start-up: slow on a busy machine
         )
         process = service.__enter__()
         stack.append(service)

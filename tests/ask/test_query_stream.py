@@ -189,7 +189,6 @@ def own_database_backend(
             env=backend_env(pg_url, QUERY_TIMEOUT_SECONDS="120", **QUIET),
             health_path="/api/health",
             log_dir=work_dir,
-            timeout=90,
         ) as backend,
     ):
         yield backend, user_db

@@ -56,7 +56,7 @@ def running_stack(work: Path, backend_env: Mapping[str, str]) -> Iterator[Stack]
         # On embedded defaults the backend loads the demo before it answers (8 s on a busy
         # machine, more when several test runs share its cores).
         run_service(
-            backend_command(), env=backend_env, health_path="/api/health", log_dir=work, timeout=90
+            backend_command(), env=backend_env, health_path="/api/health", log_dir=work
         ) as backend,
         running_frontend(backend.base_url, work) as frontend,
     ):
@@ -69,7 +69,6 @@ def running_frontend(backend_url: str, work: Path) -> AbstractContextManager[Run
         env={"BACKEND_URL": backend_url},
         health_path="/",
         log_dir=work,
-        timeout=90,
     )
 
 

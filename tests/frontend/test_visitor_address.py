@@ -39,7 +39,6 @@ def frontend_url(
             },
             health_path="/",
             log_dir=work,
-            timeout=90,
         ) as frontend,
     ):
         yield frontend.base_url

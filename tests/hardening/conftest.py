@@ -51,7 +51,6 @@ def start_backend(work_dir: Path, request: pytest.FixtureRequest) -> BackendStar
             env=backend_env(database_url, work_dir, key, **extra),
             health_path="/api/health",
             log_dir=work_dir,
-            timeout=90,  # a busy 2-core machine can take longer than 30 s to start one
         ) as running:
             yield running
             peak = peak_memory_mb(running)

@@ -22,7 +22,6 @@ def test_sigterm_closes_the_frontend_and_exits_zero(work_dir: Path) -> None:
         env={"BACKEND_URL": backend_url, "GRADIO_SERVER_NAME": "127.0.0.1"},
         health_path="/",
         log_dir=work_dir,
-        timeout=90,
     ) as frontend:
         assert httpx.get(frontend.base_url + "/", timeout=10).status_code == 200
         frontend.process.send_signal(signal.SIGTERM)

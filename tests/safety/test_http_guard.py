@@ -20,7 +20,7 @@ HEADERS = {"X-Anonymous-ID": "safety-test-visitor"}
 def test_embedded_backend_loads_the_demo_and_guards_edited_sql(work_dir: Path) -> None:
     env = {"ANONYMOUS_FREE_QUESTIONS": "50"}
     with run_service(
-        backend_command(), env=env, health_path="/api/health", log_dir=work_dir, timeout=60
+        backend_command(), env=env, health_path="/api/health", log_dir=work_dir
     ) as backend:
         demo = work_dir / "data" / "demo.sqlite"
         assert demo.is_file()

@@ -91,6 +91,11 @@ def wait_http(
     raise TimeoutError(f"{url} not ready after {timeout}s ({last})")
 
 
+# A busy 2-core machine can take more than 30 s to import and start a service; the wait ends
+# as soon as it answers, so a generous deadline costs nothing when all is well.
+START_TIMEOUT_SECONDS = 90.0
+
+
 @contextmanager
 def run_service(
     args: list[str],
@@ -98,7 +103,7 @@ def run_service(
     env: Mapping[str, str],
     health_path: str,
     log_dir: Path,
-    timeout: float = 30.0,
+    timeout: float = START_TIMEOUT_SECONDS,
     port: int | None = None,
     ready_status: int = 200,
 ) -> Iterator[RunningProcess]:
