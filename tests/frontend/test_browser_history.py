@@ -3,14 +3,16 @@ processes on embedded defaults.
 
 Contract: picking a History row opens that question's stored answer in the Workspace (question,
 SQL, table, chart, insights, and each column's SQL alias beside its heading under Show SQL),
-with Re-run there asking it again; on a phone (390 px wide) the answer's headline is on the
-first screen once a question is asked (the example questions fold away).
+with Re-run there asking it again (a failed question's row puts its SQL back, with a message);
+on a phone (390 px wide) the answer's headline is on the first screen once a question is asked
+(the example questions fold away).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.frontend.conftest import Stack
@@ -42,8 +44,9 @@ def answered(page: Any) -> None:
 def test_a_history_row_opens_its_stored_answer_and_reruns_it_there(stack: Stack, page: Any) -> None:
     from playwright.sync_api import expect
 
+    email = "historian@example.com"
     page.goto(stack.frontend_url)
-    sign_up(page, "historian@example.com")
+    sign_up(page, email)
     ask(page, QUESTION)
     answered(page)
     insights = page.locator("#insights").inner_text()
@@ -51,10 +54,27 @@ def test_a_history_row_opens_its_stored_answer_and_reruns_it_there(stack: Stack,
     ask(page, SECOND)  # the Workspace now shows another answer
     answered(page)
     expect(page.locator("#headline")).not_to_contain_text("default rate")
+    # A question that failed (asked from elsewhere with the same account).
+    tokens = httpx.post(
+        stack.backend_url + "/api/auth/login", json={"email": email, "password": PASSWORD}
+    ).json()
+    failed = httpx.post(
+        stack.backend_url + "/api/query",
+        json={"sql": "SELECT no_such_column FROM loans"},
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
+    assert failed.status_code == 422, failed.text
 
     page.get_by_role("tab", name="History").click()
-    expect(page.locator("#history-label")).to_contain_text("2 questions")
-    page.locator("#history [data-testid^=cell-]", has_text=QUESTION).first.click()
+    expect(page.locator("#history-label")).to_contain_text("3 questions")
+    row = page.locator("#history [data-testid^=cell-]")
+    row.filter(has_text="SELECT no_such_column").first.click()
+    expect(page.locator("#message")).to_contain_text("got no answer")
+    expect(page.locator("#sql")).to_contain_text("no_such_column")
+    expect(page.locator("#headline")).to_be_empty()
+
+    page.get_by_role("tab", name="History").click()
+    row.filter(has_text=QUESTION).first.click()
 
     expect(page.locator("#question textarea")).to_have_value(QUESTION)
     expect(page.locator("#run-status")).to_contain_text("Saved answer")
@@ -80,7 +100,7 @@ def test_a_history_row_opens_its_stored_answer_and_reruns_it_there(stack: Stack,
     expect(page.locator("#result").get_by_role("row").nth(7)).to_be_visible()
     expect(page.locator("#headline")).to_contain_text("default rate")
     page.get_by_role("tab", name="History").click()
-    expect(page.locator("#history-label")).to_contain_text("3 questions")
+    expect(page.locator("#history-label")).to_contain_text("4 questions")
 
 
 def test_the_answer_headline_is_on_a_phones_first_screen(stack: Stack, browser: Any) -> None:

@@ -12,7 +12,6 @@ from contract.history import HistoryItem, HistoryPage
 
 from frontend.api_client import BackendClient, Identity
 from frontend.errors import BackendError, friendly_message
-from frontend.pages.workspace import WorkspacePage
 from frontend.session import (
     EXPIRED_NOTICE,
     Session,
@@ -22,6 +21,7 @@ from frontend.session import (
     signed_in,
 )
 from frontend.shell import TAB_SIGNIN, TAB_WORKSPACE, Shell
+from frontend.views.result import ResultView
 
 PAGE_SIZE = 10
 HEADERS = ["When", "Question", "Rows", "Status", "Feedback"]
@@ -69,8 +69,16 @@ def opened_note(item: HistoryItem) -> str:
     return f"Saved answer, asked {asked} · the table shows today's data · Re-run to ask again"
 
 
-def build(client: BackendClient, shell: Shell, space: WorkspacePage, tab: gr.Tab) -> None:
-    view = space.view
+def build(
+    client: BackendClient,
+    shell: Shell,
+    tab: gr.Tab,
+    view: ResultView,
+    asked: tuple[gr.Textbox, gr.Dropdown],
+) -> None:
+    """The tab's table and paging; a picked row opens in ``view``, its question and database
+    put back in the Workspace's ``asked`` (question box, database picker)."""
+    question, connection = asked
     page = gr.State(1)
     items = gr.State([])  # the HistoryItems of the page shown, in the table's order
     with gr.Row():
@@ -123,15 +131,18 @@ def build(client: BackendClient, shell: Shell, space: WorkspacePage, tab: gr.Tab
         yield {
             shell.session: session,
             shell.tabs: gr.Tabs(selected=TAB_WORKSPACE),
-            space.question: item.question or "",
-            space.connection: item.connection_id,
+            question: item.question or "",
+            connection: item.connection_id,
             view.sql: item.sql or "",
         }
         if item.status != "ok":
-            yield {
-                shell.session: session,
-                view.message: "⚠ This question did not get an answer; its SQL is under Show SQL.",
-                view.sql_panel: gr.Accordion(open=True),
+            where = " — its SQL is under Show SQL" if item.sql else ""
+            yield view.cleared(shell, session) | {
+                view.message: f"⚠ This question got no answer{where}; edit it and ask again.",
+                view.sql_panel: gr.Accordion(open=bool(item.sql)),
+                view.table: {"headers": [], "data": []},
+                view.page_label: "",
+                view.result: None,
             }
             return
 
@@ -143,7 +154,7 @@ def build(client: BackendClient, shell: Shell, space: WorkspacePage, tab: gr.Tab
     event = table.select(
         open_item,
         inputs=[shell.session, items],
-        outputs=[*view.outputs(shell), space.question, space.connection],
+        outputs=[*view.outputs(shell), question, connection],
         api_visibility="private",
     )
     shell.changes_session(event)

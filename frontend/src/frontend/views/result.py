@@ -202,11 +202,15 @@ class ResultView:
 
     def _start(self, shell: Shell, session: Session) -> dict[Any, Any]:
         """What every run begins with: the last answer's parts cleared, the first step shown."""
+        return self.cleared(shell, session) | {self.status: progress_line(0)}
+
+    def cleared(self, shell: Shell, session: Session) -> dict[Any, Any]:
+        """The last answer's parts cleared (the SQL and the table stay until replaced)."""
         # Every yield names the session: a browser-state output left out of a partial update
         # would be overwritten in the browser by the update marker itself.
         start: dict[Any, Any] = {
             shell.session: session,
-            self.status: progress_line(0),
+            self.status: "",
             self.message: "",
             self.notice: "",
             self.chart: None,
