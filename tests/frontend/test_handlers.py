@@ -17,7 +17,7 @@ from tests.tenancy.conftest import tcp_url
 DEMO_QUESTION = "What is the default rate by grade?"
 # /analyze, /run_sql and /rerun render into the same outputs, in this order.
 RESULT_FIELDS = (
-    "status", "message", "sql", "table", "page_label", "notice", "chart", "insights",
+    "status", "message", "sql", "columns", "table", "page_label", "notice", "chart", "insights",
     "headline", "csv", "quota", "session",
 )  # fmt: skip
 
@@ -109,6 +109,7 @@ def test_edited_sql_runs_and_a_write_is_refused_with_an_explanation(stack: Stack
     ok = collect(client, session, "SELECT grade, COUNT(*) AS n FROM loans GROUP BY grade", "demo",
                  api_name="/run_sql")  # fmt: skip
     assert ok["table"]["headers"] == ["Grade", "N"]  # labels for people; the SQL keeps aliases
+    assert ok["columns"] == "**Columns:** Grade ← grade · N ← n"  # the aliases, under the SQL
     refused = collect(client, session, "DELETE FROM loans", "demo", api_name="/run_sql")
     assert "read-only SELECT" in refused["message"]
     assert "Traceback" not in refused["message"]
@@ -141,24 +142,26 @@ def test_tokens_refreshed_by_any_handler_are_kept_in_the_browser(stack: Stack) -
     )
     assert "feedback saved" in message
     assert kept["refresh_token"] != session["refresh_token"]
-    _table, label, _item, after = client.predict(
+    _table, label, after = client.predict(
         {**kept, "access_token": "expired-token"}, api_name="/history"
     )
     assert label.startswith("1 questions")
     assert after["refresh_token"] != kept["refresh_token"]
 
 
-def test_history_lists_questions_and_reruns_one(stack: Stack) -> None:
+def test_history_lists_questions_and_the_answer_shown_reruns(stack: Stack) -> None:
     client = stack.client()
     session = stack.register()
-    ask(client, session, DEMO_QUESTION)
-    table, label, item, _session = client.predict(session, api_name="/history")
+    nothing = collect(client, session, api_name="/rerun")
+    assert "Open a question from History first" in nothing["message"]
+    asked = ask(client, session, DEMO_QUESTION)
+    table, label, _session = client.predict(session, api_name="/history")
     assert table["data"][0][1] == DEMO_QUESTION
-    assert label.startswith("1 questions")
-    history_id = item["choices"][0][1]
-    rerun = collect(client, session, history_id, api_name="/rerun")
-    assert rerun["table"]["data"]
+    assert label == "1 questions · page 1/1 · pick one to open its answer"
+    rerun = collect(client, session, api_name="/rerun")
+    assert rerun["table"]["data"] == asked["table"]["data"]
     assert "✓ Insights" in rerun["status"]
+    assert len(history_items(stack, session)) == 2
 
 
 def test_history_pages_through_older_questions(stack: Stack) -> None:
@@ -169,20 +172,19 @@ def test_history_pages_through_older_questions(stack: Stack) -> None:
         body = {"sql": f"SELECT {n} AS n", "connection_id": "demo"}
         response = httpx.post(stack.backend_url + "/api/query", json=body, headers=headers)
         assert response.status_code == 200, response.text
-    first, label, _item, _ = client.predict(session, api_name="/history")
-    assert label == "11 questions · page 1/2"
+    first, label, _ = client.predict(session, api_name="/history")
+    assert label.startswith("11 questions · page 1/2")
     assert len(first["data"]) == 10
-    older, label, item, _ = client.predict(session, api_name="/history_older")
-    assert label == "11 questions · page 2/2"
+    older, label, _ = client.predict(session, api_name="/history_older")
+    assert label.startswith("11 questions · page 2/2")
     assert [row[1] for row in older["data"]] == ["SELECT 0 AS n"]
-    assert len(item["choices"]) == 1
-    newer, label, _item, _ = client.predict(session, api_name="/history_newer")
-    assert label == "11 questions · page 1/2"
+    newer, label, _ = client.predict(session, api_name="/history_newer")
+    assert label.startswith("11 questions · page 1/2")
     assert newer["data"] == first["data"]
 
 
 def test_history_asks_anonymous_visitors_to_sign_in(stack: Stack) -> None:
-    _table, label, _item, _session = stack.client().predict(
+    _table, label, _session = stack.client().predict(
         {"anon_id": anonymous_id()}, api_name="/history"
     )
     assert "Sign in" in label

@@ -15,7 +15,7 @@ import pytest
 from contract.ask import Answer
 from frontend.charts import build_figure
 from frontend.downloads import csv_text
-from frontend.views.result import headline_html, insights_markdown
+from frontend.views.result import column_names, headline_html, insights_markdown
 from markdown_it import MarkdownIt
 
 PIXEL = '<img src="http://tracker.example/track.png">'
@@ -70,6 +70,25 @@ def test_insights_render_data_and_model_text_as_text(value: str) -> None:
     assert "<code>" not in rendered
     assert rendered.count("<h3>") == 2  # our own headings stay headings
     assert "Insights" in rendered
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_column_aliases_under_the_sql_render_as_text(value: str) -> None:
+    """A column's name comes from the user's SQL or database; its heading is derived from it."""
+    result = Answer.model_validate(
+        {
+            "id": "1", "conversation_id": "c", "question": None, "sql": "SELECT 1",
+            "columns": [value], "rows": [[1]], "row_count": 1, "truncated": False,
+            "row_cap": 10, "formats": [{"name": value, "label": f"Heading {value}"}],
+            "chart": None, "explanation": "", "insights": [], "recommendations": [],
+            "timings": {}, "tokens": {}, "engine": "offline", "quota": {},
+        }
+    )  # fmt: skip
+    rendered = _html(column_names(result))
+    assert rendered.count("<strong>") == 1  # our own "Columns:" only
+    for tag in ("<img", "<a ", "<script", "<code>", "<em>", "<h1>", "<li>"):
+        assert tag not in rendered, (tag, rendered)
+    assert "←" in rendered
 
 
 @pytest.mark.parametrize("value", HOSTILE)

@@ -57,6 +57,7 @@ def test_no_cross_user_read_or_write_on_any_endpoint(
         ("POST", "/api/connections/{connection_id}/scan", None),
         ("DELETE", "/api/connections/{connection_id}", None),
         ("PUT", "/api/history/{item_id}/feedback", {"value": -1}),
+        ("GET", "/api/history/{item_id}/answer", None),
         ("POST", "/api/history/{item_id}/rerun", None),
         ("GET", "/api/history/{item_id}/csv", None),
     ]
@@ -115,6 +116,9 @@ def test_no_cross_user_read_or_write_on_any_endpoint(
     assert csv.status_code == 200, csv.text
     assert csv.text.splitlines() == ["region_id,total", "1,6500.0", "2,6250.0"]
     assert asked.json()["rows"] == [[1, 6500.0], [2, 6250.0]]
+    opened = w.call("GET", "/api/history/{item_id}/answer", alice, ids=ids)
+    assert opened.status_code == 200, opened.text
+    assert opened.json()["rows"] == asked.json()["rows"]
     rerun = w.call("POST", "/api/history/{item_id}/rerun", alice, ids=ids)
     assert rerun.status_code == 200, rerun.text
     assert rerun.json()["rows"] == asked.json()["rows"]

@@ -384,6 +384,10 @@ class BackendClient:
         params = {"page": page, "page_size": page_size}
         return self._typed(HistoryPage, "GET", "/api/history", identity, params=params)
 
+    def history_answer(self, identity: Identity, history_id: str) -> Answer:
+        """A past answer as it was shown, with its rows fetched now (nothing is charged)."""
+        return self._typed(Answer, "GET", f"/api/history/{history_id}/answer", identity)
+
     def rerun(self, identity: Identity, history_id: str) -> Answer:
         return self._typed(Answer, "POST", f"/api/history/{history_id}/rerun", identity)
 

@@ -66,7 +66,9 @@ def build_app(client: BackendClient, *, session_secret: str | None = None) -> gr
             with gr.Tab("Workspace", id=TAB_WORKSPACE):
                 space = workspace.build(client, shell)
             with gr.Tab("History", id=TAB_HISTORY) as history_tab:
-                history.build(client, shell, space.view, history_tab)
+                history.build(
+                    client, shell, history_tab, space.view, (space.question, space.connection)
+                )
             with gr.Tab("Connections", id=TAB_CONNECTIONS) as connections_tab:
                 connections.build(client, shell, connections_tab)
             with gr.Tab("Sign in", id=TAB_SIGNIN):

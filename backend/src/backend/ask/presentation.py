@@ -5,7 +5,8 @@ Inferred in one place from the column's values, its name and the query that made
 alias of ``COUNT(…)`` is a count; ``AVG(loan_amount)`` is money because ``loan_amount`` is), so
 the table, the chart and the CSV header agree. The database may say otherwise: a column comment
 naming a currency ("EUR", "amount in £") or a unit ("unit: kg") is taken at its word. Raw values
-are never changed: formatting is the page's job, from these hints.
+are never changed: formatting is the page's job, from these hints. ``Kept`` is what history
+stores of an answer's presentation, so a past answer opens as it was shown.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from contract.ask import Chart, ColumnFormat, DisplayKind
+from contract.base import ApiModel
+from pydantic import Field
 
 from backend.engines.commentary import pretty
 from backend.targets.schema_info import SchemaInfo
@@ -193,3 +196,12 @@ def bar_order(
     labels = [str(row[index]) for row in rows if row]
     ordinal = found[index].kind != "text" or all(_ORDINAL_VALUE.match(label) for label in labels)
     return chart.model_copy(update={"order": "category" if ordinal else "value"})
+
+
+class Kept(ApiModel):
+    """What an answer showed besides its rows and chart (``query_history.presentation``)."""
+
+    formats: list[ColumnFormat] = Field(default_factory=list)
+    explanation: str = ""
+    insights: list[str] = Field(default_factory=list)
+    recommendations: list[str] = Field(default_factory=list)

@@ -130,6 +130,17 @@ def _connection_key(target: QueryTarget) -> str | None:
     return None if target.is_demo else target.key
 
 
+def run_answer_sql(settings: Settings, target: QueryTarget, sql: str) -> ResultSet:
+    """Checked SQL run for an answer: the question's row cap, time limit and size caps."""
+    return run_readonly(
+        target,
+        sql,
+        row_cap=settings.query_row_cap,
+        timeout_seconds=settings.query_timeout_seconds,
+        caps=ByteCaps(settings.query_max_cell_bytes, settings.query_max_result_bytes),
+    )
+
+
 def _run_checked(
     services: AskServices,
     target: QueryTarget,
@@ -142,7 +153,6 @@ def _run_checked(
     # Imported on first use: the guard loads sqlglot, which the app's start-up need not wait for.
     from backend.safety.guard import check_for_target
 
-    settings = services.settings
     usage = draft.usage
     repairs = services.engine.max_repairs if request is not None else 0
     seen: set[str] = set()  # normalised SQL and errors already met: a repeat ends the repairs
@@ -153,13 +163,7 @@ def _run_checked(
                 sql = check_for_target(draft.sql, target)
             progress.emit(Checked(sql=sql, elapsed_ms=progress.elapsed_ms()))
             with timer.step("run_ms"):
-                result = run_readonly(
-                    target,
-                    sql,
-                    row_cap=settings.query_row_cap,
-                    timeout_seconds=settings.query_timeout_seconds,
-                    caps=ByteCaps(settings.query_max_cell_bytes, settings.query_max_result_bytes),
-                )
+                result = run_answer_sql(services.settings, target, sql)
             return draft, sql, result, usage
         except (SqlRefused, QueryFailed) as error:
             met = {" ".join(draft.sql.strip().rstrip(";").split()), error.detail}
@@ -314,6 +318,13 @@ def _ask(
             chart=chart.model_dump(),
             # History keeps the shape of the answer, never the user's rows (re-run on demand).
             summary={k: v for k, v in summary.items() if k != "rows"},
+            # What the answer showed besides its rows, so History can open it again.
+            presentation=presentation.Kept(
+                formats=shown,
+                explanation=draft.explanation,
+                insights=commentary.insights,
+                recommendations=commentary.recommendations,
+            ).model_dump(),
             timings=timer.timings,
             tokens=tokens,
             engine=services.engine.name,

@@ -137,7 +137,11 @@ class Conversation(Base):
 
 
 class QueryRecord(Base):
-    """One question and its answer, without the result rows (those are re-run on demand)."""
+    """One question and its answer, without the result rows (those are re-run on demand).
+
+    ``presentation`` keeps what the answer showed besides its rows (column formats, the
+    explanation, insights and recommendations; ``history.stored``), so History can open it.
+    """
 
     __tablename__ = "query_history"
     __table_args__ = (Index("ix_query_history_user_created", "user_id", "created_at"),)
@@ -159,6 +163,7 @@ class QueryRecord(Base):
     truncated: Mapped[bool] = mapped_column(Boolean, default=False)
     chart: Mapped[dict[str, Any] | None]
     summary: Mapped[dict[str, Any] | None]
+    presentation: Mapped[dict[str, Any] | None]
     timings: Mapped[dict[str, Any] | None]
     tokens: Mapped[dict[str, Any] | None]
     engine: Mapped[str | None] = mapped_column(String(32))

@@ -1,5 +1,5 @@
-"""The signed-in user's history: list, feedback, re-run and CSV export (thin; rules in
-``history.service``)."""
+"""The signed-in user's history: list, feedback, open a past answer, re-run and CSV export
+(thin; rules in ``history.service`` and ``history.stored``)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ from typing import Annotated, Literal
 
 from contract.ask import Answer
 from contract.history import HistoryPage
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from backend.api.deps import CurrentPrincipal, CurrentUser, DbSession, ServicesDep
 from backend.api.errors import documented
 from backend.ask.router import ASK_ERRORS
+from backend.ask.schemas import ID_PATTERN
 from backend.ask.service import ask, services_for
-from backend.history import service
+from backend.history import service, stored
 
 router = APIRouter(prefix="/history", tags=["history"])
 
@@ -24,6 +25,17 @@ ITEM = documented(
     e401="unauthorized / invalid_token: sign in first",
     e404="not_found: no such history item for this account",
 )
+
+
+OPEN_ERRORS = documented(
+    e400="sql_refused: the stored SQL no longer passes the guard",
+    e401="unauthorized / invalid_token: sign in first",
+    e404="not_found: no such history item (or its database) for this account",
+    e409="table_disabled: the query needs tables switched off since (see tables)",
+    e422="invalid_input (not an id, or no answer to open), query_failed or query_timeout",
+    e503="database_unreachable or demo_unavailable: retry shortly (see Retry-After)",
+)
+ItemId = Annotated[str, Path(pattern=ID_PATTERN, description="a history item's id")]
 
 
 class Feedback(BaseModel):
@@ -44,6 +56,19 @@ def list_history(
 def feedback(item_id: str, body: Feedback, user: CurrentUser, session: DbSession) -> Response:
     service.set_feedback(session, user.user_id, item_id, body.value)
     return Response(status_code=204)
+
+
+@router.get("/{item_id}/answer", response_model=Answer, responses=OPEN_ERRORS)
+def open_answer(
+    item_id: ItemId, _: CurrentUser, principal: CurrentPrincipal, services: ServicesDep
+) -> Answer:
+    """A past answer as it was shown (formats, chart, explanation, insights, recommendations)
+    with its rows fetched now: the stored SQL runs again read-only, through the same guard.
+    Nothing is recorded or charged. Answers from before insights were kept come with the chart
+    and formats worked out again and a note instead of insights."""
+    return stored.open_answer(
+        services.sessions, services.settings, services.targets, principal, item_id
+    )
 
 
 @router.post("/{item_id}/rerun", response_model=Answer, responses=ASK_ERRORS)

@@ -1,4 +1,5 @@
-"""The History tab: the signed-in user's past questions, paged, each re-runnable."""
+"""The History tab: the signed-in user's past questions, paged; picking one opens its answer in
+the Workspace (as it was shown, with today's rows), where Re-run asks it again."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
-from contract.history import HistoryPage
+from contract.ask import Answer
+from contract.history import HistoryItem, HistoryPage
 
-from frontend.api_client import BackendClient
+from frontend.api_client import BackendClient, Identity
 from frontend.errors import BackendError, friendly_message
 from frontend.session import (
     EXPIRED_NOTICE,
@@ -41,8 +43,8 @@ def history_rows(page: HistoryPage) -> list[list[Any]]:
 
 def load_page(
     client: BackendClient, session: Session | None, page: int
-) -> tuple[dict[str, Any], str, int, list[tuple[str, str]], Session]:
-    """(table, label, page shown, re-run choices, session); signed-out visitors get a hint."""
+) -> tuple[dict[str, Any], str, int, list[HistoryItem], Session]:
+    """(table, label, page shown, its items, session); signed-out visitors get a hint."""
     empty = {"headers": HEADERS, "data": []}
     if not signed_in(session):
         return empty, "Sign in to keep a history of your questions.", 1, [], anonymous(session)
@@ -55,21 +57,30 @@ def load_page(
         return empty, f"⚠ {friendly_message(error)}", page, [], after_error(session, error)
     pages = max(1, -(-listing.total // PAGE_SIZE))
     label = f"{listing.total} questions · page {listing.page}/{pages}"
-    choices = [
-        (f"{item.created_at[:16]} · {item.question or 'SQL'}", str(item.id))
-        for item in listing.items
-    ]
-    return (
-        {"headers": HEADERS, "data": history_rows(listing)},
-        label,
-        listing.page,
-        choices,
-        session,
-    )
+    if listing.items:
+        label += " · pick one to open its answer"
+    data = {"headers": HEADERS, "data": history_rows(listing)}
+    return data, label, listing.page, listing.items, session
 
 
-def build(client: BackendClient, shell: Shell, view: ResultView, tab: gr.Tab) -> None:
+def opened_note(item: HistoryItem) -> str:
+    """What the status line says of a past answer (its steps' times are not today's)."""
+    asked = item.created_at.replace("T", " ")[:16]
+    return f"Saved answer, asked {asked} · the table shows today's data · Re-run to ask again"
+
+
+def build(
+    client: BackendClient,
+    shell: Shell,
+    tab: gr.Tab,
+    view: ResultView,
+    asked: tuple[gr.Textbox, gr.Dropdown],
+) -> None:
+    """The tab's table and paging; a picked row opens in ``view``, its question and database
+    put back in the Workspace's ``asked`` (question box, database picker)."""
+    question, connection = asked
     page = gr.State(1)
+    items = gr.State([])  # the HistoryItems of the page shown, in the table's order
     with gr.Row():
         refresh = gr.Button("↻ Refresh", size="sm", elem_id="history-refresh")
         previous_page = gr.Button("◀ Newer", size="sm", elem_id="history-prev")
@@ -78,19 +89,14 @@ def build(client: BackendClient, shell: Shell, view: ResultView, tab: gr.Tab) ->
     table = gr.Dataframe(
         headers=HEADERS, interactive=False, max_height=520, wrap=True, elem_id="history"
     )
-    with gr.Row():
-        item = gr.Dropdown(
-            choices=[], label="Pick a question to re-run", scale=4, elem_id="history-item"
-        )
-        rerun = gr.Button("Re-run", variant="primary", scale=1, elem_id="history-rerun")
 
     def show(session: Session | None, shown: int, step: int) -> Any:
-        data, text, current, choices, session = load_page(client, session, shown + step)
+        data, text, current, listed, session = load_page(client, session, shown + step)
         expired = session.get("notice") == EXPIRED_NOTICE
         nav = gr.Tabs(selected=TAB_SIGNIN) if expired else gr.skip()
-        return data, text, current, gr.Dropdown(choices=choices, value=None), session, nav
+        return data, text, current, listed, session, nav
 
-    outputs = [table, label, page, item, shell.session, shell.tabs]
+    outputs = [table, label, page, items, shell.session, shell.tabs]
     for trigger, step, name in (
         (refresh.click, 0, "history"),
         (previous_page.click, -1, "history_newer"),
@@ -113,11 +119,42 @@ def build(client: BackendClient, shell: Shell, view: ResultView, tab: gr.Tab) ->
         )
     )
 
-    def rerun_item(session: Session, history_id: str | None) -> Iterator[dict[Any, Any]]:
-        if not history_id:
-            yield {view.message: "⚠ Pick a question from the list first.", shell.session: session}
+    def open_item(
+        session: Session, listed: list[HistoryItem], picked: gr.SelectData
+    ) -> Iterator[dict[Any, Any]]:
+        """The picked row's answer in the Workspace, on its database, in its conversation."""
+        row = picked.index[0] if isinstance(picked.index, list | tuple) else picked.index
+        if not isinstance(row, int) or not 0 <= row < len(listed):
+            yield {shell.session: session}
             return
-        yield {shell.tabs: gr.Tabs(selected=TAB_WORKSPACE), shell.session: session}
-        yield from view.run(client, shell, session, lambda who: client.rerun(who, history_id))
+        item = listed[row]
+        yield {
+            shell.session: session,
+            shell.tabs: gr.Tabs(selected=TAB_WORKSPACE),
+            question: item.question or "",
+            connection: item.connection_id,
+            view.sql: item.sql or "",
+        }
+        if item.status != "ok":
+            where = " — its SQL is under Show SQL" if item.sql else ""
+            yield view.cleared(shell, session) | {
+                view.message: f"⚠ This question got no answer{where}; edit it and ask again.",
+                view.sql_panel: gr.Accordion(open=bool(item.sql)),
+                view.table: {"headers": [], "data": []},
+                view.page_label: "",
+                view.result: None,
+            }
+            return
 
-    view.wire(rerun.click, shell, rerun_item, [shell.session, item], "rerun")
+        def call(who: Identity) -> Answer:
+            return client.history_answer(who, item.id)
+
+        yield from view.run(client, shell, session, call, opened_note(item))
+
+    event = table.select(
+        open_item,
+        inputs=[shell.session, items],
+        outputs=[*view.outputs(shell), question, connection],
+        api_visibility="private",
+    )
+    shell.changes_session(event)

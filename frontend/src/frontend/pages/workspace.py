@@ -131,18 +131,25 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
                 sources=["microphone"], type="filepath", label="Or say it", elem_id="mic"
             )
             quota = gr.Markdown(elem_id="quota")
-        with gr.Column(scale=2, min_width=280):
-            examples = gr.Dropdown(choices=[], label="Example questions", elem_id="examples")
+        # Open until a question is asked, then folded: on a phone the answer comes next.
+        with (
+            gr.Column(scale=2, min_width=280),
+            gr.Accordion("Example questions", open=True, elem_id="examples-panel") as tips,
+        ):
+            examples = gr.Dropdown(
+                choices=[], label="Pick one to ask", show_label=False, elem_id="examples"
+            )
             with gr.Accordion("About the demo data", open=False):
                 info = gr.Markdown(elem_id="demo-info")
-    status = gr.Markdown(elem_id="run-status")
     message = gr.Markdown(elem_id="message")
     with gr.Column(visible=False, elem_id="signup-prompt") as signup:
         pitch = gr.Markdown(signup_pitch(None))
         signup_button = gr.Button("Sign up free", variant="primary", elem_id="signup-cta")
     enable = gr.Button(visible=False, variant="primary", elem_id="enable-tables")
-    # The answer first: its number or headline and the chart, then the table, then the SQL.
+    # The answer first: its number or headline (above the steps' times, so that on a phone it
+    # is on the first screen) and the chart, then the table, then the SQL.
     headline = gr.HTML(elem_id="headline")
+    status = gr.Markdown(elem_id="run-status")
     chart = gr.Plot(label="Chart", elem_id="chart")
     notice = gr.Markdown(elem_id="truncated")
     table = gr.Dataframe(label="Result", interactive=False, max_height=480, elem_id="result")
@@ -156,6 +163,7 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
     with gr.Row():
         thumbs_up = gr.Button("▲ Helpful", size="sm", elem_id="thumbs-up")
         thumbs_down = gr.Button("▼ Not helpful", size="sm", elem_id="thumbs-down")
+        rerun = gr.Button("↻ Re-run", size="sm", visible=False, elem_id="rerun")
     with gr.Accordion("Show SQL", open=False, elem_id="sql-panel") as sql_panel:
         sql = gr.Code(
             language="sql",
@@ -164,6 +172,7 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
             wrap_lines=True,
             elem_id="sql",
         )
+        columns = gr.Markdown(elem_id="sql-columns")
         with gr.Row():
             run_sql = gr.Button("Run edited SQL", elem_id="run-sql")
             new_conversation = gr.Button("New conversation", elem_id="new-conversation")
@@ -174,9 +183,9 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
     running = gr.State(None)
 
     view = ResultView(
-        status, message, sql, table, page_label, notice, chart, insights, headline, csv_file,
-        quota, signup, enable, download, sql_panel, result, page, conversation, pending, stop,
-        running,
+        status, message, sql, columns, table, page_label, notice, chart, insights, headline,
+        csv_file, quota, signup, enable, download, sql_panel, result, page, conversation,
+        pending, stop, running, rerun, tips,
     )  # fmt: skip
 
     query_inputs = [shell.session, question, connection, conversation]
@@ -203,6 +212,7 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
     view.wire(run_sql.click, shell, run_edited, sql_inputs, "run_sql")
     view.wire_download(client, shell)
     view.wire_stop(client, shell)
+    view.wire_rerun(client, shell)
 
     def enable_and_retry(session: Session, request: AskRequest | None) -> Iterator[dict[Any, Any]]:
         if request is None:

@@ -5,8 +5,9 @@ The CSV is made only when the visitor clicks Download (one more run of the SQL o
 database, through the backend's guarded export), never in advance.
 
 A question from the Workspace is streamed (``stream``): SQL, table, chart and insights appear
-as the backend finishes each, each step with its own time, and Stop ends it. A History re-run
-is one call (``run``). Both end in the same drawing of the whole answer.
+as the backend finishes each, each step with its own time, and Stop ends it. A past answer
+opened from History, and its Re-run, are one call each (``run``). All end in the same drawing
+of the whole answer.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from frontend.api_client import BackendClient, Identity, QuestionStream
 from frontend.charts import ChartSpecError, build_figure
 from frontend.downloads import answer_csv
 from frontend.errors import BackendError, friendly_message
-from frontend.formatting import single_number, table_value
+from frontend.formatting import formats_of, single_number, table_value
 from frontend.plain_text import markdown_text
 from frontend.session import Session, after_error, call_signed_in, identity, signed_in
 from frontend.shell import TAB_SIGNIN, Shell
@@ -115,6 +116,17 @@ def insights_markdown(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+def column_names(answer: Answer) -> str:
+    """Each column as the table heads it, beside the SQL alias it comes from (both plain text):
+    the table speaks to people, the SQL keeps its own names."""
+    pairs = [
+        f"{markdown_text(fmt.label)} ← {markdown_text(name)}"
+        for name, fmt in zip(answer.columns, formats_of(answer), strict=True)
+        if fmt is not None and fmt.label != name
+    ]
+    return "**Columns:** " + " · ".join(pairs) if pairs else ""
+
+
 def headline_html(answer: Answer) -> str:
     """The answer's first sentence, as text (it may quote values from the user's data)."""
     sentence = answer.insights[0] if answer.insights else answer.explanation
@@ -138,6 +150,7 @@ class ResultView:
     status: gr.Markdown
     message: gr.Markdown
     sql: gr.Code
+    columns: gr.Markdown  # under the SQL: each column's heading beside its SQL alias
     table: gr.Dataframe
     page_label: gr.Markdown
     notice: gr.Markdown
@@ -156,13 +169,16 @@ class ResultView:
     pending: gr.State  # the AskRequest a refusal offers to retry
     stop: gr.Button | None = None  # shown while a streamed question runs
     running: gr.State | None = None  # the id of the streamed question running now
+    rerun: gr.Button | None = None  # shown with an answer opened from History
+    examples: gr.Accordion | None = None  # the example questions, folded once one is asked
 
     def outputs(self, shell: Shell) -> list[Any]:
-        live = [part for part in (self.stop, self.running) if part is not None]
+        extra = [self.stop, self.running, self.rerun, self.examples]
         return [
             self.status,
             self.message,
             self.sql,
+            self.columns,
             self.table,
             self.page_label,
             self.notice,
@@ -181,16 +197,20 @@ class ResultView:
             self.pending,
             shell.session,
             shell.tabs,
-            *live,
+            *[part for part in extra if part is not None],
         ]
 
     def _start(self, shell: Shell, session: Session) -> dict[Any, Any]:
         """What every run begins with: the last answer's parts cleared, the first step shown."""
+        return self.cleared(shell, session) | {self.status: progress_line(0)}
+
+    def cleared(self, shell: Shell, session: Session) -> dict[Any, Any]:
+        """The last answer's parts cleared (the SQL and the table stay until replaced)."""
         # Every yield names the session: a browser-state output left out of a partial update
         # would be overwritten in the browser by the update marker itself.
-        return {
+        start: dict[Any, Any] = {
             shell.session: session,
-            self.status: progress_line(0),
+            self.status: "",
             self.message: "",
             self.notice: "",
             self.chart: None,
@@ -201,11 +221,17 @@ class ResultView:
             self.signup: gr.Column(visible=False),
             self.enable: gr.Button(visible=False),
         }
+        if self.rerun is not None:
+            start[self.rerun] = gr.Button(visible=False)
+        if self.examples is not None:  # the answer comes up where the examples were
+            start[self.examples] = gr.Accordion(open=False)
+        return start
 
     def _table(self, answer: Answer) -> dict[Any, Any]:
         data, label, page = table_page(answer, 1)
         return {
             self.table: data,
+            self.columns: column_names(answer),
             self.page_label: label,
             self.notice: truncation_notice(answer),
             self.page: page,
@@ -320,21 +346,39 @@ class ResultView:
         )
 
     def run(
-        self,
-        client: BackendClient,
-        shell: Shell,
-        session: Session,
-        call: Call,
-        request: AskRequest | None = None,
+        self, client: BackendClient, shell: Shell, session: Session, call: Call, note: str = ""
     ) -> Iterator[dict[Any, Any]]:
-        """One backend call, then the answer drawn (a History re-run)."""
+        """One backend call, then the answer drawn with Re-run beside it: a past answer opened
+        from History (``note`` says so in place of the steps; nothing was charged, so the
+        allowance shown stays) or its re-run."""
         yield self._start(shell, session)
         try:
             answer, session = call_signed_in(client, session, call)
         except BackendError as error:
-            yield self.failure(shell, session, error, request)
+            yield self.failure(shell, session, error)
             return
-        yield self._finished(shell, session, answer, request)
+        shown = self._finished(shell, session, answer, None)
+        if note:
+            shown |= {self.status: note, self.quota: gr.skip()}
+        if self.rerun is not None:
+            shown[self.rerun] = gr.Button(visible=True)
+        yield shown
+
+    def wire_rerun(self, client: BackendClient, shell: Shell) -> None:
+        """Re-run: the answer shown, asked again (its stored SQL, through the whole pipeline)."""
+        if self.rerun is None:
+            return
+
+        def rerun(session: Session, answer: Answer | None) -> Iterator[dict[Any, Any]]:
+            if answer is None or not answer.id:
+                yield {
+                    self.message: "⚠ Open a question from History first.",
+                    shell.session: session,
+                }
+                return
+            yield from self.run(client, shell, session, lambda who: client.rerun(who, answer.id))
+
+        self.wire(self.rerun.click, shell, rerun, [shell.session, self.result], "rerun")
 
     def wire(
         self,
