@@ -1,8 +1,11 @@
 """``python -m benchmarks`` (``nox -s bench``): measure everything, rewrite docs/benchmarks.md.
 
 One throwaway PostgreSQL holds the app database and the demo data; every service is started
-with the deploy's own command. ``--quick`` runs each step once and the load test for 10 s,
-to check the machinery (its figures are not written to the report unless ``--write``).
+with the deploy's own command. The load test runs backend-direct with anonymous users, then
+with signed-in users directly and through the web app (``benchmarks.frontend_load``;
+``--frontend-users``, ``--frontend-seconds``). ``--quick`` runs each step once and the load
+tests for 10 s, to check the machinery (its figures are not written to the report unless
+``--write``).
 """
 
 from __future__ import annotations
