@@ -232,3 +232,20 @@ def test_a_stopped_question_leaves_the_queue_at_once() -> None:
     finally:
         release.set()
         holder.join(10)
+
+
+def test_a_question_stopped_before_it_queues_takes_no_place() -> None:
+    gate = WorkGate(total=4, per_target=1, queued=1, wait_seconds=0.2)
+    release = threading.Event()
+    holder = _hold(gate, "a", release)
+    token = Cancellation()
+    token.cancel()
+    try:
+        with pytest.raises(Cancelled), cancellable(token), gate.admit("a"):
+            pass
+        # The queue of one is empty again: this one waits (and runs out) instead.
+        with pytest.raises(DatabaseBusy, match="waited"), gate.admit("a"):
+            pass
+    finally:
+        release.set()
+        holder.join(10)

@@ -90,20 +90,32 @@ class WorkGate:
                 raise self._busy(waiting)
             waiter = _Waiter(target)
             self._waiters.append(waiter)
-        started = time.monotonic()
+        started, token = time.monotonic(), cancellation.current()
         try:
-            with cancellation.current().on_cancel(waiter.woken.set):
+            with token.on_cancel(waiter.woken.set):
                 waiter.woken.wait(self._wait_seconds)
-        finally:
-            with self._lock:
-                if not waiter.admitted:
-                    self._waiters.remove(waiter)
-        if waiter.admitted and cancellation.current().cancelled:
-            with self._lock:
-                self._leave(target)
-        cancellation.current().raise_if_cancelled()
-        if not waiter.admitted:
+        except cancellation.Cancelled:
+            pass  # stopped before the wait began: handled below, as a stop during it
+        except BaseException:
+            self._withdraw(waiter, stopped=True)
+            raise
+        # Decided under the lock: a slot handed over at this moment is either kept or given
+        # back, never both, and a stop noticed here is the one answered.
+        if self._withdraw(waiter, stopped=token.cancelled):
+            token.raise_if_cancelled()
             raise self._busy(f" (waited {time.monotonic() - started:.1f} s)")
+
+    def _withdraw(self, waiter: _Waiter, *, stopped: bool) -> bool:
+        """Leave the queue, or give back a slot a stopped waiter was handed; True if it left
+        without a slot."""
+        with self._lock:
+            if not waiter.admitted:
+                self._waiters.remove(waiter)
+                return True
+            if stopped:
+                self._leave(waiter.target)
+                return True
+            return False
 
     def _fits(self, target: str) -> bool:
         return self._running < self._total and self._by_target.get(target, 0) < self._per_target
