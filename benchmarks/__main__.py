@@ -1,8 +1,11 @@
 """``python -m benchmarks`` (``nox -s bench``): measure everything, rewrite docs/benchmarks.md.
 
 One throwaway PostgreSQL holds the app database and the demo data; every service is started
-with the deploy's own command. ``--quick`` runs each step once and the load test for 10 s,
-to check the machinery (its figures are not written to the report unless ``--write``).
+with the deploy's own command. The load test runs backend-direct with anonymous users, then
+with signed-in users directly and through the web app (``benchmarks.frontend_load``;
+``--frontend-users``, ``--frontend-seconds``). ``--quick`` runs each step once and the load
+tests for 10 s, to check the machinery (its figures are not written to the report unless
+``--write``).
 """
 
 from __future__ import annotations
@@ -21,36 +24,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import psycopg
 from devkit.fake_openai import running_fake_openai
-from devkit.keys import new_encryption_key
 from devkit.postgres import throwaway_server
-from devkit.processes import REPO_ROOT, backend_command, frontend_command
 
-from benchmarks import llm_usage, pipeline, startup, throughput
+from benchmarks import frontend_load, llm_usage, pipeline, startup, throughput
 from benchmarks.common import Figure, Service, percentile, started
-from benchmarks.load_test import run_load
+from benchmarks.load_test import LoadResult, run_load
 from benchmarks.report import render, write_report
+from benchmarks.stack import backend_env, prepare_database, running_backend, running_frontend
 
 LOAD_USERS = 50
-
-
-def _prepare_database(admin_url: str, app_url: str) -> str:
-    """Create, migrate and load the demo into the app database; return the server version."""
-    from backend.core.config import Settings, normalize_database_url
-    from backend.data.database import make_engine, upgrade
-    from backend.demo import load
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute("CREATE DATABASE app")
-        version = conn.execute("SHOW server_version").fetchone()
-    engine = make_engine(Settings(), url=normalize_database_url(app_url))
-    try:
-        upgrade(engine)
-        load.load_postgres(engine)
-    finally:
-        engine.dispose()
-    return str(version[0]) if version else "?"
 
 
 def _importtime_top(count: int = 10) -> list[tuple[str, float]]:
@@ -75,37 +58,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--quick", action="store_true", help="one run of each, a 10 s load test")
     parser.add_argument("--write", action="store_true", help="write the report even if --quick")
+    parser.add_argument(
+        "--frontend-users", type=int, default=LOAD_USERS, help="signed-in users through the app"
+    )
+    parser.add_argument(
+        "--frontend-seconds", type=float, help="each of the signed-in runs (default 30, quick 10)"
+    )
     args = parser.parse_args()
     runs, repeats, load_seconds = (1, 2, 10.0) if args.quick else (3, 10, 60.0)
+    signed_in_seconds = args.frontend_seconds or (10.0 if args.quick else 30.0)
     work = Path(tempfile.mkdtemp(prefix="eaa-bench-"))
     command = "nox -s bench" + (" -- --quick" if args.quick else "")
     print(f"benchmarks: working in {work}", flush=True)
 
     with throwaway_server() as server, running_fake_openai() as fake:
         app_url = server.url("app")
-        pg_version = _prepare_database(server.url(), app_url)
-        env = {
-            "DATABASE_URL": app_url,
-            "ENCRYPTION_KEY": new_encryption_key(),
-            "DATA_DIR": str(work / "data"),
-            "APP_ENV": "production",
-            "LOG_LEVEL": "INFO",
-            "ANONYMOUS_FREE_QUESTIONS": "1000000",
-            "RATE_LIMIT_PER_MINUTE": "1000000",
-            "RATE_LIMIT_USER_PER_MINUTE": "1000000",
-            "PYTHONPATH": str(REPO_ROOT),
-        }
+        pg_version = prepare_database(server.url(), app_url)
+        env = backend_env(app_url, work)
 
         @contextmanager
         def start_backend(extra: dict[str, str]) -> Iterator[Service]:
-            """The backend with its whole app built (not only the early health check)."""
-            with started(
-                backend_command(),
-                env={**env, **extra},
-                ready_path="/api/health",
-                log_path=work / "backend.log",
-            ) as backend:
-                backend.wait_whole("/api/health")
+            with running_backend({**env, **extra}, work) as backend:
                 yield backend
 
         figures: list[Figure] = []
@@ -133,30 +106,23 @@ def main() -> int:
             loaded_rss = backend.peak_rss_mib()
             print(load.summary(), flush=True)
 
-        with _frontend(env, work) as frontend:
+            print(
+                f"signed-in load: {args.frontend_users} users for {signed_in_seconds:.0f} s, "
+                "backend direct then through the web app ...",
+                flush=True,
+            )
+            direct, through = frontend_load.compare(
+                backend.base_url, work, users=args.frontend_users, seconds=signed_in_seconds
+            )
+            print(frontend_load.describe(direct, through), flush=True)
+
+        with running_frontend("http://127.0.0.1:9", work) as frontend:  # pages only
             asyncio.run(_page_loads(frontend.base_url, LOAD_USERS, 10.0))
             frontend_loaded = frontend.peak_rss_mib()
 
-        lat = load.latencies_ms
+        figures += _load_figures(load, load_seconds)
+        figures += _through_app_figures(direct, through)
         figures += [
-            Figure(
-                f"load: questions answered ({LOAD_USERS} users, {load_seconds:.0f} s)",
-                len(lat),
-                "answers",
-                goal="0 errors",
-                met=load.errors == 0,
-            ),
-            Figure("load: errors", load.errors, "errors", goal="0", met=load.errors == 0),
-            Figure("load: throughput", load.throughput, "questions/s"),
-            Figure("load: latency p50", percentile(lat, 50), "ms"),
-            Figure(
-                "load: latency p95",
-                percentile(lat, 95),
-                "ms",
-                goal="< 3 s",
-                met=percentile(lat, 95) < 3000,
-            ),
-            Figure("load: latency p99", percentile(lat, 99), "ms"),
             Figure(
                 "backend peak RSS under load",
                 loaded_rss,
@@ -191,24 +157,56 @@ def main() -> int:
             f"Python {platform.python_version()}, PostgreSQL {pg_version}; load average "
             f"{os.getloadavg()[1]:.1f} over the last 5 minutes (other work shared the CPUs)",
             load_failures=dict(load.failures),
+            through_app_failures=dict(through.failures),
         )
         write_report(report)
     return 0
 
 
-@contextmanager
-def _frontend(env: dict[str, str], work: Path) -> Iterator[Service]:
-    with started(
-        frontend_command(),
-        env={
-            "BACKEND_URL": "http://127.0.0.1:9",  # pages are served without the backend
-            "GRADIO_SERVER_NAME": "127.0.0.1",
-            "PYTHONPATH": env["PYTHONPATH"],
-        },
-        ready_path="/",
-        log_path=work / "frontend.log",
-    ) as frontend:
-        yield frontend
+def _load_figures(load: LoadResult, seconds: float) -> list[Figure]:
+    lat = load.latencies_ms
+    p95 = percentile(lat, 95)
+    return [
+        Figure(
+            f"load: questions answered ({load.users} users, {seconds:.0f} s)",
+            len(lat),
+            "answers",
+            goal="0 errors",
+            met=load.errors == 0,
+        ),
+        Figure("load: errors", load.errors, "errors", goal="0", met=load.errors == 0),
+        Figure("load: refused or failed", load.error_share, "%"),
+        Figure("load: throughput", load.throughput, "questions/s"),
+        Figure("load: latency p50", percentile(lat, 50), "ms"),
+        Figure("load: latency p95", p95, "ms", goal="< 500 ms", met=p95 < 500),
+        Figure("load: latency p99", percentile(lat, 99), "ms"),
+    ]
+
+
+def _through_app_figures(direct: LoadResult, through: LoadResult) -> list[Figure]:
+    """Signed-in users through the web app, each figure against the same users direct."""
+    base = f"same signed-in users, backend direct, {direct.seconds:.0f} s"
+    name = f"through the web app ({through.users} signed-in users, {through.seconds:.0f} s)"
+    return [
+        Figure(
+            f"{name}: answered",
+            through.answered_per_second,
+            "questions/s",
+            base,
+            direct.answered_per_second,
+        ),
+        Figure(f"{name}: refused or failed", through.error_share, "%", base, direct.error_share),
+        *(
+            Figure(
+                f"{name}: latency p{pct}",
+                percentile(through.latencies_ms, pct),
+                "ms",
+                base,
+                percentile(direct.latencies_ms, pct),
+            )
+            for pct in (50, 95)
+        ),
+    ]
 
 
 async def _page_loads(base_url: str, users: int, seconds: float) -> None:

@@ -1,8 +1,9 @@
 """Load test: N concurrent demo users asking questions for a fixed time, loopback only.
 
 Bounded on purpose (at most 200 users, 120 s, and only 127.0.0.1/localhost), so it can never be
-pointed at someone else's server by mistake. Each user is an anonymous visitor with its own id;
-the backend under test must allow them enough questions (ANONYMOUS_FREE_QUESTIONS).
+pointed at someone else's server by mistake. Each user is an anonymous visitor with its own id,
+or a signed-in account when access tokens are given; the backend under test must allow them
+enough questions (ANONYMOUS_FREE_QUESTIONS, FREE_MONTHLY_QUOTA).
 
     python -m benchmarks.load_test --base-url http://127.0.0.1:8000 --users 50 --duration 60
 """
@@ -13,6 +14,7 @@ import argparse
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -45,6 +47,15 @@ class LoadResult:
     def throughput(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
+    @property
+    def answered_per_second(self) -> float:
+        return len(self.latencies_ms) / self.seconds if self.seconds else 0.0
+
+    @property
+    def error_share(self) -> float:
+        """Percent of the requests that failed."""
+        return 100 * self.errors / self.requests if self.requests else 0.0
+
     def summary(self) -> str:
         lat = self.latencies_ms
         return (
@@ -55,14 +66,31 @@ class LoadResult:
         )
 
 
-async def _user(
-    client: httpx.AsyncClient, number: int, deadline: float, result: LoadResult
-) -> None:
-    headers = {"X-Anonymous-ID": f"load-user-{number:04d}"}
-    turn = number
+def questions_until(deadline: float, first: int) -> Iterator[str]:
+    """The documented example questions in turn from the ``first``-th, until ``deadline``."""
+    turn = first
     while time.monotonic() < deadline:
-        question = EXAMPLE_QUESTIONS[turn % len(EXAMPLE_QUESTIONS)]
+        yield EXAMPLE_QUESTIONS[turn % len(EXAMPLE_QUESTIONS)]
         turn += 1
+
+
+def check_bounds(base_url: str, users: int, seconds: float) -> None:
+    """Refuse anything but a small run against this machine."""
+    host = urlsplit(base_url).hostname or ""
+    if host not in LOOPBACK:
+        raise ValueError(f"the load test only targets loopback addresses, not {host!r}")
+    if not 1 <= users <= MAX_USERS or not 0 < seconds <= MAX_SECONDS:
+        raise ValueError(f"at most {MAX_USERS} users and {MAX_SECONDS:.0f} s")
+
+
+async def _user(
+    client: httpx.AsyncClient,
+    number: int,
+    headers: dict[str, str],
+    deadline: float,
+    result: LoadResult,
+) -> None:
+    for question in questions_until(deadline, number):
         started = time.perf_counter()
         try:
             response = await client.post("/api/query", json={"question": question}, headers=headers)
@@ -77,18 +105,27 @@ async def _user(
             result.failures[f"HTTP {response.status_code}"] += 1
 
 
-async def run_load(base_url: str, *, users: int = 50, seconds: float = 60.0) -> LoadResult:
-    """Run ``users`` concurrent askers against ``base_url`` for ``seconds``."""
-    host = urlsplit(base_url).hostname or ""
-    if host not in LOOPBACK:
-        raise ValueError(f"the load test only targets loopback addresses, not {host!r}")
-    if not 1 <= users <= MAX_USERS or not 0 < seconds <= MAX_SECONDS:
-        raise ValueError(f"at most {MAX_USERS} users and {MAX_SECONDS:.0f} s")
+async def run_load(
+    base_url: str, *, users: int = 50, seconds: float = 60.0, tokens: Sequence[str] = ()
+) -> LoadResult:
+    """Run ``users`` concurrent askers against ``base_url`` for ``seconds``; with ``tokens``
+    (one access token per user) they ask signed in."""
+    check_bounds(base_url, users, seconds)
+    if tokens and len(tokens) != users:
+        raise ValueError("one access token per user")
+    headers = [
+        {"Authorization": f"Bearer {tokens[n]}"}
+        if tokens
+        else {"X-Anonymous-ID": f"load-user-{n:04d}"}
+        for n in range(users)
+    ]
     limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
     result = LoadResult(users, seconds)
     async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
         deadline = time.monotonic() + seconds
-        await asyncio.gather(*(_user(client, n, deadline, result) for n in range(users)))
+        await asyncio.gather(
+            *(_user(client, n, headers[n], deadline, result) for n in range(users))
+        )
     return result
 
 

@@ -44,6 +44,7 @@ def render(
     when: dt.datetime,
     machine: str,
     load_failures: dict[str, int],
+    through_app_failures: dict[str, int],
 ) -> str:
     lines = [
         START,
@@ -62,6 +63,13 @@ def render(
         "Load test: `python -m benchmarks.load_test` — anonymous demo users, each with its own "
         "id, asking the documented example questions in turn with no pause, loopback only. "
         f"Failures by kind: {load_failures or 'none'}.",
+        "",
+        "Through the web app: `python -m benchmarks.frontend_load` — each user a new account, "
+        "signed in with its password through the app's `/authenticate` endpoint, asking the same "
+        "questions through `/analyze` (gradio_client, one session per user; the app streams "
+        "each answer from the backend); the baseline is the same accounts asking the backend "
+        "directly (`POST /api/query`) for the same time just before. Failures by kind (the "
+        f"message the app showed): {through_app_failures or 'none'}.",
         "",
         "Where the backend's start-up goes: importing `backend.main` "
         "(`python -X importtime`, self time summed per top-level package):",

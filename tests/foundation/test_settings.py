@@ -36,6 +36,8 @@ def run_backend(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[
         ({"CORS_ORIGINS": "not-a-url"}, "CORS_ORIGINS"),
         ({"SUPABASE_URL": "https://example.supabase.co"}, "SUPABASE_ANON_KEY"),
         ({"DATABASE_URL": "postgresql://u:pw@db.internal:5432/app"}, "ENCRYPTION_KEY"),
+        ({"USER_DB_QUEUE_TIMEOUT_SECONDS": "45"}, "USER_DB_QUEUE_TIMEOUT_SECONDS"),
+        ({"USER_DB_MAX_QUEUED": "-1"}, "USER_DB_MAX_QUEUED"),
     ],
 )
 def test_bad_setting_exits_with_one_clear_line(env: dict[str, str], setting: str) -> None:

@@ -27,6 +27,7 @@ def _section(value: float) -> str:
         when=dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC),
         machine="test machine",
         load_failures={},
+        through_app_failures={},
     )
 
 

@@ -1,16 +1,20 @@
-"""The load-test script works: a short, small run against a real backend answers every question.
+"""The load-test scripts work: short, small runs against real services answer every question.
 
-Contract: ``benchmarks.load_test.run_load`` drives concurrent anonymous demo users against a
-loopback backend and reports answers, errors and latency percentiles; it refuses any address
-that is not loopback. (The real 60-second, 50-user run belongs to ``nox -s bench``.)
+Contract: ``benchmarks.load_test.run_load`` drives concurrent anonymous (or signed-in) demo users
+against a loopback backend and reports answers, errors and latency percentiles; it refuses any
+address that is not loopback. ``benchmarks.frontend_load.compare`` signs the same new accounts
+in through a real frontend's Gradio API and has them ask there too. (The real 50-user runs
+belong to ``nox -s bench``.)
 """
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
+from benchmarks.frontend_load import compare
 from benchmarks.load_test import run_load
 from tests.hardening.conftest import BackendStarter
 
@@ -32,3 +36,16 @@ def test_the_load_test_only_targets_loopback() -> None:
         asyncio.run(run_load("http://example.com", users=1, seconds=1))
     with pytest.raises(ValueError, match="at most"):
         asyncio.run(run_load("http://127.0.0.1:9", users=500, seconds=1))
+
+
+def test_signed_in_users_ask_directly_and_through_the_web_app(
+    pg_url: str, start_backend: BackendStarter, work_dir: Path
+) -> None:
+    allow = {"FREE_MONTHLY_QUOTA": "100000", "RATE_LIMIT_USER_PER_MINUTE": "100000"}
+    with start_backend(pg_url, **allow) as backend:
+        direct, through = compare(backend.base_url, work_dir, users=3, seconds=5)
+
+    for result in (direct, through):
+        assert result.errors == 0, result.failures
+        assert len(result.latencies_ms) >= 3
+    assert through.users == direct.users == 3

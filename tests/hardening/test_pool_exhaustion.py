@@ -1,11 +1,11 @@
 """Busy databases answer 503 with ``Retry-After``, never 500, and exports do not hold them.
 
-Contract: services.db_gate (``TARGET_MAX_CONCURRENT`` operations per database; more answer
-503 ``database_busy`` at once), api/errors (an exhausted SQLAlchemy pool answers 503 ``busy``
-with ``Retry-After``), services.executor.stream_readonly (a CSV export reads its rows to the
-caps and returns the connection before the first byte is sent, so unread downloads hold
-none). Real backend processes on production defaults and real PostgreSQL, except the handler
-contract, which runs our error handlers on a real pool that has run out.
+Contract: targets.gate (``TARGET_MAX_CONCURRENT`` operations per database; more wait up to
+``USER_DB_QUEUE_TIMEOUT_SECONDS``, then answer 503 ``database_busy``), api/errors (an exhausted
+SQLAlchemy pool answers 503 ``busy`` with ``Retry-After``), services.executor.stream_readonly (a
+CSV export reads its rows to the caps and returns the connection before the first byte is sent, so
+unread downloads hold none). Real backend processes on production defaults and real PostgreSQL,
+except the handler contract, which runs our error handlers on a real pool that has run out.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """A database that accepts the login and then goes silent cannot hold the API.
 
 Contract: services.connection_pools (client-side deadline per checkout, ``USER_DB_HOLD_SECONDS``;
-connect timeout), services.db_gate (at most ``USER_DB_MAX_CONCURRENT`` operations on queried
-databases, ``TARGET_MAX_CONCURRENT`` per database; the rest 503 ``database_busy`` with
-``Retry-After`` at once) and services.executor (a cut connection answers 422
-``query_timeout``, not a retried connection loss). Held against a real backend process and a
-fake PostgreSQL server that completes the startup and then never answers.
+connect timeout), targets.gate (at most ``USER_DB_MAX_CONCURRENT`` operations on queried
+databases, ``TARGET_MAX_CONCURRENT`` per database; the rest wait up to
+``USER_DB_QUEUE_TIMEOUT_SECONDS``, then 503 ``database_busy`` with ``Retry-After``) and
+services.executor (a cut connection answers 422 ``query_timeout``, not a retried connection
+loss). Held against a real backend process and a fake PostgreSQL server that completes the
+startup and then never answers.
 """
 
 from __future__ import annotations

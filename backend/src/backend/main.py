@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -22,6 +23,7 @@ from backend.core.config import Environment, Settings, load_settings
 from backend.health import router as health
 from backend.history import router as history
 from backend.plans import router as plans
+from backend.targets.gate import worker_threads
 from backend.uploads import router as uploads
 from backend.version import __version__
 from backend.voice import router as voice
@@ -39,6 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Sync routes run on this pool: room for every operation the database gate may hold
+        # (running or waiting) on top of the threads the rest of the API answers on.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads(
+            total=settings.user_db_max_concurrent, queued=settings.user_db_max_queued
+        )
         yield
         services.dispose()
 

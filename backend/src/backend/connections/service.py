@@ -141,7 +141,10 @@ class ConnectionRegistry:
             SCHEMA_CACHE_SIZE
         )
         GATE.configure(
-            total=settings.user_db_max_concurrent, per_target=settings.target_max_concurrent
+            total=settings.user_db_max_concurrent,
+            per_target=settings.target_max_concurrent,
+            queued=settings.user_db_max_queued,
+            wait_seconds=settings.user_db_queue_timeout_seconds,
         )
 
     @property

@@ -164,11 +164,15 @@ class Settings(BaseSettings):
     query_max_result_bytes: int = Field(default=5_000_000, ge=10_000, le=500_000_000)
     csv_max_bytes: int = Field(default=50_000_000, ge=10_000, le=2_000_000_000)
     # Work against queried databases: the longest one request may hold a connection (enforced
-    # client-side, against databases that stop answering), and how many such operations may
-    # run at once in the process and on one database (the rest answer 503 at once).
+    # client-side, against databases that stop answering), how many such operations may
+    # run at once in the process and on one database, and how many more may wait for a slot
+    # and for how long (then 503). The wait stays small beside the frontend's 60 s wait:
+    # LLM_BUDGET_SECONDS + QUERY_TIMEOUT_SECONDS + this is 58 s on the defaults.
     user_db_hold_seconds: float = Field(default=60.0, ge=1, le=3600)
     user_db_max_concurrent: int = Field(default=16, ge=1, le=1000)
     target_max_concurrent: int = Field(default=5, ge=1, le=100)
+    user_db_max_queued: int = Field(default=64, ge=0, le=1000)
+    user_db_queue_timeout_seconds: float = Field(default=3.0, ge=0, le=30)
     max_question_chars: int = Field(default=1000, ge=10, le=QUESTION_CHARS_CEILING)
     max_sql_chars: int = Field(default=20_000, ge=100, le=SQL_CHARS_CEILING)
     # Earlier turns of a conversation a follow-up is read with (both engines see the same).

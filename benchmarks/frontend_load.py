@@ -1,0 +1,150 @@
+"""Load test through the web app: signed-in users ask questions via the Gradio app's API.
+
+Each simulated user is one gradio_client session, what a browser tab is to the frontend: it
+signs in with its email and password through the app's ``/authenticate`` endpoint, then asks
+the documented example questions in turn through ``/analyze`` (the Analyze button; the
+frontend streams each answer from the backend) with no pause. An answer counts when the app
+shows its table and no message; whatever it shows instead (a refusal, an outage) is a failure,
+counted by its first words. The baseline is the backend-direct load test run by the same
+signed-in accounts for the same time just before. Same bounds as ``benchmarks.load_test``.
+
+    python -m benchmarks.frontend_load --users 50 --duration 30
+
+starts its own throwaway PostgreSQL, backend and frontend on loopback and prints both runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devkit.postgres import throwaway_server
+from devkit.users import Account, register
+from gradio_client import Client
+
+from benchmarks.common import percentile
+from benchmarks.load_test import LoadResult, check_bounds, questions_until, run_load
+from benchmarks.stack import backend_env, prepare_database, running_backend, running_frontend
+
+# Where /analyze's final outputs hold what is checked, in the order of the result view's
+# outputs (status, message, sql, table, …); the session (its tokens, maybe refreshed) is last.
+MESSAGE, TABLE, SESSION = 1, 3, -1
+SETUP_THREADS = 8  # sign-ups and sign-ins before the clock starts (each hashes a password)
+
+
+@dataclass
+class _User:
+    client: Any  # gradio_client.Client (untyped)
+    session: dict[str, Any]
+
+
+def sign_up(backend_url: str, users: int) -> list[Account]:
+    """``users`` new accounts, signed up on the backend as a person does."""
+    with ThreadPoolExecutor(SETUP_THREADS) as pool:
+        return list(pool.map(lambda _: register(backend_url), range(users)))
+
+
+def _sign_in(frontend_url: str, account: Account) -> _User:
+    client = Client(frontend_url + "/", verbose=False)
+    session, notice, _ = client.predict(
+        None, "signin", account.email, account.password, api_name="/authenticate"
+    )
+    if not isinstance(session, dict) or "access_token" not in session:
+        raise RuntimeError(f"sign-in through the web app failed: {notice}")
+    return _User(client, session)
+
+
+def _ask_until(
+    user: _User, number: int, deadline: float, result: LoadResult, lock: threading.Lock
+) -> None:
+    for question in questions_until(deadline, number):
+        started = time.perf_counter()
+        try:
+            shown = user.client.predict(user.session, question, "demo", api_name="/analyze")
+        except Exception as error:  # the app itself failed (its queue, the connection)
+            with lock:
+                result.failures[type(error).__name__] += 1
+            continue
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        session = shown[SESSION]
+        if isinstance(session, dict) and "access_token" in session:
+            user.session = session
+        table = shown[TABLE]
+        with lock:
+            if not shown[MESSAGE] and isinstance(table, dict) and table.get("data"):
+                result.latencies_ms.append(elapsed_ms)
+            else:
+                result.failures[" ".join(str(shown[MESSAGE]).split()[:8]) or "no table"] += 1
+
+
+def run_frontend_load(frontend_url: str, accounts: Sequence[Account], seconds: float) -> LoadResult:
+    """One signed-in web-app session per account asking for ``seconds``."""
+    check_bounds(frontend_url, len(accounts), seconds)
+    with ThreadPoolExecutor(SETUP_THREADS) as pool:
+        users = list(pool.map(lambda account: _sign_in(frontend_url, account), accounts))
+    result = LoadResult(len(users), seconds)
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+    threads = [
+        threading.Thread(target=_ask_until, args=(user, n, deadline, result, lock))
+        for n, user in enumerate(users)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return result
+
+
+def compare(backend_url: str, work: Path, *, users: int, seconds: float) -> tuple[LoadResult, ...]:
+    """Backend-direct, then through a frontend started on ``backend_url``: the same signed-in
+    users for the same time. Returns (direct, through the frontend)."""
+    accounts = sign_up(backend_url, users)
+    tokens = [account.access_token for account in accounts]
+    direct = asyncio.run(run_load(backend_url, users=users, seconds=seconds, tokens=tokens))
+    with running_frontend(backend_url, work) as frontend:
+        through = run_frontend_load(frontend.base_url, accounts, seconds)
+    return direct, through
+
+
+def describe(direct: LoadResult, through: LoadResult) -> str:
+    def ratio(pick: Callable[[LoadResult], float]) -> str:
+        base = pick(direct)
+        return f"{pick(through) / base:.2f}×" if base else "—"
+
+    return (
+        f"backend direct: {direct.summary()}\n"
+        f"through the web app: {through.summary()}\n"
+        f"through ÷ direct: answered/s {ratio(lambda r: r.answered_per_second)}, "
+        f"p50 {ratio(lambda r: percentile(r.latencies_ms, 50))}, "
+        f"p95 {ratio(lambda r: percentile(r.latencies_ms, 95))}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=30.0)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="eaa-frontend-load-"))
+    print(f"working in {work}", flush=True)
+    with throwaway_server() as server:
+        app_url = server.url("app")
+        prepare_database(server.url(), app_url)
+        with running_backend(backend_env(app_url, work), work) as backend:
+            direct, through = compare(
+                backend.base_url, work, users=args.users, seconds=args.duration
+            )
+    print(describe(direct, through))
+
+
+if __name__ == "__main__":
+    main()
