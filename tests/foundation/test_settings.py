@@ -93,10 +93,14 @@ def test_new_key_prints_a_valid_key() -> None:
     assert len(decode_key(result.stdout.strip())) == 32
 
 
-def test_frontend_rejects_bad_port() -> None:
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [({"PORT": "x"}, "PORT"), ({"FRONTEND_CONCURRENCY": "0"}, "FRONTEND_CONCURRENCY")],
+)
+def test_frontend_rejects_a_bad_setting_in_one_line(env: dict[str, str], name: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "frontend"],
-        env=clean_env({"PORT": "x", "BACKEND_URL": "http://127.0.0.1:1"}),
+        env=clean_env({**env, "BACKEND_URL": "http://127.0.0.1:1"}),
         capture_output=True,
         text=True,
         timeout=120,
@@ -105,4 +109,4 @@ def test_frontend_rejects_bad_port() -> None:
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert "PORT" in lines[0]
+    assert name in lines[0]

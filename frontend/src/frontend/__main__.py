@@ -26,7 +26,8 @@ def main() -> None:
     # SIGTERM (a deploy replacing this process) closes the server like Ctrl-C does: Gradio's
     # KeyboardInterrupt path shuts uvicorn down, letting running requests finish, and exits 0.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    app.queue(default_concurrency_limit=8).launch(
+    app.queue(default_concurrency_limit=settings.concurrency).launch(
+        max_threads=settings.worker_threads,
         server_name=settings.server_name,
         server_port=settings.port,
         show_error=False,

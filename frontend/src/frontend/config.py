@@ -28,7 +28,18 @@ class FrontendSettings(BaseSettings):
     # Proxies in front of this server that append the visitor's address to X-Forwarded-For
     # (Railway's edge: 1). The address is forwarded to the backend for per-visitor limits.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
+    # Requests of one kind (questions, sign-ins, …) the web app works on at once; the rest wait
+    # in Gradio's queue. Each mostly waits on the backend, so this is well above the cores.
+    concurrency: int = Field(
+        default=32, ge=1, le=256, validation_alias=AliasChoices("FRONTEND_CONCURRENCY")
+    )
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @property
+    def worker_threads(self) -> int:
+        """Gradio's thread pool: room for a full batch of questions beside the other actions,
+        never below its own default of 40."""
+        return max(40, self.concurrency + 8)
 
 
 def load_frontend_settings() -> FrontendSettings:
