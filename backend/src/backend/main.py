@@ -15,7 +15,7 @@ from backend.api.middleware import (
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
 )
-from backend.api.rate_limits import limit_by_address
+from backend.api.rate_limits import limit_requests
 from backend.ask import router as ask
 from backend.connections import router as connections
 from backend.core.config import Environment, Settings, load_settings
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/api/docs",
         openapi_url="/api/openapi.json",
         redoc_url=None,
-        dependencies=[Depends(limit_by_address)],
+        dependencies=[Depends(limit_requests)],
         responses=ERROR_RESPONSES,
     )
     app.state.services = services
