@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
-    for module in (health, plans, accounts, connections, uploads, history, ask, voice):
+    # Routes are matched in order: questions, the busiest, first (no two routers' paths meet).
+    for module in (ask, health, plans, accounts, connections, uploads, history, voice):
         app.include_router(module.router, prefix="/api")
     return app
