@@ -23,12 +23,11 @@ from pathlib import Path
 import httpx
 import psycopg
 from devkit.fake_openai import running_fake_openai
-from devkit.keys import new_encryption_key
 from devkit.postgres import throwaway_server
 from devkit.processes import REPO_ROOT, backend_command, frontend_command
 
 from benchmarks import llm_usage, pipeline, startup, throughput
-from benchmarks.common import Figure, Service, percentile, started
+from benchmarks.common import Figure, Service, backend_env, percentile, started
 from benchmarks.load_test import run_load
 from benchmarks.report import render, write_report
 
@@ -84,17 +83,7 @@ def main() -> int:
     with throwaway_server() as server, running_fake_openai() as fake:
         app_url = server.url("app")
         pg_version = _prepare_database(server.url(), app_url)
-        env = {
-            "DATABASE_URL": app_url,
-            "ENCRYPTION_KEY": new_encryption_key(),
-            "DATA_DIR": str(work / "data"),
-            "APP_ENV": "production",
-            "LOG_LEVEL": "INFO",
-            "ANONYMOUS_FREE_QUESTIONS": "1000000",
-            "RATE_LIMIT_PER_MINUTE": "1000000",
-            "RATE_LIMIT_USER_PER_MINUTE": "1000000",
-            "PYTHONPATH": str(REPO_ROOT),
-        }
+        env = {**backend_env(work), "DATABASE_URL": app_url, "PYTHONPATH": str(REPO_ROOT)}
 
         @contextmanager
         def start_backend(extra: dict[str, str]) -> Iterator[Service]:

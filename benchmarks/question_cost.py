@@ -29,12 +29,11 @@ from pathlib import Path
 import httpx
 import psycopg
 from backend.demo.catalogue import EXAMPLE_QUESTIONS
-from devkit.keys import new_encryption_key
 from devkit.postgres import PostgresServer, throwaway_server
 from devkit.processes import REPO_ROOT
 
 from benchmarks import pipeline
-from benchmarks.common import percentile, started
+from benchmarks.common import backend_env, percentile, started
 from benchmarks.load_test import run_load
 
 # Run by each checkout's own code, so each database has that checkout's schema.
@@ -156,16 +155,7 @@ def main() -> int:
     args = parser.parse_args()
     roots = {"before": args.against.resolve(), "after": REPO_ROOT}
     work = Path(tempfile.mkdtemp(prefix="eaa-cost-"))
-    env = {
-        "ENCRYPTION_KEY": new_encryption_key(),
-        "DATA_DIR": str(work / "data"),
-        "APP_ENV": "production",
-        "LOG_LEVEL": "INFO",
-        "ANONYMOUS_FREE_QUESTIONS": "1000000",
-        "RATE_LIMIT_PER_MINUTE": "1000000",
-        "RATE_LIMIT_USER_PER_MINUTE": "1000000",
-        **dict(item.split("=", 1) for item in args.set),
-    }
+    env = {**backend_env(work), **dict(item.split("=", 1) for item in args.set)}
     results: dict[str, list[dict[str, float]]] = {name: [] for name in roots}
     with throwaway_server() as server:
         urls = {}
