@@ -78,7 +78,8 @@ def _log_statements(server: PostgresServer, on: bool) -> None:
 def round_trips(server: PostgresServer, base_url: str, questions: int) -> float:
     """App-database statements per anonymous demo question (one visitor, after a first one).
 
-    The demo's connections are told apart by their ``SET ROLE`` to the read-only role."""
+    The demo's connections are told apart by the executor's ``SET TRANSACTION READ ONLY``,
+    which no statement of the app's own sends."""
     log = server.socket_dir / "server.log"
     visitor = {"X-Anonymous-ID": f"cost-{time.time_ns()}"}
     _log_statements(server, on=True)
@@ -101,7 +102,7 @@ def round_trips(server: PostgresServer, base_url: str, questions: int) -> float:
     app = [
         statements
         for statements in by_process.values()
-        if not any(s.startswith("SET ROLE") for s in statements)
+        if not any(s.startswith("SET TRANSACTION READ ONLY") for s in statements)
     ]
     return sum(len(statements) for statements in app) / questions
 
