@@ -68,6 +68,30 @@ def test_address_and_user_limits_are_shared_by_two_replicas(
     assert all(r.status_code == 200 for r in health)
 
 
+def test_an_anonymous_visitor_is_limited_by_its_id_on_every_route(
+    pg_url: str, start_backend: BackendStarter
+) -> None:
+    """The visitor's id is counted with the address (one connection), on any API route."""
+    limits = {"RATE_LIMIT_PER_MINUTE": "20", "RATE_LIMIT_USER_PER_MINUTE": "3"}
+    with start_backend(pg_url, **limits) as one, start_backend(pg_url, **limits) as two:
+        _fresh_window()
+        replicas = itertools.cycle([one.base_url, two.base_url])
+        visitor = {"X-Anonymous-ID": f"visitor-{uuid.uuid4().hex[:8]}"}
+        calls = [httpx.get(next(replicas) + "/api/examples", headers=visitor) for _ in range(4)]
+        other = httpx.get(next(replicas) + "/api/examples", headers={"X-Anonymous-ID": "another1"})
+        malformed = httpx.post(
+            next(replicas) + "/api/query",
+            json={"question": "How many loans?"},
+            headers={"X-Anonymous-ID": "no"},
+        )
+
+    assert [r.status_code for r in calls] == [200, 200, 200, 429]
+    assert calls[-1].json()["error"] == "rate_limited"
+    assert other.status_code == 200
+    assert malformed.status_code == 422
+    assert "X-Anonymous-ID" in malformed.json()["detail"]
+
+
 def test_concurrent_hits_never_overshoot_the_limit(pg_url: str) -> None:
     """Twenty simultaneous requests against a limit of ten: exactly ten pass, on PostgreSQL."""
     engine = make_engine(Settings(), url=normalize_database_url(pg_url))
