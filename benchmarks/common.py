@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from devkit.keys import new_encryption_key
 from devkit.processes import clean_env, free_port
 
 
@@ -31,6 +32,21 @@ class Figure:
         if self.baseline in (None, 0):
             return None
         return self.value / self.baseline
+
+
+def backend_settings(work: Path) -> dict[str, str]:
+    """Settings of every benchmarked backend: production logs, a fresh key, and allowances and
+    rate limits lifted, so the load is measured rather than refused."""
+    return {
+        "ENCRYPTION_KEY": new_encryption_key(),
+        "DATA_DIR": str(work / "data"),
+        "APP_ENV": "production",
+        "LOG_LEVEL": "INFO",
+        "ANONYMOUS_FREE_QUESTIONS": "1000000",
+        "FREE_MONTHLY_QUOTA": "1000000",
+        "RATE_LIMIT_PER_MINUTE": "1000000",
+        "RATE_LIMIT_USER_PER_MINUTE": "1000000",
+    }
 
 
 def percentile(values: Sequence[float], pct: float) -> float:

@@ -12,10 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
-from devkit.keys import new_encryption_key
 from devkit.processes import REPO_ROOT, backend_command, frontend_command
 
-from benchmarks.common import Service, started
+from benchmarks.common import Service, backend_settings, started
 
 
 def prepare_database(admin_url: str, app_url: str) -> str:
@@ -37,19 +36,9 @@ def prepare_database(admin_url: str, app_url: str) -> str:
 
 
 def backend_env(app_url: str, work: Path) -> dict[str, str]:
-    """A deployed backend whose limits let the load tests' users ask as much as they can."""
-    return {
-        "DATABASE_URL": app_url,
-        "ENCRYPTION_KEY": new_encryption_key(),
-        "DATA_DIR": str(work / "data"),
-        "APP_ENV": "production",
-        "LOG_LEVEL": "INFO",
-        "ANONYMOUS_FREE_QUESTIONS": "1000000",
-        "FREE_MONTHLY_QUOTA": "1000000",
-        "RATE_LIMIT_PER_MINUTE": "1000000",
-        "RATE_LIMIT_USER_PER_MINUTE": "1000000",
-        "PYTHONPATH": python_path(),
-    }
+    """A deployed backend on ``app_url`` whose limits let the load tests' users ask as much as
+    they can."""
+    return {**backend_settings(work), "DATABASE_URL": app_url, "PYTHONPATH": python_path()}
 
 
 def python_path() -> str:

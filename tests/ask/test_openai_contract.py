@@ -20,7 +20,7 @@ from backend.ask.service import AskServices, ask
 from backend.core.config import Settings
 from backend.core.errors import AppError, InvalidInput
 from backend.core.principal import Principal
-from backend.data.database import transaction
+from backend.data.database import make_autocommit_factory, transaction
 from backend.data.models import QueryRecord, User
 from backend.engines.base import LlmFailed, Unanswerable
 from backend.engines.openai.engine import OpenAIEngine
@@ -67,6 +67,7 @@ def services_for(
     return AskServices(
         settings=settings,
         sessions=sessions,
+        autocommit=make_autocommit_factory(sessions.kw["bind"]),
         targets=demo_only(target),
         engine=OpenAIEngine(settings),
     )

@@ -11,6 +11,7 @@ from backend.ask.service import AskServices, ask
 from backend.core.config import Settings
 from backend.core.errors import QuotaExceeded
 from backend.core.principal import Principal
+from backend.data.database import make_autocommit_factory
 from backend.engines.base import Unanswerable
 from backend.engines.offline.engine import OfflineEngine
 from backend.targets.target import QueryTarget
@@ -24,7 +25,8 @@ def services(
     tmp_path: Path, sessions: sessionmaker[Session], target: QueryTarget, **kw: int
 ) -> AskServices:
     settings = Settings.model_validate({"data_dir": tmp_path, **kw})
-    return AskServices(settings, sessions, demo_only(target), OfflineEngine())
+    autocommit = make_autocommit_factory(sessions.kw["bind"])
+    return AskServices(settings, sessions, autocommit, demo_only(target), OfflineEngine())
 
 
 def test_truncation_is_reported_with_the_cap(

@@ -12,7 +12,9 @@ from __future__ import annotations
 import itertools
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import httpx
 from backend.core.config import Settings, normalize_database_url
@@ -39,13 +41,21 @@ def _register(base_url: str) -> str:
     return token
 
 
+@contextmanager
+def _two_replicas(
+    start_backend: BackendStarter, pg_url: str, *, address: int, user: int
+) -> Iterator[Iterator[str]]:
+    """Two backends on one database, taken in turn, in a fresh rate-limit window."""
+    limits = {"RATE_LIMIT_PER_MINUTE": str(address), "RATE_LIMIT_USER_PER_MINUTE": str(user)}
+    with start_backend(pg_url, **limits) as one, start_backend(pg_url, **limits) as two:
+        _fresh_window()
+        yield itertools.cycle([one.base_url, two.base_url])
+
+
 def test_address_and_user_limits_are_shared_by_two_replicas(
     pg_url: str, start_backend: BackendStarter
 ) -> None:
-    limits = {"RATE_LIMIT_PER_MINUTE": "8", "RATE_LIMIT_USER_PER_MINUTE": "3"}
-    with start_backend(pg_url, **limits) as one, start_backend(pg_url, **limits) as two:
-        _fresh_window()
-        replicas = itertools.cycle([one.base_url, two.base_url])
+    with _two_replicas(start_backend, pg_url, address=8, user=3) as replicas:
         alice, bob = _register(next(replicas)), _register(next(replicas))  # 2 of 8 used
 
         def me(token: str) -> httpx.Response:
@@ -66,6 +76,27 @@ def test_address_and_user_limits_are_shared_by_two_replicas(
     assert [r.status_code for r in anonymous] == [401, 429, 429]
     assert "wait" in anonymous[-1].json()["detail"]
     assert all(r.status_code == 200 for r in health)
+
+
+def test_an_anonymous_visitor_is_limited_by_its_id_on_every_route(
+    pg_url: str, start_backend: BackendStarter
+) -> None:
+    """The visitor's id is counted with the address (one connection), on any API route."""
+    with _two_replicas(start_backend, pg_url, address=20, user=3) as replicas:
+        visitor = {"X-Anonymous-ID": f"visitor-{uuid.uuid4().hex[:8]}"}
+        calls = [httpx.get(next(replicas) + "/api/examples", headers=visitor) for _ in range(4)]
+        other = httpx.get(next(replicas) + "/api/examples", headers={"X-Anonymous-ID": "another1"})
+        malformed = httpx.post(
+            next(replicas) + "/api/query",
+            json={"question": "How many loans?"},
+            headers={"X-Anonymous-ID": "no"},
+        )
+
+    assert [r.status_code for r in calls] == [200, 200, 200, 429]
+    assert calls[-1].json()["error"] == "rate_limited"
+    assert other.status_code == 200
+    assert malformed.status_code == 422
+    assert "X-Anonymous-ID" in malformed.json()["detail"]
 
 
 def test_concurrent_hits_never_overshoot_the_limit(pg_url: str) -> None:

@@ -16,7 +16,7 @@ from backend.api.middleware import (
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
 )
-from backend.api.rate_limits import limit_by_address
+from backend.api.rate_limits import limit_requests
 from backend.ask import router as ask
 from backend.connections import router as connections
 from backend.core.config import Environment, Settings, load_settings
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/api/docs",
         openapi_url="/api/openapi.json",
         redoc_url=None,
-        dependencies=[Depends(limit_by_address)],
+        dependencies=[Depends(limit_requests)],
         responses=ERROR_RESPONSES,
     )
     app.state.services = services
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
-    for module in (health, plans, accounts, connections, uploads, history, ask, voice):
+    # Routes are matched in order: questions, the busiest, first (no two routers' paths meet).
+    for module in (ask, health, plans, accounts, connections, uploads, history, voice):
         app.include_router(module.router, prefix="/api")
     return app

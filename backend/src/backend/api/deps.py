@@ -1,30 +1,28 @@
 """Request-scoped dependencies as named ``Annotated`` aliases, so route signatures stay short.
 
 Routes reach the app's shared parts only through ``ServicesDep`` (built once in
-``wiring.build_services``), never through ``app.state`` directly. Dependencies that only read
-the request are ``async``, so FastAPI runs them on the event loop instead of handing each to a
-worker thread and back; those that touch the database stay sync (run in the thread pool).
+``wiring.build_services``), never through ``app.state`` directly. Dependencies are ``async``,
+so FastAPI runs them on the event loop instead of handing each to a worker thread and back;
+the one that reads the database (the sign-in lookup) hands just that read to a worker thread.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from backend.accounts.sessions import AuthUser
 from backend.api.middleware import identify
-from backend.api.rate_limits import limit_principal
+from backend.api.rate_limits import ANON_ID, count
 from backend.core.config import Settings
 from backend.core.errors import InvalidInput, Unauthorized
 from backend.core.principal import Principal
 from backend.data.database import statements, transaction
 from backend.wiring import AppServices
-
-_ANON_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 async def get_services(request: Request) -> AppServices:
@@ -68,31 +66,36 @@ async def bearer_token(request: Request) -> str | None:
 BearerToken = Annotated[str | None, Depends(bearer_token)]
 
 
-def get_auth_user(request: Request, services: ServicesDep, token: BearerToken) -> AuthUser | None:
-    """The signed-in user behind ``Authorization: Bearer``, or None without the header.
-
-    The token is verified (signature, expiry, live session) on every request: one read that
-    needs no transaction, so no app-database connection is held for the rest of the request.
-    """
-    if token is None:
-        return None
+def _signed_in(services: AppServices, token: str) -> AuthUser:
+    """Verify the token (signature, expiry, live session) and count the user's request, on one
+    connection: statements that need no transaction, none held for the rest of the request."""
     with statements(services.autocommit) as session:
         user = services.auth.authenticate(session, token)
+        count(session, [(f"user:{user.user_id}", services.settings.rate_limit_user_per_minute)])
+    return user
+
+
+async def get_auth_user(
+    request: Request, services: ServicesDep, token: BearerToken
+) -> AuthUser | None:
+    """The signed-in user behind ``Authorization: Bearer``, or None without the header
+    (anonymous requests never wait for a worker thread here)."""
+    if token is None:
+        return None
+    user = await run_in_threadpool(_signed_in, services, token)
     identify(request, user.user_id)
-    limit_principal(request, user_id=user.user_id, anon_id=None)
     return user
 
 
 MaybeUser = Annotated[AuthUser | None, Depends(get_auth_user)]
 
 
-def get_principal(request: Request, user: MaybeUser) -> Principal:
-    """Signed-in users send ``Authorization: Bearer``; anonymous visitors ``X-Anonymous-ID``."""
+async def get_principal(request: Request, user: MaybeUser) -> Principal:
+    """Signed-in users send ``Authorization: Bearer``; anonymous visitors ``X-Anonymous-ID``
+    (counted with the address, ``api.rate_limits``)."""
     anon_id = request.headers.get("X-Anonymous-ID")
-    if anon_id is not None and not _ANON_ID.fullmatch(anon_id):
+    if anon_id is not None and not ANON_ID.fullmatch(anon_id):
         raise InvalidInput("X-Anonymous-ID must be 8-64 letters, digits, '-' or '_'")
-    if user is None:
-        limit_principal(request, user_id=None, anon_id=anon_id)
     return Principal(
         user_id=user.user_id if user else None, anon_id=anon_id, client_ip=client_ip(request)
     )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from backend.core.principal import Principal
@@ -64,21 +64,26 @@ def liked(
     )
 
 
+# Rows written once per question and never read back in it go in as plain inserts, built
+# once (SQLAlchemy compiles each shape once): the ORM's unit of work would only add its own
+# bookkeeping. Column defaults (``created_at``, ``status``) still apply.
+_CONVERSATIONS = insert(cast(Table, Conversation.__table__))
+_HISTORY = insert(cast(Table, QueryRecord.__table__))
+
+
 def new_conversation(session: Session, principal: Principal, connection_key: str | None) -> str:
-    """Its id is made here, so the row is written with the turn that starts it (one flush)."""
-    conversation = Conversation(
-        id=new_id(),
-        user_id=principal.user_id,
-        anon_id=principal.anon_id,
-        connection_id=connection_key,
+    """A new conversation of the caller's on this database (demo: None); its id."""
+    conversation_id = new_id()
+    values = {"user_id": principal.user_id, "anon_id": principal.anon_id}
+    session.connection().execute(
+        _CONVERSATIONS, {"id": conversation_id, "connection_id": connection_key, **values}
     )
-    session.add(conversation)
-    return conversation.id
+    return conversation_id
 
 
 def record(session: Session, principal: Principal, **fields: Any) -> str:
     """One ``query_history`` row (answered or failed); its id."""
-    row = QueryRecord(user_id=principal.user_id, anon_id=principal.anon_id, **fields)
-    session.add(row)
-    session.flush()
-    return row.id
+    record_id = new_id()
+    values = {"user_id": principal.user_id, "anon_id": principal.anon_id, **fields}
+    session.connection().execute(_HISTORY, {"id": record_id, **values})
+    return record_id

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -43,12 +43,12 @@ from backend.core.cancellation import Cancelled, cancellable
 from backend.core.config import Settings
 from backend.core.errors import AppError, NotFound, QuotaExceeded
 from backend.core.principal import Principal
-from backend.data.database import transaction
+from backend.data.database import statements, transaction
 from backend.engines.base import Draft, Engine, Request, Turn, Usage
 from backend.engines.commentary import summarize
 from backend.safety.errors import SqlRefused
 from backend.safety.executor import ByteCaps, QueryFailed, QueryTimeout, ResultSet, run_readonly
-from backend.targets.target import QueryTarget
+from backend.targets.target import DEMO_TARGET, QueryTarget
 from backend.usage.allowance import Allowance, allowance_for
 
 if TYPE_CHECKING:
@@ -70,13 +70,16 @@ class TargetSource(Protocol):
 class AskServices:
     settings: Settings
     sessions: sessionmaker[Session]
+    autocommit: sessionmaker[Session]  # for reads that need no transaction
     targets: TargetSource
     engine: Engine
 
 
 def services_for(app: AppServices) -> AskServices:
     """The pipeline's view of the app's shared parts (the engine is built on first use)."""
-    return AskServices(app.settings, app.sessions, app.targets, app.question_engine.get())
+    return AskServices(
+        app.settings, app.sessions, app.autocommit, app.targets, app.question_engine.get()
+    )
 
 
 @dataclass
@@ -222,7 +225,7 @@ def _ask(
     settings = services.settings
     payload = validate_input(settings, payload)
     allowance = allowance_for(settings, principal)
-    with transaction(services.sessions) as session:
+    with _reads(services, payload) as session:
         target = services.targets.resolve(session, principal, payload.connection_id)
         key = _connection_key(target)
         history = _history(
@@ -363,6 +366,15 @@ def _ask(
     )
     progress.emit(Done(answer=answer))
     return answer
+
+
+def _reads(services: AskServices, payload: AskInput) -> AbstractContextManager[Session]:
+    """The first unit of work. On the demo it only reads (target, history, allowance), each
+    read committing on its own: no BEGIN or COMMIT round trip. A connection's first scan may
+    be stored while its target is resolved, so that one gets a transaction."""
+    if payload.connection_id == DEMO_TARGET:
+        return statements(services.autocommit)
+    return transaction(services.sessions)
 
 
 def _charge_heavy_failure(services: AskServices, allowance: Allowance) -> None:

@@ -5,22 +5,26 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, defer, joinedload
 
 from backend.data.models import Connection, ConnectionTable, Upload
 from backend.data.ownership import load_owned
 
+# The upload row (if the connection is one) comes in the same statement: it decides where
+# the data lives, and a second lookup would cost a round trip on every question.
+_WITH_UPLOAD = joinedload(Connection.upload)
+
 
 def owned(session: Session, user_id: str, connection_id: str) -> Connection:
-    """Someone else's connection answers 404 like a missing one."""
-    return load_owned(session, Connection, connection_id, user_id, "connection")
+    """Someone else's connection answers 404 like a missing one; ``upload`` is loaded."""
+    return load_owned(session, Connection, connection_id, user_id, "connection", _WITH_UPLOAD)
 
 
 def owned_for_query(session: Session, user_id: str, connection_id: str) -> Connection:
     """``owned`` without reading the cached scan (JSON of every table) unless it is asked for:
     questions use the scan already parsed in memory while its ``scanned_at`` is unchanged."""
-    options = defer(Connection.schema_cache)
-    return load_owned(session, Connection, connection_id, user_id, "connection", options)
+    options = (defer(Connection.schema_cache), _WITH_UPLOAD)
+    return load_owned(session, Connection, connection_id, user_id, "connection", *options)
 
 
 def count_owned(session: Session, user_id: str) -> int:

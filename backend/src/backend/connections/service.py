@@ -218,8 +218,7 @@ class ConnectionRegistry:
 
     def get(self, session: Session, user_id: str, connection_id: str) -> PublicConnection:
         row = repository.owned(session, user_id, connection_id)
-        upload = uploads.of_connection(session, row.id)
-        return _public(row, repository.tables(session, row.id), upload)
+        return _public(row, repository.tables(session, row.id), row.upload)
 
     def set_enabled(
         self, session: Session, user_id: str, connection_id: str, enabled: list[str]
@@ -232,11 +231,11 @@ class ConnectionRegistry:
         for table in tables:
             table.enabled = table.table_name in enabled
         session.flush()
-        return _public(row, tables, uploads.of_connection(session, row.id))
+        return _public(row, tables, row.upload)
 
     def rescan(self, session: Session, user_id: str, connection_id: str) -> PublicConnection:
         row = repository.owned(session, user_id, connection_id)
-        if uploads.of_connection(session, row.id) is not None:
+        if row.upload is not None:
             info = self._storage.scan(row.id)
         else:
             info = self._scan(self._engine(row), row)
@@ -246,7 +245,7 @@ class ConnectionRegistry:
     def delete(self, session: Session, user_id: str, connection_id: str) -> None:
         """An upload's data goes with it (in the same transaction)."""
         row = repository.owned(session, user_id, connection_id)
-        if uploads.of_connection(session, row.id) is not None:
+        if row.upload is not None:
             self._storage.drop(session, row.id)
         repository.remove(session, row)
         self._pools.discard(connection_id)
@@ -262,7 +261,7 @@ class ConnectionRegistry:
     # -- targets -------------------------------------------------------------------------------
     def target(self, session: Session, user_id: str, connection_id: str) -> QueryTarget:
         row = repository.owned_for_query(session, user_id, connection_id)
-        if uploads.of_connection(session, row.id) is not None:
+        if row.upload is not None:
             engine, dialect = self._storage.engine(row.id), self._storage.dialect
             db_schema = self._storage.db_schema(row.id)
         else:

@@ -7,6 +7,7 @@ secret redactor last, after exceptions have been turned into text.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -24,23 +25,31 @@ _SECRET_KEY = re.compile(
     r"pass(word|wd)?|secret|token(?!s)|api[_-]?key|authorization|cookie|encryption[_-]?key|credential",
     re.IGNORECASE,
 )
-# Secrets recognisable by shape inside free text; the optional ``head`` group is kept.
-_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(pattern)
-    for pattern in (
-        # scheme://user:password@host  ->  scheme://user:[REDACTED]@host
-        r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s@/]+(?=@)",
-        r"(?i)(?P<head>\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{8,}",
-        r"(?i)(?P<head>password\s*[=:]\s*)(?!\[REDACTED\])[^\s&;,'\"@]+",
-        r"\bsk-[A-Za-z0-9_-]{16,}",
-        r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",
-        r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
-    )
+# Secrets recognisable by shape inside free text, each (pattern, case-insensitive); the optional
+# ``head`` group is kept.
+_SHAPES = (
+    # scheme://user:password@host  ->  scheme://user:[REDACTED]@host
+    (r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s@/]+(?=@)", False),
+    (r"(?P<head>\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{8,}", True),
+    (r"(?P<head>password\s*[=:]\s*)(?!\[REDACTED\])[^\s&;,'\"@]+", True),
+    (r"\bsk-[A-Za-z0-9_-]{16,}", False),
+    (r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*", False),
+    (r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----", False),
 )
+_PATTERNS = tuple(re.compile(p, re.IGNORECASE if i else 0) for p, i in _SHAPES)
+# Text no shape can match holds none of these: nearly every log value, which is then let
+# through after one scan instead of six regular expressions.
+_SHAPE_MARK = re.compile(r"://|bearer|basic|password|sk-|eyJ|-----BEGIN", re.IGNORECASE)
 
 
 def _keep_head(match: re.Match[str]) -> str:
     return (match.groupdict().get("head") or "") + REDACTED
+
+
+@functools.lru_cache(maxsize=512)
+def _is_secret_key(key: str) -> bool:
+    """Field names repeat on every line: each is looked at once."""
+    return bool(_SECRET_KEY.search(key))
 
 
 class SecretRedactor:
@@ -55,25 +64,28 @@ class SecretRedactor:
 
     def redact_text(self, text: str) -> str:
         for secret in self._known:
-            text = text.replace(secret, REDACTED)
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        if _SHAPE_MARK.search(text) is None:
+            return text
         for pattern in _PATTERNS:
             text = pattern.sub(_keep_head, text)
         return text
 
     def _clean(self, value: Any) -> Any:
+        if value is None or isinstance(value, bool | int | float):
+            return value
         if isinstance(value, str):
             return self.redact_text(value)
         if isinstance(value, Mapping):
             return {k: REDACTED if self._is_secret(k) else self._clean(v) for k, v in value.items()}
         if isinstance(value, list | tuple | set):
             return [self._clean(item) for item in value]
-        if isinstance(value, int | float | bool) or value is None:
-            return value
         return self.redact_text(str(value))
 
     @staticmethod
     def _is_secret(key: object) -> bool:
-        return isinstance(key, str) and bool(_SECRET_KEY.search(key))
+        return isinstance(key, str) and _is_secret_key(key)
 
     def __call__(
         self, _: Any, __: str, event_dict: MutableMapping[str, Any]
@@ -81,7 +93,7 @@ class SecretRedactor:
         for key, value in list(event_dict.items()):
             if key.startswith("_"):
                 continue
-            event_dict[key] = REDACTED if self._is_secret(key) else self._clean(value)
+            event_dict[key] = REDACTED if _is_secret_key(key) else self._clean(value)
         return event_dict
 
 
@@ -139,6 +151,12 @@ def configure_logging(settings: Settings, *, stream: Any = None) -> None:
     json = settings.app_env is Environment.PRODUCTION
     handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(build_formatter(settings, json=json))
+    # No line shows the caller's file and line, thread or process: skip gathering them for
+    # every record (the logging HOWTO's "Optimization"; the access log writes one per request).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.value)

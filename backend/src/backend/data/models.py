@@ -26,7 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -104,6 +104,9 @@ class Connection(Base):
     schema_cache: Mapped[dict[str, Any] | None]
     scanned_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Read with the row (one outer join) where it decides how to reach the data; written only
+    # through its own row (``viewonly``), and deleted with the connection by the database.
+    upload: Mapped[Upload | None] = relationship(viewonly=True, lazy="raise")
 
 
 class ConnectionTable(Base):

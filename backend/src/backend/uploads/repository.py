@@ -1,4 +1,5 @@
-"""Upload rows in the app database, always filtered by owner or by their connection row."""
+"""Upload rows in the app database, always filtered by owner (a connection's own upload is
+loaded with its row, ``Connection.upload``)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.data.models import Upload, User
-
-
-def of_connection(session: Session, connection_id: str) -> Upload | None:
-    return session.get(Upload, connection_id)
 
 
 def owned(session: Session, user_id: str) -> list[Upload]:
