@@ -125,3 +125,25 @@ def test_a_past_answer_opens_as_shown_with_rows_fetched_now(
         disabled = api.get(path, headers=bearer(alice))
         assert disabled.status_code == 409, disabled.text
         assert disabled.json()["error"] == "table_disabled"
+
+
+def test_a_rerun_keeps_the_question_it_answers(pg_url: str, work_dir: Path) -> None:
+    question = "What is the default rate by grade?"
+    with (
+        run_service(
+            backend_command(), env=backend_env(pg_url), health_path="/api/health", log_dir=work_dir
+        ) as b,
+        httpx.Client(base_url=b.base_url, timeout=60) as api,
+    ):
+        alice = register(api)
+        asked = api.post("/api/query", json={"question": question}, headers=bearer(alice))
+        assert asked.status_code == 200, asked.text
+        rerun = api.post(f"/api/history/{asked.json()['id']}/rerun", headers=bearer(alice))
+        assert rerun.status_code == 200, rerun.text
+        newest = api.get("/api/history", headers=bearer(alice)).json()["items"][0]
+
+    assert rerun.json()["question"] == question
+    assert rerun.json()["sql"] == asked.json()["sql"]
+    assert rerun.json()["rows"] == asked.json()["rows"]
+    assert newest["id"] == rerun.json()["id"]
+    assert newest["question"] == question  # the new history row says what was asked

@@ -47,6 +47,13 @@ class AskInput:
     sql: str | None
     connection_id: str = DEMO_TARGET
     conversation_id: str | None = None
+    # A re-run's original question: the stored SQL runs as given, and the answer and its
+    # history row still say what was asked.
+    asked_as: str | None = None
+
+    @property
+    def shown_question(self) -> str | None:
+        return self.question if self.question is not None else self.asked_as
 
 
 def validate_input(settings: Settings, payload: AskInput) -> AskInput:
@@ -70,4 +77,4 @@ def validate_input(settings: Settings, payload: AskInput) -> AskInput:
             raise InvalidInput(
                 f"The SQL is longer than {settings.max_sql_chars:,} characters; please shorten it."
             )
-    return AskInput(question, sql, payload.connection_id, payload.conversation_id)
+    return AskInput(question, sql, payload.connection_id, payload.conversation_id, payload.asked_as)

@@ -287,7 +287,9 @@ def _ask(
         progress.emit(ChartReady(chart=chart, took_ms=chart_ms, elapsed_ms=progress.elapsed_ms()))
         with timer.step("insights_ms"):
             preview = InsightPreview(progress.emit)
-            commentary = services.engine.comment(payload.question or "", sql, summary, preview)
+            commentary = services.engine.comment(
+                payload.shown_question or "", sql, summary, preview
+            )
             preview(commentary.insights, commentary.recommendations)
         usage = usage + commentary.usage
         progress.cancellation.raise_if_cancelled()  # the last moment a stop is heard
@@ -313,7 +315,7 @@ def _ask(
             principal,
             conversation_id=conversation_id,
             connection_id=key,
-            question=payload.question,
+            question=payload.shown_question,
             sql=sql,
             status="ok",
             row_count=result.row_count,
@@ -343,7 +345,7 @@ def _ask(
         {
             "id": record_id,
             "conversation_id": conversation_id,
-            "question": payload.question,
+            "question": payload.shown_question,
             "sql": sql,
             "columns": result.columns,
             "rows": result.rows,
@@ -399,7 +401,7 @@ def _record_failure(
             principal,
             conversation_id=payload.conversation_id,
             connection_id=connection_key,
-            question=payload.question,
+            question=payload.shown_question,
             sql=timer.last_sql or payload.sql,
             status="cancelled" if isinstance(error, Cancelled) else "error",
             error=f"{error.code}: {error.detail}"[:2000],

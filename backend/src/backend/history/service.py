@@ -63,6 +63,7 @@ def rerun_input(sessions: sessionmaker[Session], user_id: str, item_id: str) -> 
             sql=record.sql,
             connection_id=record.connection_id or DEMO_TARGET,
             conversation_id=record.conversation_id,
+            asked_as=record.question,
         )
 
 
