@@ -29,7 +29,7 @@ from devkit.postgres import throwaway_server
 
 from benchmarks import frontend_load, llm_usage, pipeline, startup, throughput
 from benchmarks.common import Figure, Service, percentile, started
-from benchmarks.load_test import LoadResult, run_load
+from benchmarks.load_test import LoadResult, run_load, run_raw_load
 from benchmarks.report import render, write_report
 from benchmarks.stack import backend_env, prepare_database, running_backend, running_frontend
 
@@ -105,6 +105,11 @@ def main() -> int:
             load = asyncio.run(run_load(backend.base_url, users=LOAD_USERS, seconds=load_seconds))
             loaded_rss = backend.peak_rss_mib()
             print(load.summary(), flush=True)
+            print(f"the same load's SQL on raw psycopg for {load_seconds:.0f} s ...", flush=True)
+            floor = run_raw_load(
+                app_url, run.sql_by_question, users=LOAD_USERS, seconds=load_seconds
+            )
+            print(floor.summary(), flush=True)
 
             print(
                 f"signed-in load: {args.frontend_users} users for {signed_in_seconds:.0f} s, "
@@ -120,7 +125,7 @@ def main() -> int:
             asyncio.run(_page_loads(frontend.base_url, LOAD_USERS, 10.0))
             frontend_loaded = frontend.peak_rss_mib()
 
-        figures += _load_figures(load, load_seconds)
+        figures += _load_figures(load, floor, load_seconds)
         figures += _through_app_figures(direct, through)
         figures += [
             Figure(
@@ -163,9 +168,11 @@ def main() -> int:
     return 0
 
 
-def _load_figures(load: LoadResult, seconds: float) -> list[Figure]:
-    lat = load.latencies_ms
+def _load_figures(load: LoadResult, floor: LoadResult, seconds: float) -> list[Figure]:
+    """The load test, beside its floor: the same SQL by as many raw psycopg connections."""
+    lat, raw = load.latencies_ms, floor.latencies_ms
     p95 = percentile(lat, 95)
+    base = f"same SQL, {floor.users} raw psycopg connections"
     return [
         Figure(
             f"load: questions answered ({load.users} users, {seconds:.0f} s)",
@@ -176,10 +183,10 @@ def _load_figures(load: LoadResult, seconds: float) -> list[Figure]:
         ),
         Figure("load: errors", load.errors, "errors", goal="0", met=load.errors == 0),
         Figure("load: refused or failed", load.error_share, "%"),
-        Figure("load: throughput", load.throughput, "questions/s"),
-        Figure("load: latency p50", percentile(lat, 50), "ms"),
-        Figure("load: latency p95", p95, "ms", goal="< 500 ms", met=p95 < 500),
-        Figure("load: latency p99", percentile(lat, 99), "ms"),
+        Figure("load: throughput", load.throughput, "questions/s", base, floor.throughput),
+        Figure("load: latency p50", percentile(lat, 50), "ms", base, percentile(raw, 50)),
+        Figure("load: latency p95", p95, "ms", base, percentile(raw, 95), "< 500 ms", p95 < 500),
+        Figure("load: latency p99", percentile(lat, 99), "ms", base, percentile(raw, 99)),
     ]
 
 
@@ -206,6 +213,7 @@ def _through_app_figures(direct: LoadResult, through: LoadResult) -> list[Figure
             )
             for pct in (50, 95)
         ),
+        Figure(f"{name}: web app CPU per answer", through.cpu_ms_per_answer or 0.0, "ms"),
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import time
@@ -60,6 +61,18 @@ def percentile(values: Sequence[float], pct: float) -> float:
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def source_path(root: Path) -> str:
+    """PYTHONPATH running checkout ``root``'s own code (to measure it beside this one)."""
+    parts = ("backend/src", "frontend/src", "contract/src", "devkit/src", ".")
+    return os.pathsep.join(str(root / part) for part in parts)
 
 
 def peak_rss_mib(pid: int) -> float:

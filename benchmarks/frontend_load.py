@@ -7,10 +7,13 @@ frontend streams each answer from the backend) with no pause. An answer counts w
 shows its table and no message; whatever it shows instead (a refusal, an outage) is a failure,
 counted by its first words. The baseline is the backend-direct load test run by the same
 signed-in accounts for the same time just before. Same bounds as ``benchmarks.load_test``.
+The web app's CPU time (``/proc``) over the asking, sign-ins left out, is given per answer.
 
-    python -m benchmarks.frontend_load --users 50 --duration 30
+    python -m benchmarks.frontend_load --users 50 --duration 30 [--against DIR --rounds 3]
 
 starts its own throwaway PostgreSQL, backend and frontend on loopback and prints both runs.
+With ``--against`` the web app of checkout DIR takes turns with this one's instead, round after
+round, in front of the same backend with the same accounts (the backend-direct run is left out).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from devkit.postgres import throwaway_server
 from devkit.users import Account, register
 from gradio_client import Client
 
-from benchmarks.common import percentile
+from benchmarks.common import Service, cpu_seconds, median, percentile
 from benchmarks.load_test import LoadResult, check_bounds, questions_until, run_load
 from benchmarks.stack import backend_env, prepare_database, running_backend, running_frontend
 
@@ -91,12 +94,13 @@ def _ask_until(
                 result.failures[" ".join(str(shown[MESSAGE]).split()[:8]) or "no table"] += 1
 
 
-def run_frontend_load(frontend_url: str, accounts: Sequence[Account], seconds: float) -> LoadResult:
+def run_frontend_load(frontend: Service, accounts: Sequence[Account], seconds: float) -> LoadResult:
     """One signed-in web-app session per account asking for ``seconds``."""
-    check_bounds(frontend_url, len(accounts), seconds)
+    check_bounds(frontend.base_url, len(accounts), seconds)
     with ThreadPoolExecutor(SETUP_THREADS) as pool:
-        users = list(pool.map(lambda account: _sign_in(frontend_url, account), accounts))
+        users = list(pool.map(lambda account: _sign_in(frontend.base_url, account), accounts))
     result = LoadResult(len(users), seconds)
+    cpu_before = cpu_seconds(frontend.process.pid)
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
     threads = [
@@ -107,6 +111,7 @@ def run_frontend_load(frontend_url: str, accounts: Sequence[Account], seconds: f
         thread.start()
     for thread in threads:
         thread.join()
+    result.server_cpu_seconds = cpu_seconds(frontend.process.pid) - cpu_before
     return result
 
 
@@ -117,8 +122,35 @@ def compare(backend_url: str, work: Path, *, users: int, seconds: float) -> tupl
     tokens = [account.access_token for account in accounts]
     direct = asyncio.run(run_load(backend_url, users=users, seconds=seconds, tokens=tokens))
     with running_frontend(backend_url, work) as frontend:
-        through = run_frontend_load(frontend.base_url, accounts, seconds)
+        through = run_frontend_load(frontend, accounts, seconds)
     return direct, through
+
+
+def side_by_side(
+    backend_url: str, work: Path, other: Path, *, users: int, seconds: float, rounds: int
+) -> str:
+    """This checkout's web app and ``other``'s in turn, in front of one backend, same users."""
+    accounts = sign_up(backend_url, users)
+    runs: dict[str, list[LoadResult]] = {"this": [], "other": []}
+    for number in range(1, rounds + 1):
+        for name, root in (("this", None), ("other", other)):
+            with running_frontend(backend_url, work, root) as frontend:
+                runs[name].append(run_frontend_load(frontend, accounts, seconds))
+            print(f"round {number}, {name}: {runs[name][-1].summary()}", flush=True)
+
+    def middle(name: str, pick: Callable[[LoadResult], float | None]) -> float:
+        return median([value for run in runs[name] if (value := pick(run)) is not None])
+
+    lines = [f"medians of {rounds} rounds (this ÷ other):"]
+    for label, pick in (
+        ("web app CPU ms per answer", lambda r: r.cpu_ms_per_answer),
+        ("answered per second", lambda r: r.answered_per_second),
+        ("latency p95 ms", lambda r: percentile(r.latencies_ms, 95)),
+    ):
+        this, that = middle("this", pick), middle("other", pick)
+        ratio = f"{this / that:.2f}×" if that else "—"
+        lines.append(f"  {label}: this {this:.1f}, other {that:.1f} ({ratio})")
+    return "\n".join(lines)
 
 
 def describe(direct: LoadResult, through: LoadResult) -> str:
@@ -139,6 +171,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--against", type=Path, help="another checkout's web app, in turns")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="eaa-frontend-load-"))
     print(f"working in {work}", flush=True)
@@ -146,6 +180,18 @@ def main() -> None:
         app_url = server.url("app")
         prepare_database(server.url(), app_url)
         with running_backend(backend_env(app_url, work), work) as backend:
+            if args.against:
+                print(
+                    side_by_side(
+                        backend.base_url,
+                        work,
+                        args.against.resolve(),
+                        users=args.users,
+                        seconds=args.duration,
+                        rounds=args.rounds,
+                    )
+                )
+                return
             direct, through = compare(
                 backend.base_url, work, users=args.users, seconds=args.duration
             )

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import httpx
+import psycopg
 from backend.demo.catalogue import EXAMPLE_QUESTIONS
 
 from benchmarks.common import percentile
@@ -34,6 +36,13 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float] = field(default_factory=list)
     failures: Counter[str] = field(default_factory=Counter)
+    server_cpu_seconds: float | None = None  # the measured server's CPU time over the run
+
+    @property
+    def cpu_ms_per_answer(self) -> float | None:
+        if self.server_cpu_seconds is None or not self.latencies_ms:
+            return None
+        return 1000 * self.server_cpu_seconds / len(self.latencies_ms)
 
     @property
     def requests(self) -> int:
@@ -58,12 +67,13 @@ class LoadResult:
 
     def summary(self) -> str:
         lat = self.latencies_ms
+        cpu = self.cpu_ms_per_answer
         return (
             f"{self.users} users, {self.seconds:.0f} s: {self.requests} questions "
             f"({self.throughput:.1f}/s), {self.errors} errors {dict(self.failures)}; "
             f"p50 {percentile(lat, 50):.0f} ms, p95 {percentile(lat, 95):.0f} ms, "
             f"p99 {percentile(lat, 99):.0f} ms"
-        )
+        ) + (f"; {cpu:.0f} ms of server CPU per answer" if cpu is not None else "")
 
 
 def questions_until(deadline: float, first: int) -> Iterator[str]:
@@ -79,6 +89,10 @@ def check_bounds(base_url: str, users: int, seconds: float) -> None:
     host = urlsplit(base_url).hostname or ""
     if host not in LOOPBACK:
         raise ValueError(f"the load test only targets loopback addresses, not {host!r}")
+    _check_size(users, seconds)
+
+
+def _check_size(users: int, seconds: float) -> None:
     if not 1 <= users <= MAX_USERS or not 0 < seconds <= MAX_SECONDS:
         raise ValueError(f"at most {MAX_USERS} users and {MAX_SECONDS:.0f} s")
 
@@ -126,6 +140,34 @@ async def run_load(
         await asyncio.gather(
             *(_user(client, n, headers[n], deadline, result) for n in range(users))
         )
+    return result
+
+
+def run_raw_load(
+    app_db_url: str, sql_by_question: Mapping[str, str], *, users: int, seconds: float
+) -> LoadResult:
+    """The floor of any implementation under the same load: ``users`` raw psycopg connections
+    to the demo of the benchmark's own server, each running the example questions' SQL in turn
+    with no pause."""
+    _check_size(users, seconds)  # the throwaway server of the run: a local socket
+    result = LoadResult(users, seconds)
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def user(number: int) -> None:
+        with psycopg.connect(app_db_url, autocommit=True) as conn:
+            conn.execute("SET search_path TO demo")
+            for question in questions_until(deadline, number):
+                started = time.perf_counter()
+                conn.execute(sql_by_question[question]).fetchall()
+                with lock:
+                    result.latencies_ms.append((time.perf_counter() - started) * 1000)
+
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     return result
 
 

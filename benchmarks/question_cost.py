@@ -33,7 +33,7 @@ from devkit.postgres import PostgresServer, throwaway_server
 from devkit.processes import REPO_ROOT
 
 from benchmarks import pipeline
-from benchmarks.common import backend_settings, percentile, started
+from benchmarks.common import backend_settings, cpu_seconds, percentile, source_path, started
 from benchmarks.load_test import run_load
 
 # Run by each checkout's own code, so each database has that checkout's schema.
@@ -51,17 +51,6 @@ load.load_postgres(engine)
 engine.dispose()
 """
 _STATEMENT = re.compile(r"^\[(\d+)\] LOG:  (?:statement|execute [^:]*): (.*)$", re.MULTILINE)
-
-
-def _python_path(root: Path) -> str:
-    parts = ("backend/src", "frontend/src", "contract/src", "devkit/src", ".")
-    return os.pathsep.join(str(root / part) for part in parts)
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _log_statements(server: PostgresServer, on: bool) -> None:
@@ -116,7 +105,7 @@ def measure(
     args: argparse.Namespace,
 ) -> dict[str, float]:
     """One backend of checkout ``root``: start it, measure, stop it."""
-    environment = {**env, "DATABASE_URL": app_url, "PYTHONPATH": _python_path(root)}
+    environment = {**env, "DATABASE_URL": app_url, "PYTHONPATH": source_path(root)}
     with started(
         [sys.executable, "-m", "backend", "serve"],
         env=environment,
@@ -132,9 +121,9 @@ def measure(
         }
         figures["overhead_ratio"] = figures["overhead_p95_ms"] / figures["raw_p95_ms"]
         pid = backend.process.pid
-        before = _cpu_seconds(pid)
+        before = cpu_seconds(pid)
         load = asyncio.run(run_load(backend.base_url, users=args.users, seconds=args.seconds))
-        cpu = _cpu_seconds(pid) - before
+        cpu = cpu_seconds(pid) - before
         figures.update(
             requests=load.requests,
             refused=load.errors,
@@ -164,7 +153,7 @@ def main() -> int:
             urls[name] = server.url(f"app_{name}")
             subprocess.run(
                 [sys.executable, "-c", _PREPARE, server.url(), urls[name], f"app_{name}"],
-                env={**os.environ, "PYTHONPATH": _python_path(root)},
+                env={**os.environ, "PYTHONPATH": source_path(root)},
                 cwd=root,
                 check=True,
             )

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 from devkit.processes import REPO_ROOT, backend_command, frontend_command
 
-from benchmarks.common import Service, backend_settings, started
+from benchmarks.common import Service, backend_settings, source_path, started
 
 
 def prepare_database(admin_url: str, app_url: str) -> str:
@@ -57,14 +57,15 @@ def running_backend(env: dict[str, str], work: Path) -> Iterator[Service]:
 
 
 @contextmanager
-def running_frontend(backend_url: str, work: Path) -> Iterator[Service]:
-    """The web app in front of ``backend_url`` (an unreachable one serves pages only)."""
+def running_frontend(backend_url: str, work: Path, root: Path | None = None) -> Iterator[Service]:
+    """The web app in front of ``backend_url`` (an unreachable one serves pages only); that of
+    checkout ``root`` if given."""
     with started(
         frontend_command(),
         env={
             "BACKEND_URL": backend_url,
             "GRADIO_SERVER_NAME": "127.0.0.1",
-            "PYTHONPATH": python_path(),
+            "PYTHONPATH": source_path(root) if root else python_path(),
         },
         ready_path="/",
         log_path=work / "frontend.log",

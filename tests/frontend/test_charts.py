@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from frontend.charts import CHART_TYPES, ChartSpecError, build_figure
+from frontend.charts import CHART_TYPES, ChartSpecError, build_figure, plot_data
 
 COLUMNS = ["grade", "term", "loans", "default_rate"]
 ROWS = [["A", "36", 120, 0.02], ["B", "36", 90, 0.05], ["B", "60", 40, 0.09], ["C", "60", 30, 0.14]]
@@ -25,7 +27,9 @@ def test_every_chart_type_renders_from_a_spec(kind: str) -> None:
     trace = figure.data[0]
     assert trace.type == TRACE[kind]
     assert figure.layout.title.text == "By grade"
-    assert figure.layout.template.layout.paper_bgcolor == "rgb(17,17,17)"  # plotly_dark
+    sent = json.loads(plot_data(figure).plot)  # what the browser gets
+    assert sent["layout"]["template"]["layout"]["paper_bgcolor"] == "rgb(17,17,17)"  # dark
+    assert sent["data"][0]["type"] == TRACE[kind]
     values = trace.labels if kind == "pie" else trace.x
     assert list(values) == ["A", "B", "B", "C"]
     if kind != "histogram":

@@ -15,11 +15,13 @@ from tests.frontend.conftest import Stack, anonymous_id
 from tests.tenancy.conftest import tcp_url
 
 DEMO_QUESTION = "What is the default rate by grade?"
-# /analyze, /run_sql and /rerun render into the same outputs, in this order.
-RESULT_FIELDS = (
+# /analyze, /run_sql and /enable_tables stream into the answer's parts, in this order; /rerun
+# (one call that also draws the controls) adds the CSV file button after them.
+ANSWER_FIELDS = (
     "status", "message", "sql", "columns", "table", "page_label", "notice", "chart", "insights",
-    "headline", "csv", "quota", "session",
+    "headline", "quota", "session",
 )  # fmt: skip
+RUN_FIELDS = (*ANSWER_FIELDS, "csv")
 
 
 def is_update(value: Any) -> bool:
@@ -32,7 +34,8 @@ def collect(client: Any, *args: Any, api_name: str) -> dict[str, Any]:
     job.result()
     merged: dict[str, Any] = {}
     for output in job.outputs():
-        for name, value in zip(RESULT_FIELDS, output, strict=True):
+        fields = RUN_FIELDS if api_name == "/rerun" else ANSWER_FIELDS
+        for name, value in zip(fields, output, strict=True):
             if not is_update(value):
                 merged[name] = (
                     value.get("value") if isinstance(value, dict) and "__type__" in value else value

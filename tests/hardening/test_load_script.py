@@ -2,9 +2,10 @@
 
 Contract: ``benchmarks.load_test.run_load`` drives concurrent anonymous (or signed-in) demo users
 against a loopback backend and reports answers, errors and latency percentiles; it refuses any
-address that is not loopback. ``benchmarks.frontend_load.compare`` signs the same new accounts
-in through a real frontend's Gradio API and has them ask there too. (The real 50-user runs
-belong to ``nox -s bench``.)
+address that is not loopback; ``run_raw_load``, its floor, runs the answers' SQL on as many raw
+psycopg connections. ``benchmarks.frontend_load.compare`` signs the same new accounts in
+through a real frontend's Gradio API and has them ask there too. (The real 50-user runs belong
+to ``nox -s bench``.)
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import httpx
 import pytest
+from backend.demo.catalogue import EXAMPLE_QUESTIONS
 
 from benchmarks.frontend_load import compare
-from benchmarks.load_test import run_load
+from benchmarks.load_test import run_load, run_raw_load
 from tests.hardening.conftest import BackendStarter
 
 
@@ -29,6 +32,25 @@ def test_a_five_second_load_run_answers_every_question(
     assert result.errors == 0, result.failures
     assert len(result.latencies_ms) >= 5
     assert "p95" in result.summary()
+
+
+def test_the_floor_runs_the_same_sql_on_raw_connections(
+    pg_url: str, start_backend: BackendStarter
+) -> None:
+    with start_backend(pg_url) as backend:  # it loads the demo
+        answer = httpx.post(
+            backend.base_url + "/api/query",
+            json={"question": EXAMPLE_QUESTIONS[0]},
+            headers={"X-Anonymous-ID": "floor-test"},
+            timeout=30,
+        )
+    answer.raise_for_status()
+    sql = {question: answer.json()["sql"] for question in EXAMPLE_QUESTIONS}
+    floor = run_raw_load(pg_url, sql, users=3, seconds=2)
+    assert floor.errors == 0
+    assert len(floor.latencies_ms) >= 3
+    with pytest.raises(ValueError, match="at most"):
+        run_raw_load(pg_url, sql, users=0, seconds=1)
 
 
 def test_the_load_test_only_targets_loopback() -> None:
@@ -49,3 +71,6 @@ def test_signed_in_users_ask_directly_and_through_the_web_app(
         assert result.errors == 0, result.failures
         assert len(result.latencies_ms) >= 3
     assert through.users == direct.users == 3
+    assert direct.cpu_ms_per_answer is None  # the backend's CPU is not what this measures
+    assert through.cpu_ms_per_answer is not None
+    assert through.cpu_ms_per_answer > 0

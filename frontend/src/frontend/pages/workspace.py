@@ -49,6 +49,11 @@ def load_examples(client: BackendClient) -> tuple[list[str], str]:
     return examples.questions, examples_panel(examples)
 
 
+def has_text(session: Session, text: str | None, *_: Any) -> bool:
+    """Whether the box holds something to send (the inputs of an ask, from the session on)."""
+    return bool((text or "").strip())
+
+
 def transcribe(
     client: BackendClient, session: Session, audio_path: str | None, question: str
 ) -> tuple[str, str, Session]:
@@ -180,12 +185,13 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
     page = gr.State(1)
     conversation = gr.State(None)
     pending = gr.State(None)
+    ending = gr.State(None)
     running = gr.State(None)
 
     view = ResultView(
         status, message, sql, columns, table, page_label, notice, chart, insights, headline,
         csv_file, quota, signup, enable, download, sql_panel, result, page, conversation,
-        pending, stop, running, rerun, tips,
+        pending, ending, stop, running, rerun, tips,
     )  # fmt: skip
 
     query_inputs = [shell.session, question, connection, conversation]
@@ -197,8 +203,8 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
         def handler(
             session: Session, text: str, target: str, conversation_id: str | None
         ) -> Iterator[dict[Any, Any]]:
-            if not (text or "").strip():
-                yield {message: f"⚠ {empty}", shell.session: session}
+            if not has_text(session, text):
+                yield {message: f"⚠ {empty}", shell.session: session, ending: None}
                 return
             request = AskRequest(field, text, target, conversation_id)
             yield from view.stream(client, shell, session, request)
@@ -207,16 +213,16 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
 
     ask = asker("question", "Type or say a question first.")
     run_edited = asker("sql", "There is no SQL to run yet.")
-    view.wire(analyze.click, shell, ask, query_inputs, "analyze")
-    view.wire(question.submit, shell, ask, query_inputs, None)
-    view.wire(run_sql.click, shell, run_edited, sql_inputs, "run_sql")
+    view.wire(analyze.click, shell, ask, query_inputs, "analyze", has_text)
+    view.wire(question.submit, shell, ask, query_inputs, None, has_text)
+    view.wire(run_sql.click, shell, run_edited, sql_inputs, "run_sql", has_text)
     view.wire_download(client, shell)
     view.wire_stop(client, shell)
     view.wire_rerun(client, shell)
 
     def enable_and_retry(session: Session, request: AskRequest | None) -> Iterator[dict[Any, Any]]:
         if request is None:
-            yield {message: "⚠ Nothing to retry.", shell.session: session}
+            yield {message: "⚠ Nothing to retry.", shell.session: session, ending: None}
             return
         try:
             session = enable_tables(client, session, request.connection_id, request.tables)
@@ -225,7 +231,14 @@ def build(client: BackendClient, shell: Shell) -> WorkspacePage:
             return
         yield from view.stream(client, shell, session, request)
 
-    view.wire(enable.click, shell, enable_and_retry, [shell.session, pending], "enable_tables")
+    view.wire(
+        enable.click,
+        shell,
+        enable_and_retry,
+        [shell.session, pending],
+        "enable_tables",
+        lambda session, request: request is not None,
+    )
 
     for button, step, name in ((previous_page, -1, "previous_page"), (next_page, 1, "next_page")):
         button.click(

@@ -8,11 +8,18 @@ A question from the Workspace is streamed (``stream``): SQL, table, chart and in
 as the backend finishes each, each step with its own time, and Stop ends it. A past answer
 opened from History, and its Re-run, are one call each (``run``). All end in the same drawing
 of the whole answer.
+
+Gradio rebuilds every output an update leaves out (a new component and its config, about a
+millisecond each), so a streamed question's updates name only the answer's own parts: the
+controls around it (Stop, Download, Show SQL, the sign-up and enable prompts) are set by one
+event before the stream and one after it, from how it ended (``Ending``), and steps arriving
+close together are sent as one update.
 """
 
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -23,7 +30,7 @@ from contract.ask import Answer, Timings
 from contract.ask_events import AskEvent
 
 from frontend.api_client import BackendClient, Identity, QuestionStream
-from frontend.charts import ChartSpecError, build_figure
+from frontend.charts import ChartSpecError, build_figure, plot_data
 from frontend.downloads import answer_csv
 from frontend.errors import BackendError, friendly_message
 from frontend.formatting import formats_of, single_number, table_value
@@ -34,11 +41,26 @@ from frontend.views.account import quota_text
 from frontend.views.live import LiveAnswer
 
 PAGE_SIZE = 25
+# Steps that are shown the moment they arrive; insight text in between at most this often.
+_SHOWN_AT_ONCE = frozenset({"accepted", "sql", "repair", "rows", "chart"})
+REFRESH_SECONDS = 0.25
 _STEPS = (("SQL", "sql_ms"), ("Run", "run_ms"), ("Chart", "chart_ms"), ("Insights", "insights_ms"))
 DOWNLOAD_ID = "csv-file"
 
 Call = Callable[[Identity], Answer]
 Open = Callable[[Identity], QuestionStream]
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a run ended, for the controls around the answer (``ResultView.controls``)."""
+
+    answered: bool = False  # an answer is shown: Download offered
+    sql_open: bool = False  # it came from edited SQL: "Show SQL" stays open
+    rerun: bool = False  # it is a past answer: Re-run offered
+    signup: bool = False  # refused for want of an account
+    enable_label: str = ""  # refused over disabled tables: the button that enables them
+    to_signin: bool = False  # the session expired
 
 
 @dataclass(frozen=True)
@@ -134,13 +156,14 @@ def headline_html(answer: Answer) -> str:
 
 
 def chart_for(answer: Answer) -> tuple[Any, str]:
-    """The figure, or None plus a short note when the spec can't be drawn from this result."""
+    """The plot, or None plus a short note when the spec can't be drawn from this result."""
     spec = answer.chart.model_dump() if answer.chart else None
     known = {fmt.name: fmt for fmt in answer.formats}
     try:
-        return build_figure(spec, answer.columns, answer.rows, known), ""
+        figure = build_figure(spec, answer.columns, answer.rows, known)
     except ChartSpecError as error:
         return None, f"No chart for this result ({error})."
+    return (plot_data(figure) if figure is not None else None), ""
 
 
 @dataclass
@@ -167,13 +190,14 @@ class ResultView:
     page: gr.State
     conversation: gr.State
     pending: gr.State  # the AskRequest a refusal offers to retry
+    ending: gr.State  # the Ending of the last streamed run, for the controls drawn after it
     stop: gr.Button | None = None  # shown while a streamed question runs
     running: gr.State | None = None  # the id of the streamed question running now
     rerun: gr.Button | None = None  # shown with an answer opened from History
     examples: gr.Accordion | None = None  # the example questions, folded once one is asked
 
-    def outputs(self, shell: Shell) -> list[Any]:
-        extra = [self.stop, self.running, self.rerun, self.examples]
+    def answer_outputs(self, shell: Shell) -> list[Any]:
+        """The answer's own parts (a streamed question's updates name only these)."""
         return [
             self.status,
             self.message,
@@ -185,37 +209,55 @@ class ResultView:
             self.chart,
             self.insights,
             self.headline,
-            self.csv,
             self.quota,
-            self.signup,
-            self.enable,
-            self.download,
-            self.sql_panel,
+            shell.session,
             self.result,
             self.page,
             self.conversation,
             self.pending,
-            shell.session,
+            self.ending,
+            *([self.running] if self.running is not None else []),
+        ]
+
+    def control_outputs(self, shell: Shell) -> list[Any]:
+        """The controls around the answer, drawn before and after a streamed question."""
+        extra = [self.stop, self.rerun, self.examples]
+        return [
+            self.csv,
+            self.signup,
+            self.enable,
+            self.download,
+            self.sql_panel,
             shell.tabs,
             *[part for part in extra if part is not None],
         ]
+
+    def outputs(self, shell: Shell) -> list[Any]:
+        return self.answer_outputs(shell) + self.control_outputs(shell)
 
     def _start(self, shell: Shell, session: Session) -> dict[Any, Any]:
         """What every run begins with: the last answer's parts cleared, the first step shown."""
         return self.cleared(shell, session) | {self.status: progress_line(0)}
 
     def cleared(self, shell: Shell, session: Session) -> dict[Any, Any]:
-        """The last answer's parts cleared (the SQL and the table stay until replaced)."""
+        """The last answer's parts and controls cleared (the SQL and the table stay until
+        replaced)."""
         # Every yield names the session: a browser-state output left out of a partial update
         # would be overwritten in the browser by the update marker itself.
-        start: dict[Any, Any] = {
-            shell.session: session,
+        return {shell.session: session} | self._cleared_answer() | self._cleared_controls()
+
+    def _cleared_answer(self) -> dict[Any, Any]:
+        return {
             self.status: "",
             self.message: "",
             self.notice: "",
             self.chart: None,
             self.insights: "",
             self.headline: "",
+        }
+
+    def _cleared_controls(self) -> dict[Any, Any]:
+        start: dict[Any, Any] = {
             self.csv: gr.DownloadButton(value=None),
             self.download: gr.Button(visible=False),
             self.signup: gr.Column(visible=False),
@@ -226,6 +268,26 @@ class ResultView:
         if self.examples is not None:  # the answer comes up where the examples were
             start[self.examples] = gr.Accordion(open=False)
         return start
+
+    def controls(self, shell: Shell, ending: Ending | None) -> dict[Any, Any]:
+        """The controls for a run that ended as ``ending`` (None: it never got to say)."""
+        update: dict[Any, Any] = {}
+        if self.stop is not None:
+            update[self.stop] = gr.Button("Stop", visible=False, interactive=True)
+        if ending is None:
+            return update
+        if ending.answered:
+            update[self.download] = gr.Button(visible=True)
+            update[self.sql_panel] = gr.Accordion(open=ending.sql_open)
+            if ending.rerun and self.rerun is not None:
+                update[self.rerun] = gr.Button(visible=True)
+            return update
+        update[self.signup] = gr.Column(visible=ending.signup)
+        if ending.enable_label:
+            update[self.enable] = gr.Button(ending.enable_label, visible=True)
+        if ending.to_signin:
+            update[shell.tabs] = gr.Tabs(selected=TAB_SIGNIN)
+        return update
 
     def _table(self, answer: Answer) -> dict[Any, Any]:
         data, label, page = table_page(answer, 1)
@@ -238,11 +300,9 @@ class ResultView:
             self.headline: single_number(answer) or headline_html(answer),
         }
 
-    def _finished(
-        self, shell: Shell, session: Session, answer: Answer, request: AskRequest | None
-    ) -> dict[Any, Any]:
-        """Everything of the whole answer (Gradio may skip intermediate yields when the browser
-        lags behind: the last one must show it all)."""
+    def _finished(self, shell: Shell, session: Session, answer: Answer) -> dict[Any, Any]:
+        """Every part of the whole answer (an API caller gets the last update only: it must
+        show it all)."""
         card = single_number(answer)
         figure, chart_note = (None, "") if card else chart_for(answer)
         return {
@@ -252,57 +312,52 @@ class ResultView:
             **self._table(answer),
             self.result: answer,
             self.conversation: answer.conversation_id,
-            self.sql_panel: gr.Accordion(open=request is not None and request.field == "sql"),
             self.chart: figure,
             self.insights: insights_markdown(answer)
             + (f"\n\n_{chart_note}_" if chart_note else ""),
             self.quota: quota_text(answer.quota, is_signed_in=signed_in(session)),
-            self.download: gr.Button(visible=True),
         }
 
     def stream(
         self, client: BackendClient, shell: Shell, session: Session, request: AskRequest
     ) -> Iterator[dict[Any, Any]]:
-        """One streamed question as successive UI updates, one per step as it arrives; a
-        failure (or Stop) keeps what was shown and says what went wrong."""
-        shown = self._start(shell, session)
-        if self.stop is not None:
-            shown[self.stop] = gr.Button(visible=True)
-        yield dict(shown)
+        """One streamed question as successive updates of the answer's parts, each step as it
+        arrives (the first event ``wire`` chains cleared the page); a failure (or Stop) keeps what
+        was shown and says what went wrong. The last update carries everything shown, for an
+        API caller, and the ``Ending``."""
+        shown = {shell.session: session} | self._cleared_answer()
         live = LiveAnswer()
+        unsent: dict[Any, Any] = {}
+        sent_at = time.monotonic()
         try:
             opened, session = call_signed_in(client, session, request.open(client))
             with opened:
                 for event in opened:
                     live.apply(event)
-                    update = self._step(shell, session, live, event, request)
+                    update = self._step(shell, session, live, event)
                     shown |= update
-                    yield update  # only what changed: a chart is not sent again per word
+                    unsent |= update
+                    now = time.monotonic()
+                    if event.type == "done":  # the last update below carries it
+                        continue
+                    if event.type in _SHOWN_AT_ONCE or now - sent_at >= REFRESH_SECONDS:
+                        yield unsent  # only what changed: a chart is not sent again per word
+                        unsent, sent_at = {}, now
         except BackendError as error:
             failed = self.failure(shell, session, error, request)
             if live.question_id is not None:  # it had started: say where it ended
                 ending = "stopped" if error.code in {"cancelled", "stream_lost"} else "failed"
                 failed[self.status] = f"{progress_line(live.steps_done, live.timings)} · {ending}"
-            # All that was shown stays (the last yield must carry it: Gradio may skip some).
             yield shown | failed | self._idle()
             return
-        yield shown | self._idle()
+        answered = Ending(answered=live.final is not None, sql_open=request.field == "sql")
+        yield shown | self._idle() | {self.ending: answered}
 
     def _idle(self) -> dict[Any, Any]:
-        idle: dict[Any, Any] = {}
-        if self.stop is not None:
-            idle[self.stop] = gr.Button("Stop", visible=False, interactive=True)
-        if self.running is not None:
-            idle[self.running] = None
-        return idle
+        return {self.running: None} if self.running is not None else {}
 
     def _step(
-        self,
-        shell: Shell,
-        session: Session,
-        live: LiveAnswer,
-        event: AskEvent,
-        request: AskRequest,
+        self, shell: Shell, session: Session, live: LiveAnswer, event: AskEvent
     ) -> dict[Any, Any]:
         """The parts ``event`` changed (``done``: the whole answer)."""
         update: dict[Any, Any] = {
@@ -311,7 +366,7 @@ class ResultView:
         }
         answer = live.answer()
         if event.type == "done":
-            return update | self._finished(shell, session, answer, request)
+            return update | self._finished(shell, session, answer)
         if event.type == "accepted" and self.running is not None:
             update[self.running] = live.question_id
         elif event.type in {"sql", "checked"}:
@@ -355,14 +410,13 @@ class ResultView:
         try:
             answer, session = call_signed_in(client, session, call)
         except BackendError as error:
-            yield self.failure(shell, session, error)
+            failed = self.failure(shell, session, error)
+            yield failed | self.controls(shell, failed[self.ending])
             return
-        shown = self._finished(shell, session, answer, None)
+        shown = self._finished(shell, session, answer)
         if note:
             shown |= {self.status: note, self.quota: gr.skip()}
-        if self.rerun is not None:
-            shown[self.rerun] = gr.Button(visible=True)
-        yield shown
+        yield shown | self.controls(shell, Ending(answered=True, rerun=True))
 
     def wire_rerun(self, client: BackendClient, shell: Shell) -> None:
         """Re-run: the answer shown, asked again (its stored SQL, through the whole pipeline)."""
@@ -387,14 +441,44 @@ class ResultView:
         handler: Callable[..., Iterator[dict[Any, Any]]],
         inputs: list[Any],
         api_name: str | None,
+        starts: Callable[..., bool] | None = None,
     ) -> None:
-        """Run ``handler`` into this view."""
+        """Run ``handler`` into this view: a ``run`` into all of it, or, given ``starts``, a
+        ``stream`` into the answer's parts, between the controls drawn for a run starting (when
+        ``starts`` says the inputs ask something) and those drawn for its end."""
+        api = {"api_name": api_name, "api_visibility": "public" if api_name else "private"}
+        if starts is None:
+            shell.changes_session(
+                trigger(handler, inputs=inputs, outputs=self.outputs(shell), **api)
+            )
+            return
+        controls = self.control_outputs(shell)
+        cleared = [*self._cleared_answer(), self.ending]
+
+        def begin(*values: Any) -> Any:
+            """The last answer cleared, the first step shown, Stop offered, no ending yet (a
+            run cut short by a fault leaves only Stop to hide)."""
+            if not starts(*values):
+                return gr.skip()
+            begun = self._cleared_controls() | self._cleared_answer()
+            begun |= {self.status: progress_line(0), self.ending: None}
+            if self.stop is not None:
+                begun[self.stop] = gr.Button(visible=True)
+            return begun
+
         event = trigger(
-            handler,
+            begin,
             inputs=inputs,
-            outputs=self.outputs(shell),
-            api_name=api_name,
-            api_visibility="public" if api_name else "private",
+            outputs=controls + cleared,
+            api_visibility="private",
+            queue=False,
+        ).then(handler, inputs=inputs, outputs=self.answer_outputs(shell), **api)
+        event.then(
+            lambda ending: self.controls(shell, ending),
+            inputs=self.ending,
+            outputs=controls,
+            api_visibility="private",
+            queue=False,
         )
         shell.changes_session(event)
 
@@ -430,17 +514,18 @@ class ResultView:
         error: BackendError,
         request: AskRequest | None = None,
     ) -> dict[Any, Any]:
+        """The answer's parts after ``error``, with its ``Ending`` (what to offer instead)."""
         update: dict[Any, Any] = {
             shell.session: after_error(session, error),
             self.status: "",
             self.message: f"⚠ {markdown_text(friendly_message(error))}",
-            self.signup: gr.Column(visible=error.wants_signup),
         }
         tables = tuple(str(name) for name in error.extra.get("tables", []))
+        label = ""
         if error.code == "table_disabled" and tables and request:
             update[self.pending] = replace(request, tables=tables)
             label = f"Enable {', '.join(tables)} and ask again"
-            update[self.enable] = gr.Button(label, visible=True)
-        if error.session_expired:
-            update[shell.tabs] = gr.Tabs(selected=TAB_SIGNIN)
+        update[self.ending] = Ending(
+            signup=error.wants_signup, enable_label=label, to_signin=error.session_expired
+        )
         return update
