@@ -178,6 +178,18 @@ def wait_for(check: Any, seconds: float) -> float:
     return time.perf_counter() - started
 
 
+def wait_value(get: Any, seconds: float) -> Any:
+    """The first value ``get()`` returns that is not None; fails after ``seconds``."""
+    found: list[Any] = [None]
+
+    def got() -> bool:
+        found[0] = get()
+        return found[0] is not None
+
+    wait_for(got, seconds)
+    return found[0]
+
+
 @pytest.fixture
 def own_database_backend(
     pg_url: str, user_db: UserDatabase, pg_admin_url: str, work_dir: Path
@@ -221,13 +233,20 @@ def test_stop_cancels_the_statement_on_the_server_and_charges_nothing(
             ]
             return pids[0] if pids else None
 
+        def running_pid() -> int | None:
+            """The statement's backend once it has run a while: the settings, the column probe
+            and the cursor's DECLARE are each active only for a moment, the FETCH for long."""
+            first = heavy_pid()
+            if first is None:
+                return None
+            time.sleep(0.2)
+            return first if heavy_pid() == first else None
+
         # 1. Stop by closing the stream once the statement runs.
         with connect_sse(api, "POST", "/api/query/stream", json=heavy, headers=owner) as source:
             events = _events(source)
             seen = [next(events).type for _ in range(3)]
-            wait_for(lambda: heavy_pid() is not None, 30)  # slow machines start late
-            pid = heavy_pid()
-            assert pid is not None
+            pid = wait_value(running_pid, 30)  # slow machines start late
         took = wait_for(lambda: heavy_pid() is None, 5)
         print(f"statement gone {took:.3f} s after the stream closed")
         assert took < 1.5
@@ -241,7 +260,7 @@ def test_stop_cancels_the_statement_on_the_server_and_charges_nothing(
             events = _events(source)
             accepted = next(events)
             assert isinstance(accepted, Accepted)
-            wait_for(lambda: heavy_pid() is not None, 30)  # slow machines start late
+            wait_value(running_pid, 30)  # slow machines start late
             cancel = f"/api/query/{accepted.id}/cancel"
             assert api.post(cancel, headers=stranger).status_code == 404
             assert heavy_pid() is not None

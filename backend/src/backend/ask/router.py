@@ -11,6 +11,7 @@ from sse_starlette import EventSourceResponse
 
 from backend.api.deps import CurrentPrincipal, ServicesDep
 from backend.api.errors import documented
+from backend.api.responses import model_json
 from backend.ask.progress import Progress
 from backend.ask.schemas import AskInput, QueryBody
 from backend.ask.service import ask, services_for
@@ -55,9 +56,9 @@ every 15 s keep idle proxies from closing the stream. Closing the stream stops t
 
 
 @router.post("/query", response_model=Answer, responses=ASK_ERRORS)
-def query(body: QueryBody, principal: CurrentPrincipal, services: ServicesDep) -> Answer:
+def query(body: QueryBody, principal: CurrentPrincipal, services: ServicesDep) -> Response:
     payload = AskInput(body.question, body.sql, body.connection_id, body.conversation_id)
-    return ask(services_for(services), principal, payload)
+    return model_json(ask(services_for(services), principal, payload))
 
 
 @router.post(

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from backend.api.deps import CurrentPrincipal, CurrentUser, DbSession, ServicesDep
 from backend.api.errors import documented
+from backend.api.responses import model_json
 from backend.ask.router import ASK_ERRORS
 from backend.ask.schemas import ID_PATTERN
 from backend.ask.service import ask, services_for
@@ -61,23 +62,25 @@ def feedback(item_id: str, body: Feedback, user: CurrentUser, session: DbSession
 @router.get("/{item_id}/answer", response_model=Answer, responses=OPEN_ERRORS)
 def open_answer(
     item_id: ItemId, _: CurrentUser, principal: CurrentPrincipal, services: ServicesDep
-) -> Answer:
+) -> Response:
     """A past answer as it was shown (formats, chart, explanation, insights, recommendations)
     with its rows fetched now: the stored SQL runs again read-only, through the same guard.
     Nothing is recorded or charged. Answers from before insights were kept come with the chart
     and formats worked out again and a note instead of insights."""
-    return stored.open_answer(
-        services.sessions, services.settings, services.targets, principal, item_id
+    return model_json(
+        stored.open_answer(
+            services.sessions, services.settings, services.targets, principal, item_id
+        )
     )
 
 
 @router.post("/{item_id}/rerun", response_model=Answer, responses=ASK_ERRORS)
 def rerun(
     item_id: str, user: CurrentUser, principal: CurrentPrincipal, services: ServicesDep
-) -> Answer:
+) -> Response:
     """The stored SQL, asked again through the same pipeline as ``POST /api/query``."""
     payload = service.rerun_input(services.sessions, user.user_id, item_id)
-    return ask(services_for(services), principal, payload)
+    return model_json(ask(services_for(services), principal, payload))
 
 
 @router.get(
