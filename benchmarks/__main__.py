@@ -213,7 +213,11 @@ def _through_app_figures(direct: LoadResult, through: LoadResult) -> list[Figure
             )
             for pct in (50, 95)
         ),
-        Figure(f"{name}: web app CPU per answer", through.cpu_ms_per_answer or 0.0, "ms"),
+        *(
+            [Figure(f"{name}: web app CPU per answer", cpu, "ms")]
+            if (cpu := through.cpu_ms_per_answer) is not None
+            else []
+        ),
     ]
 
 

@@ -51,6 +51,11 @@ def test_the_floor_runs_the_same_sql_on_raw_connections(
     assert len(floor.latencies_ms) >= 3
     with pytest.raises(ValueError, match="at most"):
         run_raw_load(pg_url, sql, users=0, seconds=1)
+    broken = run_raw_load(
+        pg_url, dict.fromkeys(sql, "SELECT * FROM no_such_table"), users=2, seconds=1
+    )
+    assert broken.failures["UndefinedTable"] == 2  # a failing floor says so
+    assert not broken.latencies_ms
 
 
 def test_the_load_test_only_targets_loopback() -> None:
