@@ -65,10 +65,15 @@ def railway_sdk(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The test suite against real PostgreSQL and MariaDB (throwaway servers, or
-    TEST_DATABASE_URL / TEST_MYSQL_URL)."""
+    TEST_DATABASE_URL / TEST_MYSQL_URL).
+
+    One worker per CPU, each with its own throwaway servers; a test file stays on one worker so
+    its module-wide services start once. The suite waits on the services it starts about half
+    the time, so two workers on two cores take 18 minutes instead of 26.
+    """
     sync(session, "test")
     railway_sdk(session)
-    session.run("pytest", *(session.posargs or ["tests"]))
+    session.run("pytest", *(session.posargs or ["tests", "-n", "auto", "--dist", "loadfile"]))
 
 
 @nox.session(python=PYTHON, default=False)
